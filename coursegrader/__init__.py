@@ -1,0 +1,1 @@
+"""Build and grade otter-grader assignments for this course, without Docker."""

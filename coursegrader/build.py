@@ -1,0 +1,150 @@
+"""One command from the master notebook to the student release, the autograder zip and the
+executed solution notebook.
+
+otter assign does the splitting (solutions and hidden tests out of the student notebook) and
+checks the solution against every test, failing the build if any test fails. This module adds
+what otter leaves out: course settings from course_config.py, question tags on answer cells,
+reproducible bytes (stable cell ids, a zip with fixed dates), a solution notebook that is
+executed and carries public tests only, and all-or-nothing writes.
+"""
+
+import contextlib
+import io
+import time
+from dataclasses import dataclass
+from pathlib import Path
+import tempfile
+
+import nbformat
+
+from . import autograder_zip, master, notebooks
+from .config import Course
+from .execute import execute_seeded
+from .notebooks import ANSWER_TAG, source_of, tags_of
+
+EXPORT_CALL = "grader.export("
+
+
+class BuildError(Exception):
+    """The assignment could not be built; nothing was written."""
+
+
+@dataclass
+class Built:
+    release: Path
+    solution: Path
+    autograder: Path
+    questions: list[master.Question]
+    seconds: float
+
+
+def otter_settings(course: Course) -> dict:
+    generate = {"seed": course.GRADING_SEED, "show_hidden": course.SHOW_HIDDEN_RESULTS_AFTER_PUBLISH, "pdf": False}
+    if course.GRADESCOPE_COURSE_ID and course.GRADESCOPE_ASSIGNMENT_ID:
+        generate.update(course_id=course.GRADESCOPE_COURSE_ID, assignment_id=course.GRADESCOPE_ASSIGNMENT_ID)
+    return {"requirements": "requirements.txt", "python_version": str(course.PYTHON_VERSION), "generate": generate}
+
+
+def autograder_requirements(course: Course) -> str:
+    """Pins for the grading image: a CPU-only torch and the plotting stack."""
+    lines = [f"--extra-index-url {course.TORCH_CPU_INDEX_URL}", f"torch=={course.TORCH_VERSION}+cpu",
+             *course.AUTOGRADER_REQUIREMENTS]
+    return "\n".join(lines) + "\n"
+
+
+def manifest(assignment: str, questions: list[master.Question]) -> dict:
+    return {
+        "assignment": assignment,
+        "questions": [{"name": q.name, "points": q.points, "manual": q.manual} for q in questions],
+    }
+
+
+def release_notebook(student: nbformat.NotebookNode, prepared_master: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student notebook with every answer cell tagged with its question name.
+
+    otter keeps the tags of code answer cells but writes fresh placeholder cells for written
+    answers; answer cells correspond one to one, in order, to the master's solution cells.
+    """
+    nb = notebooks.normalized(student, "cell")
+    solution_questions = [question_of(c) for c in prepared_master.cells if question_of(c)]
+    answer_cells = [c for c in nb.cells if ANSWER_TAG in tags_of(c)]
+    if len(answer_cells) != len(solution_questions):
+        raise BuildError(
+            f"otter made {len(answer_cells)} answer cells from {len(solution_questions)} solution cells; "
+            "put every solution inside a BEGIN SOLUTION / END SOLUTION block of its question"
+        )
+    for cell, question in zip(answer_cells, solution_questions):
+        notebooks.add_tag(cell, question)
+    return nb
+
+
+def question_of(cell) -> str | None:
+    """The question tag that ``master.prepared_for_otter`` put on a solution cell."""
+    tags = [t for t in tags_of(cell) if not t.startswith("otter_")]
+    return tags[0] if tags else None
+
+
+def solution_notebook(autograder_nb: nbformat.NotebookNode, student: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """otter's autograder notebook without hidden tests, answer placeholders or a runnable export."""
+    nb = nbformat.from_dict(autograder_nb)
+    nb.metadata["otter"] = student.metadata["otter"]  # public tests only
+    nb.cells = [c for c in nb.cells if not (c.cell_type == "markdown" and ANSWER_TAG in tags_of(c))]
+    for cell in nb.cells:
+        if cell.cell_type == "code" and EXPORT_CALL in source_of(cell):
+            notebooks.add_tag(cell, "skip-execution")
+    return notebooks.normalized(nb, "cell")
+
+
+def _run_otter_assign(master_path: Path, dist: Path) -> str:
+    """Run otter assign (it also grades the solution: any failing test raises)."""
+    from otter.assign import main as otter_assign
+
+    log = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            otter_assign(str(master_path), str(dist), no_pdfs=True)
+    except Exception as error:
+        raise BuildError(
+            f"otter assign failed on {master_path.name}: {type(error).__name__}: {error}\n"
+            f"--- otter output ---\n{log.getvalue()[-4000:]}"
+        ) from error
+    return log.getvalue()
+
+
+def build_assignment(course: Course, assignment: str, out_root: Path | None = None, progress=print) -> Built:
+    """Build ``assignment`` into ``out_root`` (the course root by default)."""
+    started = time.monotonic()
+    out = Course(root=Path(out_root or course.root), settings=course.settings)
+    master_path = course.master(assignment)
+    try:
+        master_nb = notebooks.read(master_path)
+        questions = master.questions(master_nb)
+        prepared = master.prepared_for_otter(master_nb, assignment, otter_settings(course))
+    except (master.MasterError, ValueError, OSError) as error:
+        raise BuildError(f"{master_path}: {error}") from error
+
+    with tempfile.TemporaryDirectory(prefix="coursegrader-build-") as scratch:
+        work, dist = Path(scratch) / "master", Path(scratch) / "dist"
+        work.mkdir()
+        (work / "requirements.txt").write_text(autograder_requirements(course))
+        prepared_path = work / f"{assignment}.ipynb"
+        nbformat.write(prepared, str(prepared_path))
+
+        progress(f"[build {assignment}] otter assign: splitting the master and checking the solution against all tests ...")
+        _run_otter_assign(prepared_path, dist)
+        student = notebooks.read(dist / "student" / f"{assignment}.ipynb")
+        autograder_nb = notebooks.read(dist / "autograder" / f"{assignment}.ipynb")
+        (otter_zip,) = (dist / "autograder").glob("*.zip")
+        release = release_notebook(student, prepared)
+        zip_bytes = autograder_zip.repack(otter_zip, manifest(assignment, questions))
+
+    progress(f"[build {assignment}] executing the solution notebook in a fresh kernel ...")
+    solution = execute_seeded(solution_notebook(autograder_nb, student), f"{assignment}.ipynb",
+                              seed=course.SOLUTION_TORCH_SEED, timeout=course.CELL_TIMEOUT_SECONDS)
+
+    notebooks.write_atomic(release, out.release(assignment))
+    notebooks.write_atomic(solution, out.solution(assignment))
+    notebooks.write_bytes_atomic(zip_bytes, out.autograder(assignment))
+    seconds = time.monotonic() - started
+    progress(f"[build {assignment}] done in {seconds:.1f} s")
+    return Built(out.release(assignment), out.solution(assignment), out.autograder(assignment), questions, seconds)

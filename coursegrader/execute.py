@@ -1,0 +1,38 @@
+"""Runs a notebook top to bottom in a fresh Jupyter kernel (used for the solution notebook)."""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+
+def execute_seeded(nb: nbformat.NotebookNode, filename: str, seed: int, timeout: int, support_files=()) -> nbformat.NotebookNode:
+    """Execute ``nb`` saved as ``filename`` in a scratch folder, with random, NumPy and torch seeded.
+
+    The notebook is saved first because otter's ``grader.check`` reads its tests from the file.
+    The seeding cell is removed again and execution counts renumbered, so outputs are reproducible.
+    """
+    nb = nbformat.from_dict(nb)
+    seed_cell = nbformat.v4.new_code_cell(
+        f"import random, numpy, torch\nrandom.seed({seed}); numpy.random.seed({seed}); torch.manual_seed({seed});"
+    )
+    nb.cells.insert(0, seed_cell)
+    with tempfile.TemporaryDirectory() as folder:
+        for path in support_files:
+            shutil.copy(path, folder)
+        nbformat.write(nb, str(Path(folder) / filename))
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                                resources={"metadata": {"path": folder}})
+        client.execute()
+    nb.cells.pop(0)
+    count = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.get("execution_count") is not None:
+            count += 1
+            cell.execution_count = count
+            for output in cell.outputs:
+                if "execution_count" in output:
+                    output["execution_count"] = count
+    return nb

@@ -1,0 +1,62 @@
+"""Notebook helpers shared by the build and the grader: reading, deterministic writing, cell tags."""
+
+import os
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+ANSWER_TAG = "otter_answer_cell"
+SOLUTION_TAG = "otter_assign_solution_cell"
+
+# Metadata kept on generated notebooks; everything else (editor state, jupytext, timings) is
+# dropped so that building twice gives the same bytes.
+KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info", "otter")
+KEPT_CELL_METADATA = ("tags", "deletable", "editable", "otter")
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(str(path), as_version=4)
+
+
+def source_of(cell) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def tags_of(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def add_tag(cell, tag: str) -> None:
+    tags = tags_of(cell)
+    if tag not in tags:
+        cell.setdefault("metadata", {})["tags"] = tags + [tag]
+
+
+def normalized(nb: nbformat.NotebookNode, id_prefix: str) -> nbformat.NotebookNode:
+    """A copy with stable cell ids and only the metadata that matters."""
+    nb = nbformat.from_dict(nb)
+    nb.metadata = nbformat.from_dict({k: nb.metadata[k] for k in KEPT_NOTEBOOK_METADATA if k in nb.metadata})
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"{id_prefix}-{index:03d}"
+        cell.metadata = nbformat.from_dict({k: cell.metadata[k] for k in KEPT_CELL_METADATA if k in cell.metadata})
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    return nb
+
+
+def write_atomic(nb: nbformat.NotebookNode, path: Path) -> None:
+    """Write ``nb`` so that ``path`` is never left half-written."""
+    write_bytes_atomic(nbformat.writes(nb).encode("utf-8") + b"\n", path)
+
+
+def write_bytes_atomic(data: bytes, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
