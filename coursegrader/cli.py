@@ -25,6 +25,48 @@ def _build(args) -> int:
     return 0
 
 
+def _grade(args) -> int:
+    from .autograder_zip import read_manifest
+    from .batch import Limits, grade_all
+    from .grades import table, write_csv
+    from .submissions import discover
+
+    course = load_course(args.course_root)
+    assignment = args.assignment or course.ASSIGNMENTS[0]
+    autograder = args.autograder or course.autograder(assignment)
+    if not autograder.is_file():
+        print(f"error: autograder zip {autograder} not found; run `python -m coursegrader build` first", file=sys.stderr)
+        return 2
+    try:
+        questions = read_manifest(autograder)["questions"]
+        submissions = discover(args.submissions or [course.samples(assignment)])
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if not submissions:
+        print(f"error: no notebooks or zips found in {', '.join(map(str, args.submissions))}", file=sys.stderr)
+        return 2
+    out = args.out or course.root / "grades" / assignment
+    limits = Limits(submission_seconds=args.timeout or course.SUBMISSION_TIMEOUT_SECONDS,
+                    cell_seconds=args.cell_timeout or course.CELL_TIMEOUT_SECONDS)
+    workers = args.workers or course.GRADING_WORKERS
+    print(f"Grading {len(submissions)} submission(s) of {assignment} with {workers} worker(s) ...", file=sys.stderr)
+    graded = grade_all(submissions, autograder, questions, out, limits, workers,
+                       progress=lambda line: print(line, file=sys.stderr))
+    write_csv(graded, questions, out / "grades.csv")
+    print(table(graded, questions))
+    print(f"\nGrades: {out / 'grades.csv'}\nFeedback per submission (Gradescope format): {out / 'results'}/<submission>/results.json")
+    return 0
+
+
+def _demo(args) -> int:
+    status = _build(argparse.Namespace(course_root=args.course_root, assignments=[], out=None))
+    if status:
+        return status
+    return _grade(argparse.Namespace(course_root=args.course_root, assignment=None, autograder=None, submissions=[],
+                                     out=None, timeout=None, cell_timeout=None, workers=None))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="coursegrader", description=__doc__)
     parser.add_argument("--course-root", type=Path, default=None, help="folder holding course_config.py (default: found from the current folder)")
@@ -34,6 +76,19 @@ def main(argv=None) -> int:
     build.add_argument("assignments", nargs="*", help="assignment names (default: all in course_config.py)")
     build.add_argument("--out", type=Path, default=None, help="write into this folder instead of the course root")
     build.set_defaults(run=_build)
+
+    grade = commands.add_parser("grade", help="grade notebooks, otter export zips or folders of them, without Docker")
+    grade.add_argument("submissions", nargs="*", type=Path, help="files or folders (default: the bundled samples)")
+    grade.add_argument("--assignment", help="assignment name (default: the first in course_config.py)")
+    grade.add_argument("--autograder", type=Path, help="autograder zip (default: autograder/<assignment>-autograder.zip)")
+    grade.add_argument("--out", type=Path, help="results folder (default: grades/<assignment>)")
+    grade.add_argument("--workers", type=int, help="parallel worker processes (default: GRADING_WORKERS)")
+    grade.add_argument("--timeout", type=float, help="seconds per submission (default: SUBMISSION_TIMEOUT_SECONDS)")
+    grade.add_argument("--cell-timeout", type=int, help="seconds per notebook cell (default: CELL_TIMEOUT_SECONDS)")
+    grade.set_defaults(run=_grade)
+
+    demo = commands.add_parser("demo", help="build everything, then grade the bundled sample submissions")
+    demo.set_defaults(run=_demo)
 
     args = parser.parse_args(argv)
     try:
