@@ -1,0 +1,102 @@
+"""Grading: the package's grader agrees with the real `otter run`, question by question, and
+holds up when a submission is partial, broken or never ends."""
+
+import json
+import zipfile
+
+import nbformat
+import pytest
+
+from conftest import ASSIGNMENT, ROOT, answers_of, otter_run, package_grade, with_answers
+from coursegrader.notebooks import read
+
+
+def scores_of(row: dict, points: dict) -> dict[str, float]:
+    return {name: float(row[name]) for name in points}
+
+
+@pytest.fixture(scope="module")
+def otter_scores(course, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("otter-run")
+    autograder = course.autograder(ASSIGNMENT)
+    return {"solution": otter_run(course.solution(ASSIGNMENT), autograder, workdir / "solution"),
+            "release_blank": otter_run(course.release(ASSIGNMENT), autograder, workdir / "release_blank")}
+
+
+def test_solution_scores_full_points_with_otter_run_and_the_package(graded_examples, otter_scores, points):
+    row = graded_examples["solution"]
+    assert row["status"] == "ok"
+    assert scores_of(row, points) == points
+    assert {name: otter_scores["solution"][name] for name in points} == points
+    assert float(row["total"]) == sum(points.values()) == float(row["possible"])
+
+
+def test_blank_release_scores_zero_with_otter_run_and_the_package(graded_examples, otter_scores, points):
+    row = graded_examples["release_blank"]
+    assert row["status"] == "ok"
+    assert scores_of(row, points) == {name: 0.0 for name in points}
+    assert {name: otter_scores["release_blank"][name] for name in points} == {name: 0.0 for name in points}
+    assert float(row["total"]) == 0
+
+
+def test_bundled_samples_score_what_they_earn(course, graded_examples, points):
+    expected = json.loads((course.samples(ASSIGNMENT) / "expected.json").read_text())
+    for sample, full in expected.items():
+        if sample.startswith("_"):
+            continue
+        row = graded_examples[sample]
+        assert row["status"] == "ok", row
+        assert scores_of(row, points) == {name: (points[name] if name in full else 0.0) for name in points}, sample
+
+
+def test_results_json_is_gradescope_format_for_every_submission(graded_examples):
+    for submission in graded_examples:
+        results = json.loads((graded_examples.out / "results" / submission / "results.json").read_text())
+        assert isinstance(results["tests"], list) and results["tests"]
+        for test in results["tests"]:
+            assert {"name", "output", "visibility"} <= set(test)
+
+
+def test_partial_zip_submission_scores_exactly_the_questions_answered(course, points, tmp_path):
+    answered = ["w1", "e1a", "e3c", "e5"]
+    solution, release = read(course.solution(ASSIGNMENT)), read(course.release(ASSIGNMENT))
+    notebook = with_answers(release, answers_of(solution, answered))
+    export = tmp_path / "student-7.zip"  # an otter export: the notebook inside a zip
+    with zipfile.ZipFile(export, "w") as archive:
+        archive.writestr(f"{ASSIGNMENT}.ipynb", nbformat.writes(notebook))
+    row = package_grade([export], tmp_path / "grades")["student-7"]
+    expected = {name: (points[name] if name in answered else 0.0) for name in points}
+    assert scores_of(row, points) == expected
+    assert float(row["total"]) == sum(points[name] for name in answered)
+    otter_scores = otter_run(export, course.autograder(ASSIGNMENT), tmp_path / "otter")
+    assert {name: otter_scores[name] for name in points} == expected
+
+
+def test_endless_and_broken_submissions_do_not_stop_the_batch(course, points, tmp_path):
+    solution, release = read(course.solution(ASSIGNMENT)), read(course.release(ASSIGNMENT))
+    answers = answers_of(solution, points)
+    folder = tmp_path / "class"
+    folder.mkdir()
+    nbformat.write(solution, folder / "diligent.ipynb")
+    # an endless loop in one answer cell: that cell is interrupted, the rest is graded
+    nbformat.write(with_answers(solution, {"w1": "while True:\n    pass"}), folder / "looping.ipynb")
+    # a loop that ignores interrupts: the submission's time limit stops it
+    stubborn = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
+    nbformat.write(with_answers(solution, {"w1": stubborn}), folder / "stubborn.ipynb")
+    (folder / "not_json.ipynb").write_text("this is not a notebook")
+    with zipfile.ZipFile(folder / "empty_export.zip", "w") as archive:
+        archive.writestr("readme.txt", "no notebook here")
+
+    rows = package_grade([folder], tmp_path / "grades", "--cell-timeout", "5", "--timeout", "60", "--workers", "2")
+
+    full = sum(points.values())
+    assert rows["diligent"]["status"] == "ok" and float(rows["diligent"]["total"]) == full
+    assert rows["looping"]["status"] == "ok"
+    assert scores_of(rows["looping"], points) == {**points, "w1": 0.0}
+    assert rows["stubborn"]["status"] == "timeout" and "60" in rows["stubborn"]["error"]
+    assert rows["not_json"]["status"] == "error" and rows["not_json"]["error"]
+    assert rows["empty_export"]["status"] == "invalid" and "no notebook" in rows["empty_export"]["error"]
+    for broken in ("stubborn", "not_json", "empty_export"):
+        assert float(rows[broken]["total"]) == 0
+        results = json.loads((tmp_path / "grades" / "results" / broken / "results.json").read_text())
+        assert results["score"] == 0 and results["tests"][0]["output"] == rows[broken]["error"]

@@ -1,0 +1,109 @@
+"""What students receive: no solutions, no hidden tests, every answer cell tagged."""
+
+import re
+
+import pytest
+
+from conftest import ASSIGNMENT
+from coursegrader import master
+from coursegrader.build import otter_settings
+from coursegrader.notebooks import ANSWER_TAG, read, source_of, tags_of
+
+
+def distinctive_lines(code: str, min_length: int = 20) -> set[str]:
+    return {line.strip() for line in code.splitlines() if len(line.strip()) >= min_length}
+
+
+def split_solution_cell(cell) -> tuple[list[str], list[str]]:
+    """(lines students keep, lines otter must remove) of a master solution cell: `# SOLUTION`
+    lines, BEGIN/END SOLUTION blocks inside code, and all of a written reference answer."""
+    kept, removed, inside = [], [], False
+    for line in source_of(cell).splitlines():
+        marker = line.strip().upper()
+        if marker.startswith("# BEGIN SOLUTION") or marker.startswith("# END SOLUTION"):
+            inside = marker.startswith("# BEGIN")
+        elif cell.cell_type == "markdown" or inside:
+            removed.append(line.strip())
+        elif line.rstrip().endswith("# SOLUTION"):
+            removed.append(line.rstrip()[: -len("# SOLUTION")].strip())
+        else:
+            kept.append(line.strip())
+    return kept, [line for line in removed if len(line) >= 8]
+
+
+@pytest.fixture(scope="module")
+def master_nb(course):
+    return read(course.master(ASSIGNMENT))
+
+
+@pytest.fixture(scope="module")
+def release(course):
+    return read(course.release(ASSIGNMENT))
+
+
+def test_release_has_no_solution_code(release, master_nb):
+    release_lines: dict[str, list[str]] = {}
+    for cell in release.cells:
+        for tag in tags_of(cell):
+            release_lines.setdefault(tag, []).extend(line.strip() for line in source_of(cell).splitlines())
+    prepared = master.prepared_for_otter(master_nb, ASSIGNMENT, {})
+    checked = 0
+    for cell in prepared.cells:
+        question = next((t for t in tags_of(cell) if not t.startswith("otter_")), None)
+        if question is None:
+            continue
+        kept, removed = split_solution_cell(cell)
+        for line in removed:  # a removed line may appear only as often as the skeleton keeps it
+            checked += 1
+            assert release_lines[question].count(line) <= kept.count(line), f"solution of {question} left in the release: {line!r}"
+    assert checked > 30
+
+
+def test_release_and_solutions_carry_no_hidden_test_text(course, questions, release, master_nb):
+    hidden_tests = [code for q in questions for code in q.hidden_tests]
+    # lines the master also shows students (lesson code, public tests) are not secrets
+    elsewhere = "\n".join(source_of(c) for c in master_nb.cells if not any(code in source_of(c) for code in hidden_tests))
+    hidden_lines = {line for code in hidden_tests for line in distinctive_lines(code) if line not in elsewhere}
+    assert len(hidden_lines) > 50  # the master really has hidden tests to look for
+    for path in (course.release(ASSIGNMENT), course.solution(ASSIGNMENT)):
+        text = read(path)
+        dumped = str(text)  # every cell, output and metadata field, as stored
+        leaked = {line for line in hidden_lines if line in dumped or line.replace('"', "'") in dumped}
+        assert not leaked, f"{path.name} shows hidden test text: {sorted(leaked)[:3]}"
+
+
+def test_every_answer_cell_carries_its_question_tag(release, questions):
+    names = {q.name for q in questions}
+    answer_cells = [c for c in release.cells if ANSWER_TAG in tags_of(c)]
+    for cell in answer_cells:
+        question_tags = [t for t in tags_of(cell) if t in names]
+        assert len(question_tags) == 1, f"answer cell {source_of(cell)[:60]!r} has tags {tags_of(cell)}"
+    tagged = {t for c in answer_cells for t in tags_of(c) if t in names}
+    assert tagged == names
+
+
+def test_release_checks_every_autograded_question_with_public_tests(release, questions):
+    public_tests = release.metadata["otter"]["tests"]
+    checks = set(re.findall(r'grader\.check\("(\w+)"\)', "\n".join(source_of(c) for c in release.cells if c.cell_type == "code")))
+    autograded = {q.name for q in questions if not q.manual}
+    assert set(public_tests) == autograded == checks
+    assert all("hidden=True" not in code for code in public_tests.values())
+    assert 'grader = otter.Notebook("autograd.ipynb")' in source_of(release.cells[0])
+
+
+def test_release_has_no_outputs(release):
+    assert all(not c.get("outputs") for c in release.cells if c.cell_type == "code")
+
+
+def test_course_settings_reach_the_autograder(course):
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(course.autograder(ASSIGNMENT)) as archive:
+        otter_config = json.loads(archive.read("otter_config.json"))
+        environment = archive.read("environment.yml").decode()
+    assert otter_config["seed"] == course.GRADING_SEED
+    assert otter_config["show_hidden"] == course.SHOW_HIDDEN_RESULTS_AFTER_PUBLISH
+    assert f"python={course.PYTHON_VERSION}" in environment
+    assert f"torch=={course.TORCH_VERSION}+cpu" in environment and course.TORCH_CPU_INDEX_URL in environment
+    assert otter_settings(course)["generate"]["seed"] == course.GRADING_SEED
