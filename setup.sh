@@ -10,8 +10,9 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
-echo "== installing torch 2.13.0 (CPU) first, so nothing else pulls a CUDA build"
-"${pip[@]}" torch==2.13.0
+torch_version=$(.venv/bin/python -c 'import runpy; print(runpy.run_path("course_config.py")["TORCH_VERSION"])')
+echo "== installing torch $torch_version (CPU) first, so nothing else pulls a CUDA build"
+"${pip[@]}" "torch==$torch_version"
 echo "== installing otter-grader, nbgrader, matplotlib, pytest and the Jupyter stack (requirements.txt)"
 "${pip[@]}" -r requirements.txt
 "${pip[@]}" --no-deps -e .
