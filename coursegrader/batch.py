@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 from .submissions import Submission, SubmissionError, stage_notebook
 
 RESULTS_NAME = "results.json"
@@ -79,30 +81,44 @@ def _run_worker(submission_id: str, notebook: Path, autograder: Path, questions:
                 results_dir: Path, limits: Limits) -> Graded:
     command = [sys.executable, "-m", "coursegrader.worker", str(notebook), str(autograder),
                str(results_dir), "--cell-timeout", str(limits.cell_seconds)]
+    # otter's temporary folders (and so the kernel's working folder) go under this submission's
+    # scratch folder, which is removed when the batch ends
+    temporary = notebook.parent / "tmp"
+    temporary.mkdir()
     with open(results_dir / LOG_NAME, "wb") as log:
-        # A session of its own, so a timeout kills the worker and its Jupyter kernel together.
+        # A session of its own, so a timeout can stop the worker and what it started.
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   cwd=notebook.parent, start_new_session=True)
+                                   cwd=notebook.parent, start_new_session=True,
+                                   env={**os.environ, "TMPDIR": str(temporary)})
         try:
             process.wait(timeout=limits.submission_seconds)
         except subprocess.TimeoutExpired:
-            _kill_group(process)
+            _stop(process)
             return Graded(submission_id, "timeout",
                           message=f"评分超过每份提交的时间上限 {limits.submission_seconds:g} 秒，已停止 / "
                                   f"grading stopped after the {limits.submission_seconds:g} s limit per submission")
-        finally:
-            _kill_group(process)  # a kernel left behind by the worker must not outlive it
     results_file = results_dir / RESULTS_NAME
     if process.returncode != 0 or not results_file.is_file():
         return Graded(submission_id, "error", message=_last_error_line(results_dir / LOG_NAME))
     return parse_results(submission_id, json.loads(results_file.read_text(encoding="utf-8")), questions)
 
 
-def _kill_group(process: subprocess.Popen) -> None:
+def _stop(process: subprocess.Popen) -> None:
+    """Kill a running worker and everything it started. Jupyter kernels run in sessions of
+    their own, so the worker's process group alone would miss them."""
+    try:
+        family = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:  # already gone (it is not reaped yet, so the pid is still its own)
+        family = []
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+    for child in family:
+        try:
+            child.kill()
+        except psutil.NoSuchProcess:
+            pass
     process.wait()
 
 

@@ -5,6 +5,7 @@ import json
 import zipfile
 
 import nbformat
+import psutil
 import pytest
 
 from conftest import ASSIGNMENT, ROOT, answers_of, otter_run, package_grade, with_answers
@@ -96,6 +97,8 @@ def test_endless_and_broken_submissions_do_not_stop_the_batch(course, points, tm
     assert rows["stubborn"]["status"] == "timeout" and "60" in rows["stubborn"]["error"]
     assert rows["not_json"]["status"] == "error" and rows["not_json"]["error"]
     assert rows["empty_export"]["status"] == "invalid" and "no notebook" in rows["empty_export"]["error"]
+    assert not [p for p in psutil.process_iter(["cwd"]) if "coursegrader-grade-" in (p.info["cwd"] or "")], \
+        "a worker or kernel outlived the batch"
     for broken in ("stubborn", "not_json", "empty_export"):
         assert float(rows[broken]["total"]) == 0
         results = json.loads((tmp_path / "grades" / "results" / broken / "results.json").read_text())
