@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psutil
 
+from .autograder_zip import autograded_points
 from .submissions import Submission, SubmissionError, stage_notebook
 
 RESULTS_NAME = "results.json"
@@ -44,7 +45,7 @@ def grade_all(submissions: list[Submission], autograder: Path, questions: list[d
               limits: Limits, workers: int, progress=print) -> list[Graded]:
     """Grade every submission; results go to ``out_dir/results/<id>/``. Returns input order."""
     autograder = autograder.resolve()
-    possible = sum(q["points"] for q in questions if not q["manual"])
+    possible = autograded_points(questions)
     graded: dict[str, Graded] = {}
     with tempfile.TemporaryDirectory(prefix="coursegrader-grade-") as scratch, \
             ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -138,7 +139,7 @@ def parse_results(submission_id: str, results: dict, questions: list[dict]) -> G
 
 def _write_failure_results(graded: Graded, questions: list[dict], results_dir: Path) -> None:
     """A Gradescope-format results.json that tells the student why there is no grade."""
-    possible = sum(q["points"] for q in questions if not q["manual"])
+    possible = autograded_points(questions)
     results = {
         "score": graded.total,
         "output": graded.message,

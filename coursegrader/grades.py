@@ -4,6 +4,7 @@ import csv
 import io
 from pathlib import Path
 
+from .autograder_zip import autograded_points
 from .batch import Graded
 from .notebooks import write_bytes_atomic
 
@@ -14,7 +15,7 @@ def columns(questions: list[dict]) -> list[str]:
 
 def write_csv(graded: list[Graded], questions: list[dict], path: Path) -> None:
     names = columns(questions)
-    possible = sum(q["points"] for q in questions if not q["manual"])
+    possible = autograded_points(questions)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["submission", "status", *names, "total", "possible", "seconds", "error"])
@@ -26,7 +27,7 @@ def write_csv(graded: list[Graded], questions: list[dict], path: Path) -> None:
 
 def table(graded: list[Graded], questions: list[dict]) -> str:
     names = columns(questions)
-    possible = sum(q["points"] for q in questions if not q["manual"])
+    possible = autograded_points(questions)
     header = ["submission", "status", *names, "total"]
     rows = [[g.submission, g.status, *(f"{g.scores.get(n, 0.0):g}" for n in names), f"{g.total:g}/{possible:g}"]
             for g in graded]
