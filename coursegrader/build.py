@@ -139,8 +139,11 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
         zip_bytes = autograder_zip.repack(otter_zip, manifest(assignment, questions))
 
     progress(f"[build {assignment}] executing the solution notebook in a fresh kernel ...")
-    solution = execute_seeded(solution_notebook(autograder_nb, student), f"{assignment}.ipynb",
-                              seed=course.SOLUTION_TORCH_SEED, timeout=course.CELL_TIMEOUT_SECONDS)
+    try:
+        solution = execute_seeded(solution_notebook(autograder_nb, student), f"{assignment}.ipynb",
+                                  seed=course.SOLUTION_TORCH_SEED, timeout=course.CELL_TIMEOUT_SECONDS)
+    except Exception as error:  # nbclient reports the failing cell and its traceback
+        raise BuildError(f"the solution notebook of {assignment} failed to run: {error}") from error
 
     notebooks.write_atomic(release, out.release(assignment))
     notebooks.write_atomic(solution, out.solution(assignment))

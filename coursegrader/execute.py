@@ -1,6 +1,5 @@
 """Runs a notebook top to bottom in a fresh Jupyter kernel (used for the solution notebook)."""
 
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -8,7 +7,7 @@ import nbformat
 from nbclient import NotebookClient
 
 
-def execute_seeded(nb: nbformat.NotebookNode, filename: str, seed: int, timeout: int, support_files=()) -> nbformat.NotebookNode:
+def execute_seeded(nb: nbformat.NotebookNode, filename: str, seed: int, timeout: int) -> nbformat.NotebookNode:
     """Execute ``nb`` saved as ``filename`` in a scratch folder, with random, NumPy and torch seeded.
 
     The notebook is saved first because otter's ``grader.check`` reads its tests from the file.
@@ -20,8 +19,6 @@ def execute_seeded(nb: nbformat.NotebookNode, filename: str, seed: int, timeout:
     )
     nb.cells.insert(0, seed_cell)
     with tempfile.TemporaryDirectory() as folder:
-        for path in support_files:
-            shutil.copy(path, folder)
         nbformat.write(nb, str(Path(folder) / filename))
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                                 resources={"metadata": {"path": folder}})

@@ -35,7 +35,7 @@ def _marker(cell) -> str | None:
     if cell.cell_type != "raw":
         return None
     first_line = source_of(cell).strip().splitlines()[0:1]
-    match = re.match(r"#\s*(BEGIN|END)\s+(QUESTION|SOLUTION|TESTS|PROMPT|ASSIGNMENT CONFIG)\b", first_line[0] if first_line else "", re.I)
+    match = re.match(r"#\s*(BEGIN|END)\s+(QUESTION|SOLUTION|TESTS|PROMPT)\b", first_line[0] if first_line else "", re.I)
     return f"{match.group(1).upper()} {match.group(2).upper()}" if match else None
 
 
@@ -85,8 +85,7 @@ def questions(nb: nbformat.NotebookNode) -> list[Question]:
 def prepared_for_otter(master: nbformat.NotebookNode, name: str, settings: dict) -> nbformat.NotebookNode:
     """A copy of the master with course settings merged and solution cells tagged."""
     nb = nbformat.from_dict(master)
-    config_cells = [c for c in nb.cells if _marker(c) == "BEGIN ASSIGNMENT CONFIG" or
-                    source_of(c).lstrip().upper().startswith("# ASSIGNMENT CONFIG")]
+    config_cells = [c for c in nb.cells if c.cell_type == "raw" and source_of(c).lstrip().upper().startswith("# ASSIGNMENT CONFIG")]
     if len(config_cells) != 1:
         raise MasterError("the master must have exactly one raw '# ASSIGNMENT CONFIG' cell")
     config = _yaml_body(config_cells[0])

@@ -6,7 +6,6 @@ import pytest
 
 from conftest import ASSIGNMENT
 from coursegrader import master
-from coursegrader.build import otter_settings
 from coursegrader.notebooks import ANSWER_TAG, read, source_of, tags_of
 
 
@@ -106,4 +105,3 @@ def test_course_settings_reach_the_autograder(course):
     assert otter_config["show_hidden"] == course.SHOW_HIDDEN_RESULTS_AFTER_PUBLISH
     assert f"python={course.PYTHON_VERSION}" in environment
     assert f"torch=={course.TORCH_VERSION}+cpu" in environment and course.TORCH_CPU_INDEX_URL in environment
-    assert otter_settings(course)["generate"]["seed"] == course.GRADING_SEED
