@@ -103,3 +103,20 @@ def test_endless_and_broken_submissions_do_not_stop_the_batch(course, points, tm
         assert float(rows[broken]["total"]) == 0
         results = json.loads((tmp_path / "grades" / "results" / broken / "results.json").read_text())
         assert results["score"] == 0 and results["tests"][0]["output"] == rows[broken]["error"]
+
+
+def test_a_students_own_export_grades_full_marks(course, points, tmp_path):
+    """The student's route: run the notebook, run its export cell, submit the zip it makes."""
+    from nbclient import NotebookClient
+
+    student_folder = tmp_path / "student"
+    student_folder.mkdir()
+    notebook_path = student_folder / f"{ASSIGNMENT}.ipynb"
+    notebook_path.write_bytes((course.samples(ASSIGNMENT) / "full_marks.ipynb").read_bytes())
+    notebook = nbformat.read(notebook_path, as_version=4)
+    NotebookClient(notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(student_folder)}}).execute()
+    (export,) = student_folder.glob(f"{ASSIGNMENT}_*.zip")
+    with zipfile.ZipFile(export) as archive:
+        assert f"{ASSIGNMENT}.ipynb" in archive.namelist()
+    row = package_grade([export], tmp_path / "grades")[export.stem]
+    assert row["status"] == "ok" and scores_of(row, points) == points
