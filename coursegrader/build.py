@@ -11,7 +11,6 @@ executed and carries public tests only, and all-or-nothing writes.
 import contextlib
 import io
 import time
-from dataclasses import dataclass
 from pathlib import Path
 import tempfile
 
@@ -27,15 +26,6 @@ EXPORT_CALL = "grader.export("
 
 class BuildError(Exception):
     """The assignment could not be built; nothing was written."""
-
-
-@dataclass
-class Built:
-    release: Path
-    solution: Path
-    autograder: Path
-    questions: list[master.Question]
-    seconds: float
 
 
 def otter_settings(course: Course) -> dict:
@@ -66,7 +56,7 @@ def release_notebook(student: nbformat.NotebookNode, prepared_master: nbformat.N
     answers; answer cells correspond one to one, in order, to the master's solution cells.
     """
     nb = notebooks.normalized(student, "cell")
-    solution_questions = [question_of(c) for c in prepared_master.cells if question_of(c)]
+    solution_questions = [question for _, question in master.solution_cells(prepared_master)]
     answer_cells = [c for c in nb.cells if ANSWER_TAG in tags_of(c)]
     if len(answer_cells) != len(solution_questions):
         raise BuildError(
@@ -76,12 +66,6 @@ def release_notebook(student: nbformat.NotebookNode, prepared_master: nbformat.N
     for cell, question in zip(answer_cells, solution_questions):
         notebooks.add_tag(cell, question)
     return nb
-
-
-def question_of(cell) -> str | None:
-    """The question tag that ``master.prepared_for_otter`` put on a solution cell."""
-    tags = [t for t in tags_of(cell) if not t.startswith("otter_")]
-    return tags[0] if tags else None
 
 
 def solution_notebook(autograder_nb: nbformat.NotebookNode, student: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -95,7 +79,7 @@ def solution_notebook(autograder_nb: nbformat.NotebookNode, student: nbformat.No
     return notebooks.normalized(nb, "cell")
 
 
-def _run_otter_assign(master_path: Path, dist: Path) -> str:
+def _run_otter_assign(master_path: Path, dist: Path) -> None:
     """Run otter assign (it also grades the solution: any failing test raises)."""
     from otter.assign import main as otter_assign
 
@@ -108,10 +92,9 @@ def _run_otter_assign(master_path: Path, dist: Path) -> str:
             f"otter assign failed on {master_path.name}: {type(error).__name__}: {error}\n"
             f"--- otter output ---\n{log.getvalue()[-4000:]}"
         ) from error
-    return log.getvalue()
 
 
-def build_assignment(course: Course, assignment: str, out_root: Path | None = None, progress=print) -> Built:
+def build_assignment(course: Course, assignment: str, out_root: Path | None = None, progress=print) -> None:
     """Build ``assignment`` into ``out_root`` (the course root by default)."""
     started = time.monotonic()
     out = Course(root=Path(out_root or course.root), settings=course.settings)
@@ -148,6 +131,4 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
     notebooks.write_atomic(release, out.release(assignment))
     notebooks.write_atomic(solution, out.solution(assignment))
     notebooks.write_bytes_atomic(zip_bytes, out.autograder(assignment))
-    seconds = time.monotonic() - started
-    progress(f"[build {assignment}] done in {seconds:.1f} s")
-    return Built(out.release(assignment), out.solution(assignment), out.autograder(assignment), questions, seconds)
+    progress(f"[build {assignment}] done in {time.monotonic() - started:.1f} s")

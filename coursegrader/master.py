@@ -92,15 +92,22 @@ def prepared_for_otter(master: nbformat.NotebookNode, name: str, settings: dict)
     config.update(settings, name=name)
     config_cells[0].source = "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, allow_unicode=True, sort_keys=True)
 
-    question, in_solution = None, False
+    for cell, question in solution_cells(nb):
+        add_tag(cell, question)
+    return nb
+
+
+def solution_cells(nb: nbformat.NotebookNode) -> list[tuple[nbformat.NotebookNode, str]]:
+    """Each cell inside a BEGIN/END SOLUTION block, with its question's name, in notebook order."""
+    found, question, in_solution = [], None, False
     for cell in nb.cells:
         marker = _marker(cell)
         if marker == "BEGIN QUESTION":
-            question = _yaml_body(cell)["name"]
+            question = _yaml_body(cell).get("name")
         elif marker == "END QUESTION":
             question = None
         elif marker in ("BEGIN SOLUTION", "END SOLUTION"):
             in_solution = marker == "BEGIN SOLUTION"
         elif in_solution and question and marker is None:
-            add_tag(cell, question)
-    return nb
+            found.append((cell, str(question)))
+    return found

@@ -7,7 +7,6 @@ from pathlib import Path
 import nbformat
 
 ANSWER_TAG = "otter_answer_cell"
-SOLUTION_TAG = "otter_assign_solution_cell"
 
 # Metadata kept on generated notebooks; everything else (editor state, jupytext, timings) is
 # dropped so that building twice gives the same bytes.

@@ -6,7 +6,6 @@ import sys
 import zipfile
 
 import nbformat
-import pytest
 
 from conftest import ASSIGNMENT, ROOT
 from coursegrader.autograder_zip import read_manifest

@@ -2,7 +2,6 @@
 
 import zipfile
 from importlib.metadata import version
-from pathlib import Path
 
 import pytest
 
