@@ -27,9 +27,13 @@ GRADING_SEED = 42
 SOLUTION_TORCH_SEED = 0
 
 # --- Grading limits -----------------------------------------------------------------------
+# Each submission runs in a fresh sandboxed process with these limits (README: threat model).
 CELL_TIMEOUT_SECONDS = 60  # a longer cell is interrupted and grading goes on with the next cell
 SUBMISSION_TIMEOUT_SECONDS = 300  # a submission still running after this is stopped
-GRADING_WORKERS = 2  # parallel worker processes for local grading
+MEMORY_LIMIT_MB = 1024  # memory a submission may allocate on top of the preloaded libraries
+PROCESS_LIMIT = 32  # processes and threads a submission may run at once
+OUTPUT_LIMIT_MB = 16  # largest file (printed output included) a submission may write
+GRADING_WORKERS = 2  # submissions graded at once on this machine
 
 # --- The autograder image (Gradescope) ----------------------------------------------------
 PYTHON_VERSION = "3.11"

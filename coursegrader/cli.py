@@ -26,9 +26,12 @@ def _build(args) -> int:
 
 
 def _grade(args) -> int:
-    from .autograder_zip import read_manifest
-    from .batch import Limits, grade_all
+    from .batch import grade_all
+    from .checks import ConventionError
     from .grades import table, write_csv
+    from .progress import Progress
+    from .report import write_report
+    from .sandbox import Limits
     from .submissions import discover
 
     course = load_course(args.course_root)
@@ -38,7 +41,6 @@ def _grade(args) -> int:
         print(f"error: autograder zip {autograder} not found; run `python -m coursegrader build` first", file=sys.stderr)
         return 2
     try:
-        questions = read_manifest(autograder)["questions"]
         submissions = discover(args.submissions or [course.samples(assignment)])
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -47,16 +49,29 @@ def _grade(args) -> int:
         print(f"error: no notebooks or zips found in {', '.join(map(str, args.submissions))}", file=sys.stderr)
         return 2
     out = args.out or course.root / "grades" / assignment
-    limits = Limits(submission_seconds=args.timeout or course.SUBMISSION_TIMEOUT_SECONDS,
-                    cell_seconds=args.cell_timeout or course.CELL_TIMEOUT_SECONDS)
+    limits = Limits.from_course(course, submission_seconds=args.timeout, cell_seconds=args.cell_timeout)
     workers = args.workers or course.GRADING_WORKERS
-    print(f"Grading {len(submissions)} submission(s) of {assignment} with {workers} worker(s) ...", file=sys.stderr)
-    graded = grade_all(submissions, autograder, questions, out, limits, workers,
-                       progress=lambda line: print(line, file=sys.stderr))
+    where = f"the Dask cluster at {args.scheduler}" if args.scheduler else f"{workers} worker(s)"
+    print(f"Grading {len(submissions)} submission(s) of {assignment} on {where} ...", file=sys.stderr)
+    try:
+        graded = grade_all(submissions, autograder, out, limits, workers, Progress(), regrade=args.regrade,
+                           scheduler=args.scheduler)
+    except ConventionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    questions = _questions(autograder)
     write_csv(graded, questions, out / "grades.csv")
+    report = write_report(graded, questions, out)
     print(table(graded, questions))
-    print(f"\nGrades: {out / 'grades.csv'}\nFeedback per submission (Gradescope format): {out / 'results'}/<submission>/results.json")
+    print(f"\nGrades: {out / 'grades.csv'}\nReport: {report}\n"
+          f"Feedback per submission (Gradescope format): {out / 'results'}/<submission>/results.json")
     return 0
+
+
+def _questions(autograder: Path) -> list[dict]:
+    from .autograder_zip import read_manifest
+
+    return read_manifest(autograder)["questions"]
 
 
 def _demo(args) -> int:
@@ -64,7 +79,8 @@ def _demo(args) -> int:
     if status:
         return status
     return _grade(argparse.Namespace(course_root=args.course_root, assignment=None, autograder=None, submissions=[],
-                                     out=None, timeout=None, cell_timeout=None, workers=None))
+                                     out=None, timeout=None, cell_timeout=None, workers=None, regrade=False,
+                                     scheduler=None))
 
 
 def main(argv=None) -> int:
@@ -82,9 +98,11 @@ def main(argv=None) -> int:
     grade.add_argument("--assignment", help="assignment name (default: the first in course_config.py)")
     grade.add_argument("--autograder", type=Path, help="autograder zip (default: autograder/<assignment>-autograder.zip)")
     grade.add_argument("--out", type=Path, help="results folder (default: grades/<assignment>)")
-    grade.add_argument("--workers", type=int, help="parallel worker processes (default: GRADING_WORKERS)")
+    grade.add_argument("--workers", type=int, help="submissions graded at once (default: GRADING_WORKERS)")
     grade.add_argument("--timeout", type=float, help="seconds per submission (default: SUBMISSION_TIMEOUT_SECONDS)")
-    grade.add_argument("--cell-timeout", type=int, help="seconds per notebook cell (default: CELL_TIMEOUT_SECONDS)")
+    grade.add_argument("--cell-timeout", type=float, help="seconds per notebook cell (default: CELL_TIMEOUT_SECONDS)")
+    grade.add_argument("--regrade", action="store_true", help="grade everything again, even submissions already graded")
+    grade.add_argument("--scheduler", help="grade on a Dask cluster: its scheduler address (tcp://host:8786)")
     grade.set_defaults(run=_grade)
 
     demo = commands.add_parser("demo", help="build everything, then grade the bundled sample submissions")

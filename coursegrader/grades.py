@@ -5,7 +5,7 @@ import io
 from pathlib import Path
 
 from .autograder_zip import autograded_points
-from .batch import Graded
+from .judging import Graded
 from .notebooks import write_bytes_atomic
 
 

@@ -1,0 +1,191 @@
+"""A warm process that forks one fresh, sandboxed process per submission.
+
+Importing torch, matplotlib, IPython and otter costs seconds; forking a process that already
+has them costs milliseconds. The fork server imports them once and never runs student code or
+holds a test: each submission gets its own forked process (nothing of one student reaches
+another), which talks to the grader over a socket the grader hands over with the request.
+
+Run by ``ForkServer`` (the grader's side, below) as ``python -m coursegrader.forkserver FD``.
+"""
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from concurrent.futures import Future
+
+_PACKET = 64 * 1024
+WARM_ENVIRONMENT = {"MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                    "OPENBLAS_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+
+
+class ForkServerError(RuntimeError):
+    pass
+
+
+# --- the server process ---------------------------------------------------------------------
+
+def _preload() -> None:
+    import matplotlib.pyplot as plt
+    import numpy  # noqa: F401
+    import torch
+
+    from . import runner  # noqa: F401  (imports IPython and otter)
+
+    torch.set_num_threads(1)  # before any torch op: no thread pool exists at fork time
+    figure = plt.figure()
+    figure.gca().plot([0, 1], [0, 1], label="warm")  # loads fonts and renderers once, for every child
+    figure.gca().legend()
+    figure.canvas.draw()
+    plt.close("all")
+
+
+def serve(control: socket.socket) -> None:
+    _preload()
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    control.send(json.dumps({"ready": os.getpid()}).encode())
+    while True:
+        readable, _, _ = select.select([control, wake_read], [], [])
+        if wake_read in readable:
+            os.read(wake_read, 4096)
+            _report_exits(control)
+        if control in readable:
+            try:
+                data, fds, _, _ = socket.recv_fds(control, _PACKET, 1)
+            except InterruptedError:
+                continue
+            if not data:
+                return  # the grader is gone
+            request = json.loads(data)
+            pid = os.fork()
+            if pid == 0:
+                _child(request, fds[0], control, (wake_read, wake_write))
+            for fd in fds:
+                os.close(fd)
+            control.send(json.dumps({"job": request["job"], "pid": pid}).encode())
+
+
+def _report_exits(control: socket.socket) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        signal_number = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
+        code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+        control.send(json.dumps({"exited": pid, "code": code, "signal": signal_number}).encode())
+
+
+def _child(request: dict, job_fd: int, control: socket.socket, wake_fds: tuple[int, int]) -> None:
+    """In the forked process: drop the server's handles, then grade. Never returns."""
+    status = 70
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        control.close()
+        for fd in wake_fds:
+            os.close(fd)
+        from .runner import run_submission
+        run_submission(socket.socket(fileno=job_fd), request)
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def main() -> None:
+    serve(socket.socket(fileno=int(sys.argv[1])))
+
+
+# --- the grader's side ----------------------------------------------------------------------
+
+class ForkServer:
+    """Starts the fork server and asks it for submission processes; thread-safe."""
+
+    def __init__(self):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        environment = {**os.environ, **WARM_ENVIRONMENT}
+        self._process = subprocess.Popen([sys.executable, "-m", "coursegrader.forkserver", str(theirs.fileno())],
+                                         pass_fds=[theirs.fileno()], env=environment, stdin=subprocess.DEVNULL)
+        theirs.close()
+        self._control = ours
+        self._lock = threading.Lock()
+        self._started: dict[str, Future] = {}
+        self._exits: dict[int, Future] = {}
+        ready = self._control.recv(_PACKET)
+        if not ready:
+            raise ForkServerError("the fork server did not start; run `python -m coursegrader.forkserver` to see why")
+        self._reader = threading.Thread(target=self._read_replies, daemon=True)
+        self._reader.start()
+
+    def start(self, job: str, request: dict, job_socket: socket.socket) -> int:
+        """Fork a submission process that will talk over ``job_socket``; returns its pid."""
+        started = Future()
+        with self._lock:
+            self._started[job] = started
+            socket.send_fds(self._control, [json.dumps({**request, "job": job}).encode()], [job_socket.fileno()])
+        pid = started.result(timeout=60)
+        return pid
+
+    def exit_status(self, pid: int, timeout: float) -> dict | None:
+        """How the process ended ({"code", "signal"}), or None if that is not known in time."""
+        with self._lock:
+            future = self._exits.setdefault(pid, Future())
+        try:
+            return future.result(timeout=timeout)
+        except TimeoutError:
+            return None
+        finally:
+            with self._lock:
+                self._exits.pop(pid, None)
+
+    def _read_replies(self) -> None:
+        while True:
+            try:
+                data = self._control.recv(_PACKET)
+            except OSError:
+                data = b""
+            if not data:
+                with self._lock:
+                    for future in [*self._started.values(), *self._exits.values()]:
+                        if not future.done():
+                            future.set_exception(ForkServerError("the fork server stopped"))
+                return
+            reply = json.loads(data)
+            with self._lock:
+                if "job" in reply:
+                    self._started.pop(reply["job"]).set_result(reply["pid"])
+                elif "exited" in reply:
+                    future = self._exits.setdefault(reply["exited"], Future())
+                    if not future.done():
+                        future.set_result({"code": reply["code"], "signal": reply["signal"]})
+
+    def close(self) -> None:
+        try:
+            self._control.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._control.close()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+if __name__ == "__main__":
+    main()

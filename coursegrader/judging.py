@@ -1,0 +1,272 @@
+"""Grades one submission: its sandboxed process observes, this process judges.
+
+This runs in the grader's own process (or a Dask worker), which holds the hidden tests and
+never runs student code. It hands the notebook's cells to a fresh forked process, sends it each
+hidden test's ``observe`` step after the cells have run, and judges the data that comes back
+with the test's ``judge`` step. The student process can only lie about what it observed, and to
+lie well it would have to compute the right answers on inputs it has not seen.
+"""
+
+import json
+import shutil
+import signal
+import socket
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import protocol
+from .autograder_zip import read_manifest
+from .checks import HiddenCheck, compile_step, hidden_checks, public_tests_source
+from .sandbox import JobGroup, Limits
+from .submissions import SubmissionError, read_notebook, stage_notebook
+
+IGNORE_TAG = "otter_ignore"  # otter skips these cells when grading (the export cell)
+MEMORY_HINTS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
+
+
+@dataclass
+class Judged:
+    """One hidden check, ready to judge: its compiled steps and its fixed probe inputs."""
+    check: HiddenCheck
+    judge: object
+    probes: object
+
+
+@dataclass
+class Assignment:
+    """What grading needs from an autograder zip."""
+    questions: list[dict]
+    checks: list[Judged]
+    public: dict[str, tuple[str, str]]  # question -> (test file path, source without hidden tests)
+    seed: int | None
+    show_hidden: bool
+
+    @classmethod
+    def from_zip(cls, path: Path) -> "Assignment":
+        manifest = read_manifest(path)
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("otter_config.json")) if "otter_config.json" in archive.namelist() else {}
+            checks, public = [], {}
+            for question in manifest["questions"]:
+                test_path = f"tests/{question['name']}.py"
+                if question["manual"] or test_path not in archive.namelist():
+                    continue
+                source = archive.read(test_path).decode("utf-8")
+                for check in hidden_checks(source, question["name"], test_path):
+                    label = f"{test_path} {check.name}"
+                    probes = compile_step(check.probes_source, "probes", label)()
+                    checks.append(Judged(check, compile_step(check.judge_source, "judge", label),
+                                         json.loads(json.dumps(probes))))
+                visible = public_tests_source(source)
+                if visible:
+                    public[question["name"]] = (test_path, visible)
+        return cls(manifest["questions"], checks, public, config.get("seed"), bool(config.get("show_hidden", False)))
+
+    @property
+    def possible(self) -> float:
+        return sum(q["points"] for q in self.questions if not q["manual"])
+
+
+@dataclass
+class Graded:
+    submission: str
+    status: str  # ok | cell-timeout | output-limit | memory-limit | timeout | crashed | invalid | error
+    scores: dict[str, float] = field(default_factory=dict)
+    total: float = 0.0
+    message: str = ""
+    seconds: float = 0.0
+    feedback: dict = field(default_factory=dict)  # question -> message the student reads
+    public: list = field(default_factory=list)
+
+
+class _Stopped(Exception):
+    """The submission process stopped talking: it died, or ran out of time."""
+
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def grade_submission(server, assignment: Assignment, submission, scratch: Path, limits: Limits) -> Graded:
+    """Grade one submission; never raises for anything the submission does."""
+    started = time.monotonic()
+    workdir = scratch / "work"
+    try:
+        notebook_path = stage_notebook(submission, workdir)
+        cells = _code_cells(read_notebook(notebook_path))
+    except SubmissionError as error:
+        return Graded(submission.id, "invalid", message=str(error), seconds=time.monotonic() - started)
+    workdir.chmod(0o700)
+    graded = Graded(submission.id, "ok")
+    job = JobGroup(uuid.uuid4().hex[:12], limits.processes)
+    ours, theirs = socket.socketpair()
+    deadline = started + limits.submission_seconds
+    pid = None
+    try:
+        request = {"workdir": str(workdir), "limits": limits.as_dict(), "cgroup": str(job.cgroup) if job.cgroup else None}
+        pid = job.leader = server.start(uuid.uuid4().hex, request, theirs)
+        theirs.close()
+        _converse(ours, assignment, cells, deadline, graded)
+    except _Stopped as stopped:
+        graded.status, graded.message = stopped.status, stopped.message
+        if stopped.status == "crashed" and pid is not None:
+            graded.message += _exit_note(server.exit_status(pid, timeout=2))
+    finally:
+        ours.close()
+        job.close()
+        if pid is not None:
+            server.exit_status(pid, timeout=0.5)
+        shutil.rmtree(workdir, ignore_errors=True)
+    _score(graded, assignment)
+    graded.seconds = time.monotonic() - started
+    return graded
+
+
+def _code_cells(notebook) -> list[dict]:
+    return [{"source": cell.source, "number": number}
+            for number, cell in enumerate(notebook.cells, start=1)
+            if cell.cell_type == "code" and IGNORE_TAG not in cell.get("metadata", {}).get("tags", [])]
+
+
+def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], deadline: float, graded: Graded) -> None:
+    place = {"where": "before the first cell"}
+
+    def receive():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise socket.timeout()
+        sock.settimeout(remaining)
+        try:
+            message = protocol.receive(sock)
+        except socket.timeout:
+            raise _Stopped("timeout", f"评分超过每份提交的时间上限，停止于{place['where']} / "
+                                      f"stopped at the time limit per submission, {place['where']}") from None
+        except (protocol.ProtocolError, OSError) as error:
+            raise _Stopped("error", f"提交的进程发送了无效数据 / the submission's process sent invalid data ({error})") from None
+        if message is None:
+            raise _Stopped("crashed", f"提交的进程意外退出，位置：{place['where']} / the submission's process died {place['where']}")
+        return message
+
+    receive()  # ready
+    protocol.send(sock, {"cells": cells, "seed": assignment.seed})
+    while True:
+        message = receive()
+        if "cell" in message:
+            number = cells[message["cell"]]["number"] if 0 <= message["cell"] < len(cells) else "?"
+            place["where"] = f"在第 {number} 个单元格 / at cell {number}"
+            continue
+        _note_cell_errors(graded, message.get("executed", []))
+        break
+    place["where"] = "在检查答案时 / while its answers were checked"
+    for question, (path, source) in assignment.public.items():
+        protocol.send(sock, {"op": "public", "path": path, "source": source})
+        graded.public.extend(receive().get("public", []))
+    for judged in assignment.checks:
+        protocol.send(sock, {"op": "observe", "source": judged.check.observe_source, "probes": judged.probes})
+        graded.feedback[judged.check.name] = _verdict(judged, receive().get("seen"))
+    protocol.send(sock, {"op": "done"})
+
+
+def _note_cell_errors(graded: Graded, errors: list) -> None:
+    if not isinstance(errors, list):
+        return
+    notes = []
+    for error in errors[:20]:
+        if not isinstance(error, dict):
+            continue
+        name, text, number = str(error.get("error", "")), str(error.get("message", "")), error.get("number", "?")
+        if name == "CellTimeout":
+            graded.status = _worse(graded.status, "cell-timeout")
+        elif any(hint in name or hint in text for hint in MEMORY_HINTS):
+            graded.status = _worse(graded.status, "memory-limit")
+        elif name == "OSError" and "File too large" in text:
+            graded.status = _worse(graded.status, "output-limit")
+        notes.append(f"cell {number}: {name}")
+    graded.message = "; ".join(notes)
+
+
+_SEVERITY = ["ok", "cell-timeout", "output-limit", "memory-limit"]
+
+
+def _worse(current: str, new: str) -> str:
+    return max(current, new, key=_SEVERITY.index)
+
+
+def _verdict(judged: Judged, seen) -> tuple[bool, str]:
+    """(passed, message) for one hidden check; the judge's message, or a fixed one."""
+    if not isinstance(seen, dict) or not seen.get("ok"):
+        error = seen.get("error") if isinstance(seen, dict) else None
+        if error == "CellTimeout":
+            return False, "检查时你的代码运行超时（可能有死循环） / your code ran out of time while being checked (an endless loop?)"
+        return False, "无法检查这道题：相关变量或函数缺失，或运行时出错 / could not check this question: a name is missing or your code failed"
+    try:
+        problem = judged.judge(judged.probes, seen.get("data"))
+    except Exception:  # a judge must not crash on odd data; if it does, the answer is not credited
+        problem = "答案的格式不对，无法判断 / the answer has an unexpected form and could not be judged"
+    if problem is None:
+        return True, judged.check.success_message or "通过 / passed"
+    return False, str(problem) if isinstance(problem, str) else "未通过 / failed"
+
+
+def _exit_note(status: dict | None) -> str:
+    if not status:
+        return ""
+    if status.get("signal"):
+        try:
+            name = signal.Signals(status["signal"]).name
+        except ValueError:
+            name = f"signal {status['signal']}"
+        reason = {"SIGXCPU": "CPU time limit", "SIGSEGV": "segmentation fault (deep recursion?)",
+                  "SIGKILL": "killed"}.get(name, name)
+        return f" ({reason})"
+    return f" (exit code {status.get('code')})"
+
+
+def _score(graded: Graded, assignment: Assignment) -> None:
+    for judged in assignment.checks:
+        question = judged.check.question
+        passed, _ = graded.feedback.get(judged.check.name, (False, ""))
+        graded.scores[question] = graded.scores.get(question, 0.0) + (judged.check.points if passed else 0.0)
+    graded.total = sum(graded.scores.values())
+
+
+def results_json(graded: Graded, assignment: Assignment) -> dict:
+    """Gradescope's results format: one test per question, plus the public tests and a status note."""
+    visibility = "after_published" if assignment.show_hidden else "hidden"
+    tests = []
+    if graded.public:
+        lines = [f"{'✅' if r.get('passed') else '❌'} {r.get('name')}" + ("" if r.get("passed") else f"\n{r.get('message')}")
+                 for r in graded.public]
+        tests.append({"name": "Public Tests", "visibility": "visible", "output": "\n".join(lines)})
+    for question in assignment.questions:
+        if question["manual"]:
+            continue
+        name = question["name"]
+        checks = [j for j in assignment.checks if j.check.question == name]
+        messages = [graded.feedback.get(j.check.name, (False, _not_checked(graded)))[1] for j in checks]
+        tests.append({"name": name, "score": graded.scores.get(name, 0.0), "max_score": question["points"],
+                      "visibility": visibility, "output": "\n".join(messages)})
+    summary = _status_line(graded)
+    return {"score": graded.total, "output": summary, "tests": tests}
+
+
+def _not_checked(graded: Graded) -> str:
+    return f"未检查：{graded.message} / not checked"
+
+
+def _status_line(graded: Graded) -> str:
+    lines = {"ok": "评分完成 / graded",
+             "cell-timeout": "有单元格超时，被中断后继续评分 / a cell ran out of time and was interrupted; grading went on",
+             "output-limit": "输出超过上限，相应单元格被中断 / output over the limit; that cell was stopped",
+             "memory-limit": "有单元格超出内存上限 / a cell went over the memory limit",
+             "timeout": "评分超时 / the submission ran out of time",
+             "crashed": "提交的进程崩溃 / the submission's process crashed",
+             "invalid": "无法读取提交 / the submission could not be read",
+             "error": "评分出错 / grading failed"}
+    text = lines.get(graded.status, graded.status)
+    return f"{text}. {graded.message}" if graded.message else text
