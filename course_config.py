@@ -29,6 +29,7 @@ SOLUTION_TORCH_SEED = 0
 # --- Grading limits -----------------------------------------------------------------------
 # Each submission runs in a fresh sandboxed process with these limits (README: threat model).
 CELL_TIMEOUT_SECONDS = 60  # a longer cell is interrupted and grading goes on with the next cell
+CHECK_TIMEOUT_SECONDS = 60  # time for one hidden test to exercise a submission's answer
 SUBMISSION_TIMEOUT_SECONDS = 300  # a submission still running after this is stopped
 MEMORY_LIMIT_MB = 1024  # memory a submission may allocate on top of the preloaded libraries
 PROCESS_LIMIT = 32  # processes and threads a submission may run at once

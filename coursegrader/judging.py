@@ -45,6 +45,7 @@ class Assignment:
     public: dict[str, tuple[str, str]]  # question -> (test file path, source without hidden tests)
     seed: int | None
     show_hidden: bool
+    notebook_name: str  # what the release notebook is called; its init cell opens this file
 
     @classmethod
     def from_zip(cls, path: Path) -> "Assignment":
@@ -65,7 +66,8 @@ class Assignment:
                 visible = public_tests_source(source)
                 if visible:
                     public[question["name"]] = (test_path, visible)
-        return cls(manifest["questions"], checks, public, config.get("seed"), bool(config.get("show_hidden", False)))
+        return cls(manifest["questions"], checks, public, config.get("seed"), bool(config.get("show_hidden", False)),
+                   f"{config.get('assignment_name', 'submission')}.ipynb")
 
     @property
     def possible(self) -> float:
@@ -80,7 +82,8 @@ class Graded:
     total: float = 0.0
     message: str = ""
     seconds: float = 0.0
-    feedback: dict = field(default_factory=dict)  # question -> message the student reads
+    feedback: dict = field(default_factory=dict)  # hidden check -> (passed, message the student reads)
+    peak_mb: float = 0.0  # the submission process's peak resident memory
     public: list = field(default_factory=list)
 
 
@@ -99,6 +102,7 @@ def grade_submission(server, assignment: Assignment, submission, scratch: Path, 
     try:
         notebook_path = stage_notebook(submission, workdir)
         cells = _code_cells(read_notebook(notebook_path))
+        notebook_path.rename(workdir / assignment.notebook_name)
     except SubmissionError as error:
         return Graded(submission.id, "invalid", message=str(error), seconds=time.monotonic() - started)
     workdir.chmod(0o700)
@@ -134,7 +138,7 @@ def _code_cells(notebook) -> list[dict]:
 
 
 def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], deadline: float, graded: Graded) -> None:
-    place = {"where": "before the first cell"}
+    place = {"zh": "第一个单元格之前", "en": "before the first cell"}
 
     def receive():
         remaining = deadline - time.monotonic()
@@ -144,12 +148,12 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
         try:
             message = protocol.receive(sock)
         except socket.timeout:
-            raise _Stopped("timeout", f"评分超过每份提交的时间上限，停止于{place['where']} / "
-                                      f"stopped at the time limit per submission, {place['where']}") from None
+            raise _Stopped("timeout", f"评分超过每份提交的时间上限，停止于{place['zh']} / "
+                                      f"stopped at the time limit per submission, {place['en']}") from None
         except (protocol.ProtocolError, OSError) as error:
             raise _Stopped("error", f"提交的进程发送了无效数据 / the submission's process sent invalid data ({error})") from None
         if message is None:
-            raise _Stopped("crashed", f"提交的进程意外退出，位置：{place['where']} / the submission's process died {place['where']}")
+            raise _Stopped("crashed", f"提交的进程意外退出，位置：{place['zh']} / the submission's process died {place['en']}")
         return message
 
     receive()  # ready
@@ -158,11 +162,11 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
         message = receive()
         if "cell" in message:
             number = cells[message["cell"]]["number"] if 0 <= message["cell"] < len(cells) else "?"
-            place["where"] = f"在第 {number} 个单元格 / at cell {number}"
+            place.update(zh=f"第 {number} 个单元格", en=f"at cell {number}")
             continue
         _note_cell_errors(graded, message.get("executed", []))
         break
-    place["where"] = "在检查答案时 / while its answers were checked"
+    place.update(zh="检查答案时", en="while its answers were checked")
     for question, (path, source) in assignment.public.items():
         protocol.send(sock, {"op": "public", "path": path, "source": source})
         graded.public.extend(receive().get("public", []))
@@ -170,13 +174,16 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
         protocol.send(sock, {"op": "observe", "source": judged.check.observe_source, "probes": judged.probes})
         graded.feedback[judged.check.name] = _verdict(judged, receive().get("seen"))
     protocol.send(sock, {"op": "done"})
+    last = receive()
+    if isinstance(last.get("peak_mb"), (int, float)):
+        graded.peak_mb = float(last["peak_mb"])
 
 
 def _note_cell_errors(graded: Graded, errors: list) -> None:
     if not isinstance(errors, list):
         return
     notes = []
-    for error in errors[:20]:
+    for error in errors[:1000]:
         if not isinstance(error, dict):
             continue
         name, text, number = str(error.get("error", "")), str(error.get("message", "")), error.get("number", "?")
@@ -187,7 +194,8 @@ def _note_cell_errors(graded: Graded, errors: list) -> None:
         elif name == "OSError" and "File too large" in text:
             graded.status = _worse(graded.status, "output-limit")
         notes.append(f"cell {number}: {name}")
-    graded.message = "; ".join(notes)
+    more = f" (+{len(notes) - 3} more)" if len(notes) > 3 else ""
+    graded.message = "; ".join(notes[:3]) + more
 
 
 _SEVERITY = ["ok", "cell-timeout", "output-limit", "memory-limit"]

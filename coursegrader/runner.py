@@ -9,6 +9,7 @@ The grader judges that data in a process no student code ever ran in.
 import json
 import os
 import random
+import resource
 import signal
 import socket
 import sys
@@ -53,12 +54,15 @@ def run_submission(sock: socket.socket, request: dict) -> None:
     protocol.send(sock, {"executed": _run_cells(sock, shell, cells["cells"], cells.get("seed"), limits.cell_seconds)})
     while True:
         message = protocol.receive(sock)
-        if message is None or message.get("op") == "done":
+        if message is None:
+            return
+        if message.get("op") == "done":
+            protocol.send(sock, {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
             return
         if message["op"] == "public":
-            protocol.send(sock, {"public": _run_public(shell.user_ns, message["source"], message["path"], limits.cell_seconds)})
+            protocol.send(sock, {"public": _run_public(shell.user_ns, message["source"], message["path"], limits.check_seconds)})
         elif message["op"] == "observe":
-            protocol.send(sock, {"seen": _observe(shell.user_ns, message, limits.cell_seconds)})
+            protocol.send(sock, {"seen": _observe(shell.user_ns, message, limits.check_seconds)})
 
 
 def _quiet_output(path: Path) -> None:

@@ -28,6 +28,7 @@ class Limits:
     """Per-submission limits; course_config.py supplies them (see ``from_course``)."""
     submission_seconds: float = 300
     cell_seconds: float = 60
+    check_seconds: float = 60
     memory_mb: int = 2048
     processes: int = 64
     output_mb: int = 16
@@ -35,6 +36,7 @@ class Limits:
     @classmethod
     def from_course(cls, course, **overrides) -> "Limits":
         values = dict(submission_seconds=course.SUBMISSION_TIMEOUT_SECONDS, cell_seconds=course.CELL_TIMEOUT_SECONDS,
+                      check_seconds=course.CHECK_TIMEOUT_SECONDS,
                       memory_mb=course.MEMORY_LIMIT_MB, processes=course.PROCESS_LIMIT, output_mb=course.OUTPUT_LIMIT_MB)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
