@@ -84,6 +84,7 @@ class Graded:
     seconds: float = 0.0
     feedback: dict = field(default_factory=dict)  # hidden check -> (passed, message the student reads)
     peak_mb: float = 0.0  # the submission process's peak resident memory
+    phases: dict = field(default_factory=dict)  # seconds spent starting, running cells, public tests, checks
     public: list = field(default_factory=list)
 
 
@@ -156,7 +157,15 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
             raise _Stopped("crashed", f"提交的进程意外退出，位置：{place['zh']} / the submission's process died {place['en']}")
         return message
 
+    clock = [time.monotonic()]
+
+    def lap(phase: str) -> None:
+        now = time.monotonic()
+        graded.phases[phase] = round(graded.phases.get(phase, 0.0) + now - clock[0], 4)
+        clock[0] = now
+
     receive()  # ready
+    lap("start")
     protocol.send(sock, {"cells": cells, "seed": assignment.seed})
     while True:
         message = receive()
@@ -166,13 +175,18 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
             continue
         _note_cell_errors(graded, message.get("executed", []))
         break
+    lap("cells")
     place.update(zh="检查答案时", en="while its answers were checked")
     for question, (path, source) in assignment.public.items():
         protocol.send(sock, {"op": "public", "path": path, "source": source})
         graded.public.extend(receive().get("public", []))
+    lap("public tests")
     for judged in assignment.checks:
         protocol.send(sock, {"op": "observe", "source": judged.check.observe_source, "probes": judged.probes})
-        graded.feedback[judged.check.name] = _verdict(judged, receive().get("seen"))
+        seen = receive().get("seen")
+        lap(f"observe {judged.check.question}")
+        graded.feedback[judged.check.name] = _verdict(judged, seen)
+        lap(f"judge {judged.check.question}")
     protocol.send(sock, {"op": "done"})
     last = receive()
     if isinstance(last.get("peak_mb"), (int, float)):

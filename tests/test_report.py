@@ -1,0 +1,30 @@
+"""The report an instructor opens after grading: real PNG plot, per-question figures, links."""
+
+import html
+import json
+import re
+from urllib.parse import unquote
+
+import matplotlib.image
+
+
+def test_report_shows_the_distribution_questions_failures_and_links(graded_examples, points):
+    out = graded_examples.out
+    page = (out / "report.html").read_text(encoding="utf-8")
+    image = matplotlib.image.imread(out / "score-histogram.png")
+    assert image.shape[0] > 100 and image.shape[1] > 100 and image.std() > 0  # a drawn plot, not a blank
+    for name, possible in points.items():
+        scores = [float(row[name]) for row in graded_examples.values()]
+        average = sum(scores) / len(scores)
+        full = sum(score >= possible for score in scores) / len(scores)
+        assert re.search(rf"<td>{name}</td><td class='num'>{possible:g}</td><td class='num'>{average:.2f}</td>"
+                         rf"<td class='num'>{full:.0%}</td>", page), name
+    links = re.findall(r"href='(results/[^']+/feedback.html)'", page)
+    assert {unquote(link.split("/")[1]) for link in links} == set(graded_examples)
+    for link in links:
+        feedback = (out / unquote(link)).read_text(encoding="utf-8")
+        assert "<h3>w1" in feedback
+    failing = next(row for row in graded_examples.values() if 0 < float(row["total"]) < float(row["possible"]))
+    record = json.loads((out / "results" / failing["submission"] / "graded.json").read_text(encoding="utf-8"))
+    failures = [message for passed, message in record["feedback"].values() if not passed]
+    assert failures and all(html.escape(message) in page for message in failures)
