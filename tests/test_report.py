@@ -3,6 +3,7 @@
 import html
 import json
 import re
+from collections import Counter
 from urllib.parse import unquote
 
 import matplotlib.image
@@ -24,7 +25,7 @@ def test_report_shows_the_distribution_questions_failures_and_links(graded_examp
     for link in links:
         feedback = (out / unquote(link)).read_text(encoding="utf-8")
         assert "<h3>w1" in feedback
-    failing = next(row for row in graded_examples.values() if 0 < float(row["total"]) < float(row["possible"]))
-    record = json.loads((out / "results" / failing["submission"] / "graded.json").read_text(encoding="utf-8"))
-    failures = [message for passed, message in record["feedback"].values() if not passed]
-    assert failures and all(html.escape(message) in page for message in failures)
+    records = [json.loads(p.read_text(encoding="utf-8")) for p in out.glob("results/*/graded.json")]
+    failures = Counter(message for r in records for passed, message in r["feedback"].values() if not passed)
+    (most_common, count), = failures.most_common(1)
+    assert re.search(rf"<td class='num'>{count}</td><td>{re.escape(html.escape(most_common))}</td>", page)
