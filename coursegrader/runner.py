@@ -81,6 +81,9 @@ def _shell() -> InteractiveShell:
     config = Config()
     config.HistoryManager.enabled = False  # no history database; `In` is still kept in memory
     shell = InteractiveShell(config=config)
+    # Nobody reads tracebacks here (errors come back as data), and formatting them is slow.
+    shell.showtraceback = lambda *args, **kwargs: None
+    shell.showsyntaxerror = lambda *args, **kwargs: None
     # As under `otter run`: grader.check/export in the notebook do nothing while grading.
     otter.Notebook._grading_mode = True
     otter.Notebook._tests_dir_override = str(Path.cwd() / "tests")
