@@ -1,0 +1,72 @@
+"""Grades a notebook in this process: its code cells run in one namespace, as in a kernel, then
+each question's tests from the autograder zip run on that namespace, as otter runs them.
+
+Fast (no kernel, no otter run), for developing tests and for checks repeated many times; the
+corpus is also graded through the package's grader and `otter run`.
+"""
+
+import contextlib
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import matplotlib
+import nbformat
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from otter.test_files import ExceptionTestFile  # noqa: E402
+
+OTTER_LINES = ("import otter", "grader = otter.", "grader.check", "grader.export")
+
+
+def test_sources(autograder_zip: Path) -> dict[str, str]:
+    """Each question's test file from the autograder zip, keyed by question."""
+    with zipfile.ZipFile(autograder_zip) as archive:
+        return {name[len("tests/"):-len(".py")]: archive.read(name).decode()
+                for name in archive.namelist() if name.startswith("tests/") and name.endswith(".py")}
+
+
+def run_cells(notebook: nbformat.NotebookNode, workdir: Path, name: str = "autograd.ipynb") -> dict:
+    """Execute the notebook's code cells in ``workdir`` (where it is saved as ``name``); the
+    globals afterwards, with ``In`` holding the executed cells as IPython keeps them."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, str(workdir / name))
+    plt.close("all")
+    env = {"__name__": "__main__", "In": [""]}
+    previous = os.getcwd()
+    os.chdir(workdir)
+    try:
+        for index, cell in enumerate(notebook.cells):
+            if cell.cell_type != "code":
+                continue
+            lines = [line for line in cell.source.splitlines()
+                     if not line.lstrip().startswith(OTTER_LINES + ("%", "!"))]
+            source = "\n".join(lines)
+            env["In"].append(source)
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                try:
+                    exec(compile(source, f"<cell-{index}>", "exec"), env)
+                except Exception:  # a failing cell is graded as it stands, like otter run does
+                    pass
+    finally:
+        os.chdir(previous)
+    return env
+
+
+def grade(env: dict, sources: dict[str, str], workdir: Path) -> dict[str, tuple[float, float, str]]:
+    """(score, possible, summary) per question, from otter's own test-file runner."""
+    results = {}
+    previous = os.getcwd()
+    os.chdir(workdir)
+    try:
+        for question, source in sources.items():
+            test_file = ExceptionTestFile.from_string(source, path=f"tests/{question}.py")
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                test_file.run(env)
+            results[question] = (test_file.score, test_file.possible, test_file.summary())
+    finally:
+        os.chdir(previous)
+    return results
