@@ -9,6 +9,7 @@ import contextlib
 import io
 import os
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -56,8 +57,16 @@ def run_cells(notebook: nbformat.NotebookNode, workdir: Path, name: str = "autog
     return env
 
 
-def grade(env: dict, sources: dict[str, str], workdir: Path) -> dict[str, tuple[float, float, str]]:
-    """(score, possible, summary) per question, from otter's own test-file runner."""
+@dataclass
+class Outcome:
+    score: float
+    possible: float
+    public_passed: bool  # every public (0-point) check passed
+    hidden_messages: list  # the hidden tests' failure messages, or their success messages
+
+
+def grade(env: dict, sources: dict[str, str], workdir: Path) -> dict[str, Outcome]:
+    """Each question's outcome, from otter's own test-file runner."""
     results = {}
     previous = os.getcwd()
     os.chdir(workdir)
@@ -66,7 +75,11 @@ def grade(env: dict, sources: dict[str, str], workdir: Path) -> dict[str, tuple[
             test_file = ExceptionTestFile.from_string(source, path=f"tests/{question}.py")
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 test_file.run(env)
-            results[question] = (test_file.score, test_file.possible, test_file.summary())
+            cases = test_file.test_case_results
+            results[question] = Outcome(
+                test_file.score, test_file.possible,
+                all(r.passed for r in cases if not r.test_case.hidden),
+                [r.message for r in cases if r.test_case.hidden])
     finally:
         os.chdir(previous)
     return results
