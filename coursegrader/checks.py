@@ -1,83 +1,149 @@
-"""Reads otter's exception-based test files into what the hardened grader runs where.
+"""Reads the hidden tests of an autograder zip as probes / observe / judge triples.
 
-A hidden test is written once, in the master, as an otter test function with three nested
-steps (see README, "How hidden tests are written"):
+Every hidden test of this course is an otter exception-test function of one fixed shape:
 
     def test_q_hidden(env):
-        def probes(): ...              # hidden inputs, as JSON data
-        def observe(env, probes): ...  # runs beside the student's objects, returns JSON data
-        def judge(probes, seen): ...   # decides: None, or the message for the student
-        ...                            # the in-kernel tail that chains them (otter, nbgrader)
+        def probes(): ...              # the hidden inputs, as JSON data
+        def observe(env, probes): ...  # runs with the student's objects, returns JSON data
+        def judge(probes, seen): ...   # decides from data alone: None or a message
+        import json
+        given = probes()
+        seen = json.loads(json.dumps(observe(env, json.loads(json.dumps(given)))))
+        problem = judge(given, seen)
+        assert problem is None, problem
 
-otter and nbgrader call the whole function in the student's kernel. This package's grader
-runs ``observe`` in the sandboxed student process and ``probes``/``judge`` in its own process,
-where no student code ever runs; this module cuts the three steps out of the test file.
+otter runs the whole function in the student's kernel. A grader that must not trust the student's
+process takes the three nested functions apart: ``observe`` runs beside the student's code, while
+``probes`` and ``judge`` run in a clean process. That only works if each nested function stands
+alone (its own imports and helpers, no names from around it); ``hidden_checks`` verifies it.
 """
 
 import ast
+import builtins
+import symtable
+import textwrap
 from dataclasses import dataclass
 
-STEPS = ("probes", "observe", "judge")
+PARTS = ("probes", "observe", "judge")
+PARAMETERS = {"probes": [], "observe": ["env", "probes"], "judge": ["probes", "seen"]}
+TAIL = """
+import json
+given = probes()
+seen = json.loads(json.dumps(observe(env, json.loads(json.dumps(given)))))
+problem = judge(given, seen)
+assert problem is None, problem
+"""
 
 
-class ConventionError(ValueError):
-    """A test file that the hardened grader cannot split; the message names the file and test."""
+class CheckFormatError(ValueError):
+    """A hidden test does not have the probes / observe / judge shape."""
 
 
 @dataclass(frozen=True)
 class HiddenCheck:
-    question: str
-    name: str
+    name: str  # the test function's name, e.g. test_e3c_hidden
     points: float
     success_message: str | None
     failure_message: str | None
-    probes_source: str
+    probes_source: str  # each a standalone `def`, dedented
     observe_source: str
     judge_source: str
 
 
-def _test_cases(tree: ast.Module):
-    """(function node, decorator keywords) for every ``@test_case(...)`` function."""
-    for node in tree.body:
-        if not isinstance(node, ast.FunctionDef):
-            continue
-        for decorator in node.decorator_list:
-            if isinstance(decorator, ast.Call) and getattr(decorator.func, "id", None) == "test_case":
-                yield node, {k.arg: ast.literal_eval(k.value) for k in decorator.keywords}
+def hidden_checks(test_source: str, path: str = "<test file>") -> list[HiddenCheck]:
+    """The hidden test cases of one otter test file (tests/<q>.py), in file order.
 
-
-def hidden_checks(test_source: str, question: str, path: str = "") -> list[HiddenCheck]:
-    """The hidden test cases of one test file, split into their three steps."""
-    tree = ast.parse(test_source, filename=path or question)
+    Raises CheckFormatError naming the file and function when a hidden test has another shape.
+    """
+    try:
+        module = ast.parse(test_source)
+    except SyntaxError as error:
+        raise CheckFormatError(f"{path}: not valid Python ({error})") from error
     checks = []
-    for node, options in _test_cases(tree):
-        if not options.get("hidden", False):
+    for function in module.body:
+        options = _test_case_options(function)
+        if options is None or not options.get("hidden", False):
             continue
-        steps = {inner.name: inner for inner in node.body if isinstance(inner, ast.FunctionDef) and inner.name in STEPS}
-        absent = [step for step in STEPS if step not in steps]
-        if absent:
-            raise ConventionError(
-                f"{path or question}: hidden test {node.name} has no nested {', '.join(absent)}(); every hidden test "
-                "defines probes(), observe(env, probes) and judge(probes, seen) (README: how hidden tests are written)")
+        where = f"{path}: {function.name}"
+        parts = _parts(function, test_source, where)
         checks.append(HiddenCheck(
-            question=question, name=node.name, points=float(options.get("points") or 0),
-            success_message=options.get("success_message"), failure_message=options.get("failure_message"),
-            **{f"{step}_source": ast.unparse(steps[step]) for step in STEPS}))
+            name=function.name,
+            points=float(options.get("points") or 0),
+            success_message=options.get("success_message"),
+            failure_message=options.get("failure_message"),
+            probes_source=parts["probes"], observe_source=parts["observe"], judge_source=parts["judge"],
+        ))
     return checks
+
+
+def standalone(source: str):
+    """Compile one part (a single `def`) in a namespace of its own and return the function."""
+    namespace = {"__builtins__": builtins}
+    exec(compile(source, "<hidden check>", "exec"), namespace)
+    (name,) = [key for key in namespace if key != "__builtins__"]
+    return namespace[name]
+
+
+def _test_case_options(node) -> dict | None:
+    """The keyword arguments of an `@test_case(...)` decorator, or None if there is none."""
+    if not isinstance(node, ast.FunctionDef):
+        return None
+    for decorator in node.decorator_list:
+        if isinstance(decorator, ast.Call) and getattr(decorator.func, "id", getattr(decorator.func, "attr", None)) == "test_case":
+            return {k.arg: ast.literal_eval(k.value) for k in decorator.keywords if k.arg}
+    return None
+
+
+def _parts(function: ast.FunctionDef, source: str, where: str) -> dict[str, str]:
+    if [a.arg for a in function.args.args] != ["env"] or function.args.vararg or function.args.kwarg \
+            or function.args.kwonlyargs or function.args.defaults:
+        raise CheckFormatError(f"{where}: a hidden test takes exactly one parameter, env")
+    body = [node for node in function.body if not _is_docstring(node)]
+    defs, tail = body[:3], body[3:]
+    names = [getattr(node, "name", None) for node in defs]
+    if names != list(PARTS) or not all(isinstance(node, ast.FunctionDef) for node in defs):
+        raise CheckFormatError(f"{where}: the body must start with `def probes`, `def observe`, `def judge`, in that order (found {names})")
+    if [ast.dump(node) for node in tail] != [ast.dump(node) for node in ast.parse(TAIL).body]:
+        raise CheckFormatError(f"{where}: after the three functions the body must be exactly:{TAIL}")
+    parts = {}
+    for node in defs:
+        if [a.arg for a in node.args.args] != PARAMETERS[node.name] or node.args.defaults or node.args.kw_defaults \
+                or node.args.vararg or node.args.kwarg or node.decorator_list:
+            raise CheckFormatError(f"{where}: {node.name} must be `def {node.name}({', '.join(PARAMETERS[node.name])})` with no defaults or decorators")
+        text = textwrap.dedent(ast.get_source_segment(source, node, padded=True))
+        outside = _names_from_outside(text)
+        if outside:
+            raise CheckFormatError(f"{where}: {node.name} uses names defined outside it ({', '.join(sorted(outside))}); "
+                                   "import and define everything it needs inside it")
+        parts[node.name] = text
+    return parts
+
+
+def _names_from_outside(function_source: str) -> set[str]:
+    """Names the function reads that are neither its own nor builtins."""
+    table = symtable.symtable(function_source, "<part>", "exec")
+    outside = set()
+
+    def visit(scope):
+        for symbol in scope.get_symbols():
+            if symbol.is_global() and symbol.is_referenced() and not hasattr(builtins, symbol.get_name()):
+                outside.add(symbol.get_name())
+        for child in scope.get_children():
+            visit(child)
+
+    for child in table.get_children():
+        visit(child)
+    return outside
+
+
+def _is_docstring(node) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
 
 
 def public_tests_source(test_source: str) -> str | None:
     """The test file without its hidden test cases (what a student may see), or None if none is left."""
-    tree = ast.parse(test_source)
-    hidden = {node.name for node, options in _test_cases(tree) if options.get("hidden", False)}
-    tree.body = [node for node in tree.body if not (isinstance(node, ast.FunctionDef) and node.name in hidden)]
-    if not any(isinstance(node, ast.FunctionDef) for node in tree.body):
+    module = ast.parse(test_source)
+    module.body = [node for node in module.body if not (_test_case_options(node) or {}).get("hidden", False)]
+    if not any(_test_case_options(node) is not None for node in module.body):
         return None
-    return ast.unparse(tree)
-
-
-def compile_step(source: str, step: str, label: str):
-    """The step's function, defined in a namespace of its own."""
-    namespace: dict = {}
-    exec(compile(source, f"<{label} {step}>", "exec"), namespace)
-    return namespace[step]
+    return ast.unparse(module)

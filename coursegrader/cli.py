@@ -27,7 +27,7 @@ def _build(args) -> int:
 
 def _grade(args) -> int:
     from .batch import grade_all
-    from .checks import ConventionError
+    from .checks import CheckFormatError
     from .grades import table, write_csv
     from .progress import Progress
     from .report import write_report
@@ -56,7 +56,7 @@ def _grade(args) -> int:
     try:
         graded = grade_all(submissions, autograder, out, limits, workers, Progress(), regrade=args.regrade,
                            scheduler=args.scheduler)
-    except ConventionError as error:
+    except CheckFormatError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     questions = _questions(autograder)

@@ -21,7 +21,7 @@ import nbformat
 
 from . import protocol
 from .autograder_zip import read_manifest
-from .checks import HiddenCheck, compile_step, hidden_checks, public_tests_source
+from .checks import HiddenCheck, hidden_checks, public_tests_source, standalone
 from .sandbox import JobGroup, Limits
 from .submissions import SubmissionError, read_notebook, stage_notebook
 
@@ -33,6 +33,7 @@ MEMORY_HINTS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator", "
 class Judged:
     """One hidden check, ready to judge: its compiled steps and its fixed probe inputs."""
     check: HiddenCheck
+    question: str
     judge: object
     probes: object
 
@@ -58,11 +59,9 @@ class Assignment:
                 if question["manual"] or test_path not in archive.namelist():
                     continue
                 source = archive.read(test_path).decode("utf-8")
-                for check in hidden_checks(source, question["name"], test_path):
-                    label = f"{test_path} {check.name}"
-                    probes = compile_step(check.probes_source, "probes", label)()
-                    checks.append(Judged(check, compile_step(check.judge_source, "judge", label),
-                                         json.loads(json.dumps(probes))))
+                for check in hidden_checks(source, test_path):
+                    probes = json.loads(json.dumps(standalone(check.probes_source)()))
+                    checks.append(Judged(check, question["name"], standalone(check.judge_source), probes))
                 visible = public_tests_source(source)
                 if visible:
                     public[question["name"]] = (test_path, visible)
@@ -184,9 +183,9 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
     for judged in assignment.checks:
         protocol.send(sock, {"op": "observe", "source": judged.check.observe_source, "probes": judged.probes})
         seen = receive().get("seen")
-        lap(f"observe {judged.check.question}")
+        lap(f"observe {judged.question}")
         graded.feedback[judged.check.name] = _verdict(judged, seen)
-        lap(f"judge {judged.check.question}")
+        lap(f"judge {judged.question}")
     protocol.send(sock, {"op": "done"})
     last = receive()
     if isinstance(last.get("peak_mb"), (int, float)):
@@ -251,7 +250,7 @@ def _exit_note(status: dict | None) -> str:
 
 def _score(graded: Graded, assignment: Assignment) -> None:
     for judged in assignment.checks:
-        question = judged.check.question
+        question = judged.question
         passed, _ = graded.feedback.get(judged.check.name, (False, ""))
         graded.scores[question] = graded.scores.get(question, 0.0) + (judged.check.points if passed else 0.0)
     graded.total = sum(graded.scores.values())
@@ -269,7 +268,7 @@ def results_json(graded: Graded, assignment: Assignment) -> dict:
         if question["manual"]:
             continue
         name = question["name"]
-        checks = [j for j in assignment.checks if j.check.question == name]
+        checks = [j for j in assignment.checks if j.question == name]
         messages = [graded.feedback.get(j.check.name, (False, _not_checked(graded)))[1] for j in checks]
         tests.append({"name": name, "score": graded.scores.get(name, 0.0), "max_score": question["points"],
                       "visibility": visibility, "output": "\n".join(messages)})

@@ -252,7 +252,7 @@ def _hidden_lines(course) -> set[str]:
         sources = [(name, archive.read(name).decode()) for name in archive.namelist() if name.startswith("tests/")]
     lines = set()
     for name, source in sources:
-        for check in hidden_checks(source, Path(name).stem, name):
+        for check in hidden_checks(source, name):
             for step in (check.probes_source, check.observe_source, check.judge_source):
                 lines.update(line.strip() for line in step.splitlines()
                              if len(line.strip()) > 30 and "return " not in line and "import" not in line)
