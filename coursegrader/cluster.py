@@ -67,7 +67,8 @@ def _worker_tools(autograder_bytes: bytes):
         if "server" not in _worker_state:
             _worker_state["server"] = ForkServer()
         if _worker_state.get("digest") != digest:
-            folder = Path(tempfile.mkdtemp(prefix="coursegrader-autograder-"))
-            (folder / "autograder.zip").write_bytes(autograder_bytes)
-            _worker_state.update(digest=digest, assignment=Assignment.from_zip(folder / "autograder.zip"))
+            with tempfile.TemporaryDirectory(prefix="coursegrader-autograder-") as folder:
+                path = Path(folder) / "autograder.zip"
+                path.write_bytes(autograder_bytes)
+                _worker_state.update(digest=digest, assignment=Assignment.from_zip(path))
         return _worker_state["server"], _worker_state["assignment"]

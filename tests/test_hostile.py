@@ -10,6 +10,7 @@ import copy
 import io
 import json
 import os
+import tempfile
 import uuid
 import zipfile
 from pathlib import Path
@@ -171,7 +172,9 @@ def hostile_batch(course, tmp_path_factory):
     cases.update(twice="full", **{"twice-2": "duplicate"})
     (folder / "honest.ipynb").write_bytes(solution_bytes)
     cases["honest"] = "full"
+    scratch_before = set(Path(tempfile.gettempdir()).glob("coursegrader-grade-*"))
     grades = package_grade([folder], tmp_path_factory.mktemp("hostile-grades"), *LIMIT_OPTIONS)
+    grades.scratch_left = set(Path(tempfile.gettempdir()).glob("coursegrader-grade-*")) - scratch_before
     return grades, cases
 
 
@@ -227,7 +230,7 @@ def test_nothing_written_outside_and_no_process_left(hostile_batch):
     survivors = [p.info for p in psutil.process_iter(["pid", "cmdline"])
                  if "coursegrader.forkserver" in " ".join(p.info["cmdline"] or [])]
     assert not survivors, "every submission process (and the fork loop's children) is gone"
-    assert not list(Path("/tmp").glob("coursegrader-grade-*")), "scratch folders are removed"
+    assert not hostile_batch[0].scratch_left, "scratch folders are removed"
 
 
 @pytest.mark.parametrize("case, words", [
