@@ -6,6 +6,7 @@ public (0-point) tests, and runs each hidden test's ``observe`` step, sending ba
 The grader judges that data in a process no student code ever ran in.
 """
 
+import builtins
 import json
 import os
 import random
@@ -94,7 +95,9 @@ def _shell() -> InteractiveShell:
 def _run_cells(sock, shell: InteractiveShell, cells: list[dict], seed, cell_seconds: float) -> list[dict]:
     """Run every code cell in order, as otter does: a failing cell is noted and the next one runs."""
     errors = []
+    original_builtins = dict(builtins.__dict__)
     for index, cell in enumerate(cells):
+        _restore(builtins.__dict__, original_builtins)  # a patched isinstance must not break this loop
         protocol.send(sock, {"cell": index})
         if seed is not None and not cell["source"].startswith("%%"):
             numpy.random.seed(seed)  # otter's intercell seeding
@@ -109,10 +112,17 @@ def _run_cells(sock, shell: InteractiveShell, cells: list[dict], seed, cell_seco
             error = exit_
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
+        _restore(builtins.__dict__, original_builtins)
         if error is not None:
             errors.append({"cell": index, "number": cell["number"], "error": type(error).__name__,
                            "message": _short(error)})
     return errors
+
+
+def _restore(namespace: dict, original: dict) -> None:
+    for name, value in original.items():
+        if namespace.get(name) is not value:
+            namespace[name] = value
 
 
 def _short(error: BaseException) -> str:

@@ -1,7 +1,8 @@
 """Hostile and broken submissions, graded in one batch by this package's grader.
 
 Every case states what it must score. Tampering cases start from answers that earn nothing (the
-blank release) or from the solution, so "scores what its honest answers earn" is exact. Fault
+blank release, tampering before any answer) or from a sample whose honest score is known
+(tampering after its answers), so "scores what its honest answers earn" is exact. Fault
 cases are bounded (a few hundred processes, tens of MB), so that even broken limits could not
 take the machine down.
 """
@@ -10,7 +11,6 @@ import copy
 import io
 import json
 import os
-import tempfile
 import uuid
 import zipfile
 from pathlib import Path
@@ -31,8 +31,8 @@ LIMIT_OPTIONS = ("--timeout", "40", "--cell-timeout", "4", "--workers", "2")
 
 TAMPERING = {
     "patch_allclose": "import torch\ntorch.allclose = lambda *a, **k: True\ntorch.equal = lambda *a, **k: True",
-    "patch_tensor_eq": "import torch\ntorch.Tensor.__eq__ = lambda self, other: torch.tensor(True)\n"
-                       "torch.Tensor.__bool__ = lambda self: True",
+    "patch_tensor_eq": "import torch\ntorch.Tensor.__eq__ = lambda self, other: torch.ones((), dtype=torch.bool)\n"
+                       "torch.Tensor.__ne__ = lambda self, other: torch.zeros((), dtype=torch.bool)",
     "patch_torch_testing": "import torch.testing\ntorch.testing.assert_close = lambda *a, **k: None",
     "patch_numpy": "import numpy as np\nnp.allclose = lambda *a, **k: True\nnp.isclose = lambda *a, **k: True\n"
                    "np.testing.assert_allclose = lambda *a, **k: None",
@@ -134,9 +134,10 @@ def hostile_batch(course, tmp_path_factory):
         nbformat.write(notebook, folder / f"{name}.ipynb")
         cases[name] = expected
 
+    partial = read(course.samples(ASSIGNMENT) / "partial_credit.ipynb")
     for name, source in TAMPERING.items():
         save(f"tamper_{name}", _with_cell(release, source, at_end=False), "zero")
-        save(f"tamper_late_{name}", _with_cell(release, source, at_end=True), "zero")
+        save(f"tamper_late_{name}", _with_cell(partial, source, at_end=True), "partial")
     save("snoop", _with_cell(release, SNOOPING, at_end=True), "zero")
     for name, (source, base) in FAULTS.items():
         save(f"fault_{name}", _with_cell(solution, source, at_end=True), "fault")
@@ -172,9 +173,11 @@ def hostile_batch(course, tmp_path_factory):
     cases.update(twice="full", **{"twice-2": "duplicate"})
     (folder / "honest.ipynb").write_bytes(solution_bytes)
     cases["honest"] = "full"
-    scratch_before = set(Path(tempfile.gettempdir()).glob("coursegrader-grade-*"))
-    grades = package_grade([folder], tmp_path_factory.mktemp("hostile-grades"), *LIMIT_OPTIONS)
-    grades.scratch_left = set(Path(tempfile.gettempdir()).glob("coursegrader-grade-*")) - scratch_before
+    scratch = tmp_path_factory.mktemp("hostile-scratch")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TMPDIR", str(scratch))  # the grader's scratch folders go here, to be checked after
+        grades = package_grade([folder], tmp_path_factory.mktemp("hostile-grades"), *LIMIT_OPTIONS)
+    grades.scratch_left = list(scratch.iterdir())
     return grades, cases
 
 
@@ -187,11 +190,14 @@ def test_every_case_has_a_row_and_the_batch_finished(hostile_batch):
     assert set(grades) == set(cases)
 
 
-def test_tampering_earns_nothing(hostile_batch, points):
+def test_tampering_earns_only_what_honest_answers_earn(hostile_batch, course, points):
     grades, cases = hostile_batch
+    honest = json.loads((course.samples(ASSIGNMENT) / "expected.json").read_text())["partial_credit"]
     for name, expected in cases.items():
         if expected == "zero":
             assert float(grades[name]["total"]) == 0, (name, grades[name])
+        if expected == "partial":
+            assert {q: float(grades[name][q]) for q in points} == {q: points[q] * (q in honest) for q in points}, name
 
 
 def test_honest_and_recoverable_cases_keep_full_marks(hostile_batch, points):
