@@ -59,6 +59,10 @@ def _grade(args) -> int:
     except CheckFormatError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    missing = sorted({wall for g in graded for wall in g.missing_walls})
+    if missing:
+        print(f"warning: this machine could not give submissions these sandbox walls: {'; '.join(missing)} "
+              "(README: threat model)", file=sys.stderr)
     questions = _questions(autograder)
     write_csv(graded, questions, out / "grades.csv")
     report = write_report(graded, questions, out)

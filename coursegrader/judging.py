@@ -84,6 +84,7 @@ class Graded:
     feedback: dict = field(default_factory=dict)  # hidden check -> (passed, message the student reads)
     peak_mb: float = 0.0  # the submission process's peak resident memory
     phases: dict = field(default_factory=dict)  # seconds spent starting, running cells, public tests, checks
+    missing_walls: list = field(default_factory=list)  # sandbox parts this machine could not provide
     public: list = field(default_factory=list)
 
 
@@ -163,7 +164,9 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
         graded.phases[phase] = round(graded.phases.get(phase, 0.0) + now - clock[0], 4)
         clock[0] = now
 
-    receive()  # ready
+    ready = receive()
+    walls = ready.get("missing_walls") if isinstance(ready, dict) else None
+    graded.missing_walls = [str(w) for w in walls] if isinstance(walls, list) else []
     lap("start")
     protocol.send(sock, {"cells": cells, "seed": assignment.seed})
     while True:
