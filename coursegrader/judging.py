@@ -17,7 +17,6 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
 
 from . import protocol
 from .autograder_zip import read_manifest

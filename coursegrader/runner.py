@@ -13,9 +13,6 @@ import random
 import resource
 import signal
 import socket
-import sys
-import time
-import traceback
 from pathlib import Path
 
 import numpy

@@ -1,178 +1,28 @@
-"""Hostile and broken submissions, graded in one batch by this package's grader.
+"""Hostile and broken submissions (tests/hostile_cases.py), graded in one batch by this package.
 
-Every case states what it must score. Tampering cases start from answers that earn nothing (the
-blank release, tampering before any answer) or from a sample whose honest score is known
-(tampering after its answers), so "scores what its honest answers earn" is exact. Fault
-cases are bounded (a few hundred processes, tens of MB), so that even broken limits could not
-take the machine down.
+Tampering cases start from answers that earn nothing (the blank release, tampering before any
+answer) or from a sample whose honest score is known (tampering after its answers), so "scores
+what its honest answers earn" is exact.
 """
 
-import copy
-import io
 import json
-import os
-import uuid
 import zipfile
-from pathlib import Path
 
-import nbformat
 import psutil
 import pytest
 
-from coursegrader.checks import hidden_checks
-from coursegrader.notebooks import read
-
 from conftest import ASSIGNMENT, package_grade
+from coursegrader.checks import hidden_checks
+from hostile_cases import ESCAPE_PATHS, build_cases
 
-ESCAPE_MARK = f"coursegrader-escape-{uuid.uuid4().hex}"
-ESCAPE_PATHS = [Path("/tmp") / ESCAPE_MARK, Path("/var/tmp") / ESCAPE_MARK, Path.home() / ESCAPE_MARK,
-                Path(__file__).resolve().parent / ESCAPE_MARK]
 LIMIT_OPTIONS = ("--timeout", "40", "--cell-timeout", "4", "--workers", "2")
-
-TAMPERING = {
-    "patch_allclose": "import torch\ntorch.allclose = lambda *a, **k: True\ntorch.equal = lambda *a, **k: True",
-    "patch_tensor_eq": "import torch\ntorch.Tensor.__eq__ = lambda self, other: torch.ones((), dtype=torch.bool)\n"
-                       "torch.Tensor.__ne__ = lambda self, other: torch.zeros((), dtype=torch.bool)",
-    "patch_torch_testing": "import torch.testing\ntorch.testing.assert_close = lambda *a, **k: None",
-    "patch_numpy": "import numpy as np\nnp.allclose = lambda *a, **k: True\nnp.isclose = lambda *a, **k: True\n"
-                   "np.testing.assert_allclose = lambda *a, **k: None",
-    "patch_builtins": "import builtins\nbuiltins.isinstance = lambda *a: True\nbuiltins.abs = lambda x: 0\n"
-                      "builtins.all = lambda x: True\nbuiltins.any = lambda x: False",
-    "patch_otter": "import otter.test_files.exception_test as et, otter.test_files.abstract_test as at\n"
-                   "et.test_case.call_func = lambda self, env: None\n"
-                   "at.TestFile.grade = property(lambda self: 1.0)\n"
-                   "class Fake:\n    def check(self, *a, **k): return None\n    def check_all(self): return None\n"
-                   "grader = Fake()",
-    "patch_import": "import builtins\n_real = builtins.__import__\n"
-                    "def fake_import(name, *args, **kwargs):\n"
-                    "    module = _real(name, *args, **kwargs)\n"
-                    "    if name == 'torch':\n        module.allclose = lambda *a, **k: True\n    return module\n"
-                    "builtins.__import__ = fake_import",
-    "forged_results": "import json, os\nforged = {'score': 24, 'tests': [{'name': q, 'score': 5, 'max_score': 5} for q in "
-                      "['w1','w2','w3','e1a','e1b','e2a','e2b','e3a','e3b','e3c','e4a','e5']]}\n"
-                      "for path in ['results.json', '../results.json', '../../results.json', 'graded.json']:\n"
-                      "    try:\n        open(path, 'w').write(json.dumps(forged))\n    except OSError:\n        pass",
-    "fake_passing_output": "for q in ['w1','w2','w3','e1a','e1b','e2a','e2b','e3a','e3b','e3c','e4a','e5']:\n"
-                           "    print(f'{q} results: All test cases passed!')\nprint('{\"score\": 24}')",
-    "audit_and_trace_hooks": "import sys\ndef hook(event, args):\n    pass\nsys.addaudithook(hook)\n"
-                             "sys.settrace(lambda *a: None)\nsys.setprofile(lambda *a: None)",
-}
-
-# Read whatever could hold hidden tests; anything found goes into answers, output and errors.
-SNOOPING = """\
-import glob, os, sys
-found = []
-patterns = ['/autograder/**/*.py', '../**/*.py', '../../**/*.zip', '/tmp/**/*.zip', '/tmp/**/tests/*.py',
-            os.path.expanduser('~') + '/**/*.ipynb', '/work/**/autograder/*.zip', '/work/**/source/**/*.ipynb']
-for pattern in patterns:
-    for path in glob.glob(pattern, recursive=True)[:50]:
-        try:
-            found.append(open(path, 'rb').read(200000).decode('utf-8', 'replace'))
-        except OSError:
-            pass
-for pid in os.listdir('/proc'):
-    try:
-        cwd = os.readlink(f'/proc/{pid}/cwd')
-        for path in glob.glob(cwd + '/**/*.py', recursive=True)[:20]:
-            found.append(open(path).read())
-        found.append(open(f'/proc/{pid}/mem', 'rb').read(100))
-    except Exception:
-        pass
-leak = '\\n'.join(str(f) for f in found)
-print(leak[:100000])
-second_backward_error = leak[:100000]
-vector_backward_error = leak[:100000]
-def second_derivative(f, x):
-    raise RuntimeError(leak[:5000])
-"""
-
-FAULTS = {
-    "infinite_loop": ("while True:\n    pass", "solution"),
-    "sleep_forever": ("import time\ntime.sleep(10**6)", "solution"),
-    "swallows_interrupts": ("while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        pass",
-                            "solution"),
-    "huge_allocation": ("import torch\nbig = torch.ones(6 * 2**30, dtype=torch.uint8)\nbig.sum()", "solution"),
-    "recursion_bomb": ("import sys\nsys.setrecursionlimit(10**6)\ndef down(n):\n    return down(n + 1) + 1\ndown(0)", "solution"),
-    "os_exit": ("import os\nos._exit(3)", "solution"),
-    "sys_exit": ("import sys\nsys.exit(1)", "solution"),
-    "kill_parent": ("import os, signal, psutil\nfor p in psutil.process_iter(['cmdline']):\n"
-                    "    if 'coursegrader' in ' '.join(p.info['cmdline'] or []) and p.pid != os.getpid():\n"
-                    "        try:\n            os.kill(p.pid, signal.SIGKILL)\n        except OSError:\n            pass", "solution"),
-    "fork_loop": ("import os, time\nfor _ in range(300):\n    try:\n        if os.fork() == 0:\n            time.sleep(120)\n"
-                  "            os._exit(0)\n    except OSError:\n        break", "solution"),
-    "huge_output": ("chunk = 'x' * 2**20\nfor _ in range(100):\n    print(chunk)", "solution"),
-    "write_outside": (f"for path in {[str(p) for p in ESCAPE_PATHS]!r} + ['../{ESCAPE_MARK}', '../../{ESCAPE_MARK}']:\n"
-                      "    try:\n        open(path, 'w').write('escaped')\n    except OSError:\n        pass", "solution"),
-}
-
-
-def _with_cell(notebook: nbformat.NotebookNode, source: str, at_end: bool) -> nbformat.NotebookNode:
-    notebook = nbformat.from_dict(json.loads(json.dumps(notebook)))
-    cell = nbformat.v4.new_code_cell(source)
-    code_positions = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
-    notebook.cells.insert(code_positions[-1] if at_end else code_positions[1], cell)  # the export cell stays last
-    return notebook
-
-
-def _zip(entries: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="session")
 def hostile_batch(course, tmp_path_factory):
     """Every case in one folder, graded in one run, beside untouched copies of the solution."""
     folder = tmp_path_factory.mktemp("hostile")
-    release, solution = read(course.release(ASSIGNMENT)), read(course.solution(ASSIGNMENT))
-    solution_bytes = course.solution(ASSIGNMENT).read_bytes()
-    cases: dict[str, str] = {}  # case -> expected: "zero", "full", "invalid", "duplicate"
-
-    def save(name, notebook, expected):
-        nbformat.write(notebook, folder / f"{name}.ipynb")
-        cases[name] = expected
-
-    partial = read(course.samples(ASSIGNMENT) / "partial_credit.ipynb")
-    for name, source in TAMPERING.items():
-        save(f"tamper_{name}", _with_cell(release, source, at_end=False), "zero")
-        save(f"tamper_late_{name}", _with_cell(partial, source, at_end=True), "partial")
-    save("snoop", _with_cell(release, SNOOPING, at_end=True), "zero")
-    for name, (source, base) in FAULTS.items():
-        save(f"fault_{name}", _with_cell(solution, source, at_end=True), "fault")
-    (folder / "bad_not_json.ipynb").write_text("this is not a notebook")
-    (folder / "bad_truncated.ipynb").write_bytes(solution_bytes[: len(solution_bytes) // 2])
-    (folder / "bad_empty_file.ipynb").write_bytes(b"")
-    cases.update(bad_not_json="invalid", bad_truncated="invalid", bad_empty_file="invalid")
-    nbformat.write(nbformat.convert(copy.deepcopy(solution), 3), folder / "old_nbformat_v3.ipynb")
-    cases["old_nbformat_v3"] = "full"
-    save("empty_notebook", nbformat.v4.new_notebook(), "zero")
-    untagged = nbformat.from_dict(json.loads(json.dumps(solution)))
-    for cell in untagged.cells:
-        cell.metadata.pop("tags", None)
-    save("answer_tags_missing", untagged, "full")
-    shuffled = nbformat.from_dict(json.loads(json.dumps(solution)))
-    shuffled.cells = list(reversed(shuffled.cells))
-    save("cells_reordered", shuffled, "scored")
-    pruned = nbformat.from_dict(json.loads(json.dumps(solution)))
-    pruned.cells = [c for c in pruned.cells if not set(c.metadata.get("tags", [])) & {"e1a", "e3c"}]
-    save("cells_deleted", pruned, "scored")
-    (folder / "zip_no_notebook.zip").write_bytes(_zip({"readme.txt": b"hello"}))
-    (folder / "zip_two_notebooks.zip").write_bytes(_zip({"a.ipynb": solution_bytes, "b.ipynb": solution_bytes}))
-    (folder / "zip_path_traversal.zip").write_bytes(_zip({f"../../{ESCAPE_MARK}.ipynb": solution_bytes}))
-    (folder / "zip_bomb.zip").write_bytes(_zip({"autograd.ipynb": b" " * (60 * 2**20)}))
-    (folder / "not_a_zip.zip").write_bytes(b"PK\x03\x04 broken")
-    cases.update(zip_no_notebook="invalid", zip_two_notebooks="invalid", zip_path_traversal="full", zip_bomb="invalid",
-                 not_a_zip="invalid")
-    (folder / os.fsdecode(b"name_\xff\xfe.ipynb")).write_bytes(solution_bytes)
-    cases["name_\ufffd\ufffd"] = "full"
-    (folder / "twice.ipynb").write_bytes(solution_bytes)
-    os.utime(folder / "twice.ipynb", (1_000_000_000, 1_000_000_000))
-    (folder / "twice.zip").write_bytes(_zip({"autograd.ipynb": solution_bytes}))
-    cases.update(twice="full", **{"twice-2": "duplicate"})
-    (folder / "honest.ipynb").write_bytes(solution_bytes)
-    cases["honest"] = "full"
+    cases = build_cases(course, ASSIGNMENT, folder)
     scratch = tmp_path_factory.mktemp("hostile-scratch")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TMPDIR", str(scratch))  # the grader's scratch folders go here, to be checked after
