@@ -6,6 +6,7 @@ screenshot of the page is saved and named in the error."""
 import contextlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -16,6 +17,7 @@ import uuid
 import zipfile
 from pathlib import Path
 
+import nbformat
 from playwright.sync_api import sync_playwright
 
 from conftest import ASSIGNMENT, answers_of, package_grade
@@ -123,8 +125,8 @@ def test_student_answers_checks_and_exports_in_jupyterlab(course, points, tmp_pa
                 time.sleep(0.3)
 
             # Run > Run All Cells; the blank answers further down stop the run, as for a student
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+            page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
             verdict = cells.nth(check_at).locator(".jp-OutputArea-output").first
             verdict.wait_for(timeout=90_000)
             assert f"{QUESTION} passed!" in verdict.inner_text(), verdict.inner_text()  # otter's HTML verdict
@@ -138,14 +140,8 @@ def test_student_answers_checks_and_exports_in_jupyterlab(course, points, tmp_pa
 
     (export,) = student.glob(f"{ASSIGNMENT}_*.zip")
     with zipfile.ZipFile(export) as archive:
-        submitted = answers_of(read_zip_notebook(archive), [QUESTION])
+        submitted = answers_of(nbformat.reads(archive.read(f"{ASSIGNMENT}.ipynb").decode("utf-8"), as_version=4), [QUESTION])
     assert submitted == {QUESTION: answer}
     row = package_grade([export], tmp_path / "grades")[export.stem]
     assert row["status"] == "ok", row
     assert {name: float(row[name]) for name in points} == {name: (points[name] if name == QUESTION else 0.0) for name in points}
-
-
-def read_zip_notebook(archive: zipfile.ZipFile):
-    import nbformat
-
-    return nbformat.reads(archive.read(f"{ASSIGNMENT}.ipynb").decode("utf-8"), as_version=4)
