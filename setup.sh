@@ -4,6 +4,24 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# System packages: Debian's chromium (the browser the tests drive and export_pdf.py prints with;
+# nothing downloads a browser) and a CJK font (Chinese in plots and PDFs). Installed only when
+# missing; without root, say what to install.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fc-list :lang=zh family 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "== system packages present: chromium, a CJK font"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "== installing ${missing[*]} with apt-get"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  echo "error: missing system packages: ${missing[*]}" >&2
+  echo "       install them as root first: apt-get install -y ${missing[*]}   (then run bash setup.sh again)" >&2
+  exit 1
+fi
+
 python=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   echo "== creating .venv with $($python --version)"
@@ -17,6 +35,14 @@ echo "== installing otter-grader, nbgrader, matplotlib, pytest and the Jupyter s
 "${pip[@]}" -r requirements.txt
 "${pip[@]}" --no-deps -e .
 .venv/bin/python -m pip check
+# matplotlib caches its font list; a cache from before the CJK font was installed would hide it.
+.venv/bin/python - <<'PY'
+from matplotlib import font_manager
+def cjk(manager):
+    return sorted({font.name for font in manager.ttflist if "CJK" in font.name})
+found = cjk(font_manager.fontManager) or cjk(font_manager._load_fontmanager(try_read_cache=False))
+print("== matplotlib sees CJK fonts:", ", ".join(found) if found else "none (Chinese plot labels will show boxes)")
+PY
 
 if [ "${1:-}" = "--install-only" ]; then
   exit 0

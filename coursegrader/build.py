@@ -10,6 +10,7 @@ executed and carries public tests only, and all-or-nothing writes.
 
 import contextlib
 import io
+import shutil
 import time
 from pathlib import Path
 import tempfile
@@ -94,6 +95,11 @@ def _run_otter_assign(master_path: Path, dist: Path) -> None:
         ) from error
 
 
+def _support_files(folder: Path) -> list[Path]:
+    """The files beside a notebook that otter assign may ship with it (not notebooks, not folders)."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix != ".ipynb" and not p.name.startswith("."))
+
+
 def build_assignment(course: Course, assignment: str, out_root: Path | None = None, progress=print) -> None:
     """Build ``assignment`` into ``out_root`` (the course root by default)."""
     started = time.monotonic()
@@ -109,6 +115,8 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
     with tempfile.TemporaryDirectory(prefix="coursegrader-build-") as scratch:
         work, dist = Path(scratch) / "master", Path(scratch) / "dist"
         work.mkdir()
+        for support in _support_files(master_path.parent):
+            shutil.copy(support, work / support.name)
         (work / "requirements.txt").write_text(autograder_requirements(course))
         prepared_path = work / f"{assignment}.ipynb"
         nbformat.write(prepared, str(prepared_path))
@@ -119,16 +127,21 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
         autograder_nb = notebooks.read(dist / "autograder" / f"{assignment}.ipynb")
         (otter_zip,) = (dist / "autograder").glob("*.zip")
         release = release_notebook(student, prepared)
+        # the files the master's config lists (`files:`), as otter placed them beside the student notebook
+        release_files = {p.name: p.read_bytes() for p in _support_files(dist / "student")}
         zip_bytes = autograder_zip.repack(otter_zip, manifest(assignment, questions))
 
     progress(f"[build {assignment}] executing the solution notebook in a fresh kernel ...")
     try:
         solution = execute_seeded(solution_notebook(autograder_nb, student), f"{assignment}.ipynb",
-                                  seed=course.SOLUTION_TORCH_SEED, timeout=course.CELL_TIMEOUT_SECONDS)
+                                  seed=course.SOLUTION_TORCH_SEED, timeout=course.CELL_TIMEOUT_SECONDS,
+                                  support_files=release_files)
     except Exception as error:  # nbclient reports the failing cell and its traceback
         raise BuildError(f"the solution notebook of {assignment} failed to run: {error}") from error
 
     notebooks.write_atomic(release, out.release(assignment))
+    for name, data in sorted(release_files.items()):
+        notebooks.write_bytes_atomic(data, out.release(assignment).parent / name)
     notebooks.write_atomic(solution, out.solution(assignment))
     notebooks.write_bytes_atomic(zip_bytes, out.autograder(assignment))
     progress(f"[build {assignment}] done in {time.monotonic() - started:.1f} s")

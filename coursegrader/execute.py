@@ -7,8 +7,12 @@ import nbformat
 from nbclient import NotebookClient
 
 
-def execute_seeded(nb: nbformat.NotebookNode, filename: str, seed: int, timeout: int) -> nbformat.NotebookNode:
+def execute_seeded(nb: nbformat.NotebookNode, filename: str, seed: int, timeout: int,
+                   support_files: dict[str, bytes] | None = None) -> nbformat.NotebookNode:
     """Execute ``nb`` saved as ``filename`` in a scratch folder, with random, NumPy and torch seeded.
+
+    ``support_files`` (name -> bytes) are placed beside it, as they are beside the student notebook
+    (matplotlib reads its matplotlibrc from the working folder).
 
     The notebook is saved first because otter's ``grader.check`` reads its tests from the file.
     The seeding cell is removed again and execution counts renumbered, so outputs are reproducible.
@@ -20,6 +24,8 @@ def execute_seeded(nb: nbformat.NotebookNode, filename: str, seed: int, timeout:
     nb.cells.insert(0, seed_cell)
     with tempfile.TemporaryDirectory() as folder:
         nbformat.write(nb, str(Path(folder) / filename))
+        for name, data in (support_files or {}).items():
+            (Path(folder) / name).write_bytes(data)
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                                 resources={"metadata": {"path": folder}})
         client.execute()
