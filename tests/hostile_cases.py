@@ -87,8 +87,8 @@ FAULTS = {
     "recursion_bomb": ("import sys\nsys.setrecursionlimit(10**6)\ndef down(n):\n    return down(n + 1) + 1\ndown(0)", "solution"),
     "os_exit": ("import os\nos._exit(3)", "solution"),
     "sys_exit": ("import sys\nsys.exit(1)", "solution"),
-    "kill_parent": ("import os, signal, psutil\nfor p in psutil.process_iter(['cmdline']):\n"
-                    "    if 'coursegrader' in ' '.join(p.info['cmdline'] or []) and p.pid != os.getpid():\n"
+    "kill_parent": ("import os, signal, psutil\nfor p in psutil.Process().parents():\n"
+                    "    if any(word in ' '.join(p.cmdline()) for word in ('coursegrader', 'otter')):\n"
                     "        try:\n            os.kill(p.pid, signal.SIGKILL)\n        except OSError:\n            pass", "solution"),
     "fork_loop": ("import os, time\nfor _ in range(300):\n    try:\n        if os.fork() == 0:\n            time.sleep(120)\n"
                   "            os._exit(0)\n    except OSError:\n        break", "solution"),
