@@ -44,7 +44,8 @@ def otter_result(path: Path, autograder: Path, out: Path) -> str:
     if run.returncode != 0 or not results.is_file():
         last = (stderr.strip().splitlines() or ["no output"])[-1][:80]
         return f"error: {last}"
-    return f"{json.loads(results.read_text()).get('score', 0):g} ({seconds:.0f} s)"
+    tests = json.loads(results.read_text())["tests"]
+    return f"{sum(t.get('score') or 0 for t in tests):g} ({seconds:.0f} s)"
 
 
 def _kill_tree(pid: int) -> None:
