@@ -17,7 +17,7 @@ def test_committed_artifacts_equal_a_rebuild(course, tmp_path):
     completed = subprocess.run([sys.executable, "-m", "coursegrader", "--course-root", str(ROOT), "build", "--out", str(tmp_path)],
                                capture_output=True, text=True, timeout=600)
     assert completed.returncode == 0, completed.stderr[-3000:]
-    for committed in (course.release(ASSIGNMENT), course.solution(ASSIGNMENT)):
+    for committed in (course.release(ASSIGNMENT), course.solution(ASSIGNMENT), course.nbgrader_source(ASSIGNMENT)):
         rebuilt = tmp_path / committed.relative_to(ROOT)
         assert rebuilt.read_bytes() == committed.read_bytes(), f"{committed.relative_to(ROOT)} is stale: run `python -m coursegrader build`"
     committed_zip, rebuilt_zip = course.autograder(ASSIGNMENT), tmp_path / course.autograder(ASSIGNMENT).relative_to(ROOT)
