@@ -65,7 +65,7 @@ if "get_config" in globals():  # only when nbgrader (traitlets) loads this file
     # release equals otter's student notebook (`...` in code, otter's placeholder in prose).
     c.ClearSolutions.code_stub = {"python": "..."}
     c.ClearSolutions.text_stub = "_Type your answer here, replacing this text._"
-    # Feedback shows each test's verdict but never the hidden tests' code; the zip otter's
-    # export cell writes while a notebook is autograded holds that code, so it is not copied.
-    c.CourseDirectory.ignore.append("*_????_??_??T??_??_??_*.zip")  # added to the defaults
+    # Feedback shows each test's verdict but never the hidden tests' code. otter's files beside a
+    # notebook are not copied along: an export zip made while grading would hold that code.
+    c.CourseDirectory.ignore.extend([".OTTER_LOG", "*_????_??_??T??_??_??_*.zip"])  # added to the defaults
     c.GenerateFeedback.preprocessors = [_GetGrades, _ClearHiddenTests, _CSSHTMLHeader]

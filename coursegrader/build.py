@@ -23,6 +23,16 @@ from .execute import execute_seeded
 from .notebooks import ANSWER_TAG, source_of, tags_of
 
 EXPORT_CALL = "grader.export("
+# nbclient (nbgrader's autograde, the build) skips cells with this tag; students' Jupyter does not.
+SKIP_TAG = "skip-execution"
+
+
+def tag_export_cells_skipped(nb: nbformat.NotebookNode) -> None:
+    """Tag the export cell so no grader runs it: otter's export re-runs the whole notebook to
+    validate the zip (twice the grading time) and writes a zip holding the cells as graded."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and EXPORT_CALL in source_of(cell):
+            notebooks.add_tag(cell, SKIP_TAG)
 
 
 class BuildError(Exception):
@@ -66,6 +76,7 @@ def release_notebook(student: nbformat.NotebookNode, prepared_master: nbformat.N
         )
     for cell, question in zip(answer_cells, solution_questions):
         notebooks.add_tag(cell, question)
+    tag_export_cells_skipped(nb)
     return nb
 
 
@@ -74,9 +85,7 @@ def solution_notebook(autograder_nb: nbformat.NotebookNode, student: nbformat.No
     nb = nbformat.from_dict(autograder_nb)
     nb.metadata["otter"] = student.metadata["otter"]  # public tests only
     nb.cells = [c for c in nb.cells if not (c.cell_type == "markdown" and ANSWER_TAG in tags_of(c))]
-    for cell in nb.cells:
-        if cell.cell_type == "code" and EXPORT_CALL in source_of(cell):
-            notebooks.add_tag(cell, "skip-execution")
+    tag_export_cells_skipped(nb)
     return notebooks.normalized(nb, "cell")
 
 
