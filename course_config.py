@@ -45,3 +45,32 @@ AUTOGRADER_REQUIREMENTS = [
     "numpy==2.4.6",
     "matplotlib==3.11.2",
 ]
+
+# --- nbgrader (JupyterHub) ----------------------------------------------------------------
+# nbgrader reads this same file as its configuration (see the README for the commands).
+# nbgrader's instructor notebooks: built from the masters by `python -m coursegrader build`.
+# They hold the hidden tests, so they live beside the autograder zip, never under release/.
+NBGRADER_SOURCE_DIRECTORY = "autograder/nbgrader"
+
+if "get_config" in globals():  # only when nbgrader (traitlets) loads this file
+    import os as _os
+
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor as _CSSHTMLHeader
+    from nbgrader.preprocessors import ClearHiddenTests as _ClearHiddenTests
+    from nbgrader.preprocessors import GetGrades as _GetGrades
+
+    c = get_config()  # noqa: F821 (provided by traitlets)
+    c.CourseDirectory.root = _os.path.dirname(_os.path.abspath(__file__))
+    c.CourseDirectory.course_id = COURSE_ID
+    c.CourseDirectory.source_directory = NBGRADER_SOURCE_DIRECTORY
+    # A cell running longer is interrupted and grading goes on with the next cell.
+    c.Execute.timeout = CELL_TIMEOUT_SECONDS
+    c.Execute.interrupt_on_timeout = True
+    # nbgrader writes these back where the instructor notebook has solution regions, so its
+    # release equals otter's student notebook (`...` in code, otter's placeholder in prose).
+    c.ClearSolutions.code_stub = {"python": "..."}
+    c.ClearSolutions.text_stub = "_Type your answer here, replacing this text._"
+    # Feedback shows each test's verdict but never the hidden tests' code. otter's files beside a
+    # notebook are not copied along: an export zip made while grading would hold that code.
+    c.CourseDirectory.ignore.extend([".OTTER_LOG", "*_????_??_??T??_??_??_*.zip"])  # added to the defaults
+    c.GenerateFeedback.preprocessors = [_GetGrades, _ClearHiddenTests, _CSSHTMLHeader]

@@ -1,5 +1,5 @@
 """One command from the master notebook to the student release, the autograder zip and the
-executed solution notebook.
+executed solution notebook, and nbgrader's instructor notebook with the release nbgrader makes of it.
 
 otter assign does the splitting (solutions and hidden tests out of the student notebook) and
 checks the solution against every test, failing the build if any test fails. This module adds
@@ -12,17 +12,28 @@ import contextlib
 import io
 import shutil
 import time
+import zipfile
 from pathlib import Path
 import tempfile
 
 import nbformat
 
-from . import autograder_zip, master, notebooks
+from . import autograder_zip, master, nbgrader_release, nbgrader_source, notebooks
 from .config import Course
 from .execute import execute_seeded
 from .notebooks import ANSWER_TAG, source_of, tags_of
 
 EXPORT_CALL = "grader.export("
+# nbclient (nbgrader's autograde, the build) skips cells with this tag; students' Jupyter does not.
+SKIP_TAG = "skip-execution"
+
+
+def tag_export_cells_skipped(nb: nbformat.NotebookNode) -> None:
+    """Tag the export cell so no grader runs it: otter's export re-runs the whole notebook to
+    validate the zip (twice the grading time) and writes a zip holding the cells as graded."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and EXPORT_CALL in source_of(cell):
+            notebooks.add_tag(cell, SKIP_TAG)
 
 
 class BuildError(Exception):
@@ -66,6 +77,7 @@ def release_notebook(student: nbformat.NotebookNode, prepared_master: nbformat.N
         )
     for cell, question in zip(answer_cells, solution_questions):
         notebooks.add_tag(cell, question)
+    tag_export_cells_skipped(nb)
     return nb
 
 
@@ -74,10 +86,28 @@ def solution_notebook(autograder_nb: nbformat.NotebookNode, student: nbformat.No
     nb = nbformat.from_dict(autograder_nb)
     nb.metadata["otter"] = student.metadata["otter"]  # public tests only
     nb.cells = [c for c in nb.cells if not (c.cell_type == "markdown" and ANSWER_TAG in tags_of(c))]
-    for cell in nb.cells:
-        if cell.cell_type == "code" and EXPORT_CALL in source_of(cell):
-            notebooks.add_tag(cell, "skip-execution")
+    tag_export_cells_skipped(nb)
     return notebooks.normalized(nb, "cell")
+
+
+def otter_test_files(zip_bytes: bytes, questions: list[master.Question]) -> dict[str, str]:
+    """otter's test file source for each autograded question, as the autograder zip holds it."""
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
+        return {q.name: archive.read(f"tests/{q.name}.py").decode("utf-8") for q in questions if not q.manual}
+
+
+def nbgrader_notebooks(course: Course, assignment: str, otter_release: nbformat.NotebookNode,
+                       questions: list[master.Question], zip_bytes: bytes) -> tuple[nbformat.NotebookNode, bytes]:
+    """(nbgrader's instructor notebook, the release nbgrader generates from it, as bytes)."""
+    try:
+        instructor = nbgrader_source.instructor_notebook(
+            otter_release, {q.name: q.points for q in questions}, {q.name for q in questions if q.manual},
+            otter_test_files(zip_bytes, questions))
+        released = nbgrader_release.generate_release(course, assignment, instructor)
+        nbgrader_release.check_same_cells(nbformat.reads(released.decode("utf-8"), as_version=4), otter_release)
+    except (nbgrader_source.NbgraderSourceError, nbgrader_release.NbgraderReleaseError, KeyError) as error:
+        raise BuildError(f"the nbgrader notebooks of {assignment} could not be made: {error}") from error
+    return instructor, released
 
 
 def _run_otter_assign(master_path: Path, dist: Path) -> None:
@@ -131,6 +161,9 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
         release_files = {p.name: p.read_bytes() for p in _support_files(dist / "student")}
         zip_bytes = autograder_zip.repack(otter_zip, manifest(assignment, questions))
 
+    progress(f"[build {assignment}] nbgrader generate_assignment: the release from nbgrader's instructor notebook ...")
+    instructor, release_bytes = nbgrader_notebooks(course, assignment, release, questions, zip_bytes)
+
     progress(f"[build {assignment}] executing the solution notebook in a fresh kernel ...")
     try:
         solution = execute_seeded(solution_notebook(autograder_nb, student), f"{assignment}.ipynb",
@@ -139,9 +172,10 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
     except Exception as error:  # nbclient reports the failing cell and its traceback
         raise BuildError(f"the solution notebook of {assignment} failed to run: {error}") from error
 
-    notebooks.write_atomic(release, out.release(assignment))
+    notebooks.write_bytes_atomic(release_bytes, out.release(assignment))
     for name, data in sorted(release_files.items()):
         notebooks.write_bytes_atomic(data, out.release(assignment).parent / name)
+    notebooks.write_atomic(instructor, out.nbgrader_source(assignment))
     notebooks.write_atomic(solution, out.solution(assignment))
     notebooks.write_bytes_atomic(zip_bytes, out.autograder(assignment))
     progress(f"[build {assignment}] done in {time.monotonic() - started:.1f} s")

@@ -47,6 +47,10 @@ class Course:
     def autograder(self, assignment: str) -> Path:
         return self.root / "autograder" / f"{assignment}-autograder.zip"
 
+    def nbgrader_source(self, assignment: str) -> Path:
+        """nbgrader's instructor notebook (it holds the hidden tests: never under release/)."""
+        return self.root / self.NBGRADER_SOURCE_DIRECTORY / assignment / f"{assignment}.ipynb"
+
     def samples(self, assignment: str) -> Path:
         return self.root / "samples" / assignment
 

@@ -34,6 +34,27 @@ def points(questions):
     return {q.name: q.points for q in questions if not q.manual}
 
 
+def distinctive_lines(code: str, min_length: int = 20) -> set[str]:
+    return {line.strip() for line in code.splitlines() if len(line.strip()) >= min_length}
+
+
+@pytest.fixture(scope="session")
+def hidden_test_lines(course, questions) -> set[str]:
+    """Distinctive lines of the hidden tests that appear nowhere a student may see them."""
+    master_nb = read(course.master(ASSIGNMENT))
+    hidden_tests = [code for q in questions for code in q.hidden_tests]
+    # lines the master also shows students (lesson code, public tests) are not secrets
+    elsewhere = "\n".join(source_of(c) for c in master_nb.cells if not any(code in source_of(c) for code in hidden_tests))
+    lines = {line for code in hidden_tests for line in distinctive_lines(code) if line not in elsewhere}
+    assert len(lines) > 50  # the master really has hidden tests to look for
+    return lines
+
+
+def leaked_lines(text: str, hidden_lines: set[str]) -> set[str]:
+    """The hidden lines found in ``text`` (quotes may have been rewritten)."""
+    return {line for line in hidden_lines if line in text or line.replace('"', "'") in text}
+
+
 def answers_of(notebook: nbformat.NotebookNode, names) -> dict[str, str]:
     """The answer cells' code for the given questions, keyed by question tag."""
     return {tag: source_of(cell) for cell in notebook.cells for tag in tags_of(cell)

@@ -20,7 +20,7 @@ def test_committed_artifacts_equal_a_rebuild(course, tmp_path):
     release_folder = course.release(ASSIGNMENT).parent
     assert sorted(p.name for p in release_folder.iterdir()) == \
            sorted(p.name for p in (tmp_path / release_folder.relative_to(ROOT)).iterdir())
-    for committed in (*sorted(release_folder.iterdir()), course.solution(ASSIGNMENT)):
+    for committed in (*sorted(release_folder.iterdir()), course.solution(ASSIGNMENT), course.nbgrader_source(ASSIGNMENT)):
         rebuilt = tmp_path / committed.relative_to(ROOT)
         assert rebuilt.read_bytes() == committed.read_bytes(), f"{committed.relative_to(ROOT)} is stale: run `python -m coursegrader build`"
     committed_zip, rebuilt_zip = course.autograder(ASSIGNMENT), tmp_path / course.autograder(ASSIGNMENT).relative_to(ROOT)

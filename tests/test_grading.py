@@ -145,7 +145,9 @@ def test_a_students_own_export_grades_full_marks(course, points, tmp_path):
     notebook_path = student_folder / f"{ASSIGNMENT}.ipynb"
     notebook_path.write_bytes((course.samples(ASSIGNMENT) / "full_marks.ipynb").read_bytes())
     notebook = nbformat.read(notebook_path, as_version=4)
-    NotebookClient(notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(student_folder)}}).execute()
+    # a student's Jupyter runs every cell: the export cell's skip-execution tag is for graders only
+    NotebookClient(notebook, timeout=120, kernel_name="python3", skip_cells_with_tag="",
+                   resources={"metadata": {"path": str(student_folder)}}).execute()
     (export,) = student_folder.glob(f"{ASSIGNMENT}_*.zip")
     with zipfile.ZipFile(export) as archive:
         assert f"{ASSIGNMENT}.ipynb" in archive.namelist()
