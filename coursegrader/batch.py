@@ -37,7 +37,8 @@ def fingerprint(submission: Submission, autograder: Path) -> str:
 def previous_result(results_dir: Path, key: str) -> Graded | None:
     try:
         record = json.loads((results_dir / RECORD_NAME).read_text(encoding="utf-8"))
-        if record.pop("fingerprint") == key and (results_dir / RESULTS_NAME).is_file():
+        # an "error" is the grader's own failure, not the submission's: grade it again
+        if record.pop("fingerprint") == key and record["status"] != "error" and (results_dir / RESULTS_NAME).is_file():
             return Graded(**record)
     except (OSError, ValueError, KeyError, TypeError):
         pass

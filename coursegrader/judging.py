@@ -116,6 +116,9 @@ def grade_submission(server, assignment: Assignment, submission, scratch: Path, 
         pid = job.leader = server.start(uuid.uuid4().hex, request, theirs)
         theirs.close()
         _converse(ours, assignment, cells, deadline, graded)
+    except _SandboxFailed as failed:
+        graded.status = "error"
+        graded.message = f"the grading sandbox did not start: {failed}; its output: {_tail(workdir / 'output.txt')}"
     except _Stopped as stopped:
         graded.status, graded.message = stopped.status, stopped.message
         if stopped.status == "crashed" and pid is not None:
@@ -129,6 +132,17 @@ def grade_submission(server, assignment: Assignment, submission, scratch: Path, 
     _score(graded, assignment)
     graded.seconds = time.monotonic() - started
     return graded
+
+
+class _SandboxFailed(Exception):
+    """The submission process died before running any student code."""
+
+
+def _tail(path: Path, lines: int = 5) -> str:
+    try:
+        return " | ".join(path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-lines:])
+    except OSError:
+        return "(none)"
 
 
 def _code_cells(notebook) -> list[dict]:
@@ -150,8 +164,10 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
         except socket.timeout:
             raise _Stopped("timeout", f"评分超过每份提交的时间上限，停止于{place['zh']} / "
                                       f"stopped at the time limit per submission, {place['en']}") from None
-        except (protocol.ProtocolError, OSError) as error:
+        except protocol.ProtocolError as error:
             raise _Stopped("error", f"提交的进程发送了无效数据 / the submission's process sent invalid data ({error})") from None
+        except OSError:  # the connection was reset: the process died with data unsent
+            message = None
         if message is None:
             raise _Stopped("crashed", f"提交的进程意外退出，位置：{place['zh']} / the submission's process died {place['en']}")
         return message
@@ -163,7 +179,10 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
         graded.phases[phase] = round(graded.phases.get(phase, 0.0) + now - clock[0], 4)
         clock[0] = now
 
-    ready = receive()
+    try:
+        ready = receive()
+    except _Stopped as stopped:  # no student code has run yet: the grader's own environment failed
+        raise _SandboxFailed(stopped.message) from None
     walls = ready.get("missing_walls") if isinstance(ready, dict) else None
     graded.missing_walls = [str(w) for w in walls] if isinstance(walls, list) else []
     lap("start")

@@ -46,9 +46,12 @@ class Limits:
 
 
 def python_paths() -> list[str]:
-    """Folders Python imports from, without the current folder or a source checkout."""
-    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix}
-    return sorted(p for p in prefixes if p)
+    """Folders Python imports from: the installation and every site-packages folder on the path
+    (a .pth file may add one from elsewhere), but not the current folder or a source checkout,
+    which may hold the course's tests."""
+    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+    folders.update(p for p in sys.path if os.path.basename(p.rstrip("/")) in ("site-packages", "dist-packages"))
+    return sorted(p for p in folders if p)
 
 
 def confine(workdir: Path, limits: Limits, cgroup: Path | None) -> list[str]:
