@@ -123,6 +123,8 @@ def grade_submission(server, assignment: Assignment, submission, scratch: Path, 
         graded.status, graded.message = stopped.status, stopped.message
         if stopped.status == "crashed" and pid is not None:
             graded.message += _exit_note(server.exit_status(pid, timeout=2))
+    except Exception as error:  # a fault of the grader itself: this row says so, the batch goes on
+        graded.status, graded.message = "error", f"grading failed: {type(error).__name__}: {error}"
     finally:
         ours.close()
         job.close()
@@ -165,12 +167,20 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
             raise _Stopped("timeout", f"评分超过每份提交的时间上限，停止于{place['zh']} / "
                                       f"stopped at the time limit per submission, {place['en']}") from None
         except protocol.ProtocolError as error:
-            raise _Stopped("error", f"提交的进程发送了无效数据 / the submission's process sent invalid data ({error})") from None
+            raise _Stopped("crashed", f"提交的进程发送了无效数据 / the submission's process sent invalid data ({error})") from None
         except OSError:  # the connection was reset: the process died with data unsent
             message = None
         if message is None:
             raise _Stopped("crashed", f"提交的进程意外退出，位置：{place['zh']} / the submission's process died {place['en']}")
+        if not isinstance(message, dict):
+            raise _Stopped("crashed", "提交的进程发送了无效数据 / the submission's process sent invalid data (not an object)")
         return message
+
+    def send(message: dict) -> None:
+        try:
+            protocol.send(sock, message)
+        except OSError:
+            raise _Stopped("crashed", f"提交的进程意外退出，位置：{place['zh']} / the submission's process died {place['en']}") from None
 
     clock = [time.monotonic()]
 
@@ -186,11 +196,12 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
     walls = ready.get("missing_walls") if isinstance(ready, dict) else None
     graded.missing_walls = [str(w) for w in walls] if isinstance(walls, list) else []
     lap("start")
-    protocol.send(sock, {"cells": cells, "seed": assignment.seed})
+    send({"cells": cells, "seed": assignment.seed})
     while True:
         message = receive()
         if "cell" in message:
-            number = cells[message["cell"]]["number"] if 0 <= message["cell"] < len(cells) else "?"
+            index = message["cell"]
+            number = cells[index]["number"] if isinstance(index, int) and 0 <= index < len(cells) else "?"
             place.update(zh=f"第 {number} 个单元格", en=f"at cell {number}")
             continue
         _note_cell_errors(graded, message.get("executed", []))
@@ -198,16 +209,18 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
     lap("cells")
     place.update(zh="检查答案时", en="while its answers were checked")
     for question, (path, source) in assignment.public.items():
-        protocol.send(sock, {"op": "public", "path": path, "source": source})
-        graded.public.extend(receive().get("public", []))
+        send({"op": "public", "path": path, "source": source})
+        results = receive().get("public")
+        graded.public.extend({"name": str(r.get("name")), "passed": r.get("passed") is True, "message": str(r.get("message"))[:2000]}
+                             for r in (results if isinstance(results, list) else [])[:50] if isinstance(r, dict))
     lap("public tests")
     for judged in assignment.checks:
-        protocol.send(sock, {"op": "observe", "source": judged.check.observe_source, "probes": judged.probes})
+        send({"op": "observe", "source": judged.check.observe_source, "probes": judged.probes})
         seen = receive().get("seen")
         lap(f"observe {judged.question}")
         graded.feedback[judged.check.name] = _verdict(judged, seen)
         lap(f"judge {judged.question}")
-    protocol.send(sock, {"op": "done"})
+    send({"op": "done"})
     last = receive()
     if isinstance(last.get("peak_mb"), (int, float)):
         graded.peak_mb = float(last["peak_mb"])

@@ -92,6 +92,10 @@ FAULTS = {
                     "        try:\n            os.kill(p.pid, signal.SIGKILL)\n        except OSError:\n            pass", "solution"),
     "fork_loop": ("import os, time\nfor _ in range(300):\n    try:\n        if os.fork() == 0:\n            time.sleep(120)\n"
                   "            os._exit(0)\n    except OSError:\n        break", "solution"),
+    "garbage_to_the_grader": ("import os, socket\nfor fd in range(3, 64):\n    try:\n"
+                              "        channel = socket.socket(fileno=os.dup(fd))\n"
+                              "        channel.sendall(b'\\x00\\x00\\x00\\x05[1,2]' + b'\\xff' * 64)\n"
+                              "    except OSError:\n        pass", "solution"),
     "huge_output": ("chunk = 'x' * 2**20\nfor _ in range(100):\n    print(chunk)", "solution"),
     "write_outside": (f"for path in {[str(p) for p in ESCAPE_PATHS]!r} + ['../{ESCAPE_MARK}', '../../{ESCAPE_MARK}']:\n"
                       "    try:\n        open(path, 'w').write('escaped')\n    except OSError:\n        pass", "solution"),
