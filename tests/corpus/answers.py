@@ -293,8 +293,8 @@ WRONG = {
         "def my_control_flow(x):\n    v = x.item()\n    if v > 0:\n        return x * 0 + v ** 2\n    return x * 0 + v ** 3",
         # a loop that never ends at x = 0
         "def my_control_flow(x):\n    y = x\n    while y.abs() < 1:\n        y = y * 2\n    if y > 0:\n        return y ** 2\n    return -y",
-        # hard-coded: passes the public test only
-        "def my_control_flow(x):\n    return x * 2",
+        # a branch on == between floats: no probe ever takes it
+        "def my_control_flow(x):\n    if x == 1.0:\n        return x * 3\n    return x ** 2",
     ],
     "e5": [
         # cos from torch

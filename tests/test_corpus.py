@@ -1,0 +1,94 @@
+"""The corpus of real answers (tests/corpus/): every correct variant earns all of its question's
+points, every misconception none of the question it gets wrong and all of the others. All cases
+go through the package's grader in one batch, a sample through `otter run` on the autograder zip.
+Feedback names the mistake in Chinese with an English gloss and never shows the test's code."""
+
+import json
+import re
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+
+import nbformat
+import pytest
+
+from conftest import ASSIGNMENT, otter_run, package_grade
+from corpus.build import case_notebook
+from corpus.cases import CASES, FULL, QUESTIONS, corpus_size
+from coursegrader.checks import hidden_checks
+from coursegrader.notebooks import read
+
+OTTER_SAMPLE = ["correct-1", "correct-3", "rerun-twice", "wrong-A-0", "wrong-A-4", "wrong-B-0"]
+GLOSSED = re.compile(r"[\u4e00-\u9fff].*/ [A-Za-z]")  # Chinese, then " / " or "）/ " and English
+
+
+def expected_scores(case, points) -> dict[str, float]:
+    return {q: (points[q] if case.expected[q] == FULL else 0.0) for q in QUESTIONS}
+
+
+@pytest.fixture(scope="session")
+def corpus_folder(course, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    solution = read(course.solution(ASSIGNMENT))
+    for case in CASES:
+        nbformat.write(case_notebook(solution, case), folder / f"{case.name}.ipynb")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def corpus_grades(corpus_folder, tmp_path_factory):
+    return package_grade([corpus_folder], tmp_path_factory.mktemp("corpus-grades"))
+
+
+def test_corpus_has_four_correct_and_four_wrong_answers_per_question(points):
+    assert set(QUESTIONS) == set(points)
+    for question, (correct, wrong) in corpus_size().items():
+        assert correct >= 4 and wrong >= 4, (question, correct, wrong)
+
+
+def test_every_case_scores_what_it_states_with_the_package_grader(corpus_grades, points):
+    verdicts = []
+    for case in CASES:
+        row = corpus_grades[case.name]
+        assert row["status"] == "ok", (case.name, row["error"])
+        for question, expected in expected_scores(case, points).items():
+            got = float(row[question])
+            if got != expected:
+                kind = "false negative" if expected else "false positive"
+                verdicts.append(f"{case.name} {question}: {kind}, scored {got:g} instead of {expected:g}")
+    assert not verdicts, "\n".join(verdicts)
+
+
+def test_feedback_names_the_mistake_and_never_the_test(course, corpus_grades, points):
+    """A wrong answer's feedback is a Chinese message with an English gloss; a right one's says
+    what was verified (the success message); neither shows the hidden test's code."""
+    success = {}
+    with zipfile.ZipFile(course.autograder(ASSIGNMENT)) as archive:
+        for question in QUESTIONS:
+            (check,) = hidden_checks(archive.read(f"tests/{question}.py").decode(), question)
+            success[question] = check.success_message
+    for case in CASES:
+        results = json.loads((corpus_grades.out / "results" / case.name / "results.json").read_text())
+        outputs = {t["name"]: t.get("output", "") for t in results["tests"] if t.get("name") in points}
+        for question in QUESTIONS:
+            output = outputs[question]
+            assert not any(code in output for code in ("def observe", "def judge", "given = probes()")), (case.name, question)
+            if question in case.wrong:
+                glossed = [line for line in output.splitlines()
+                           if GLOSSED.search(line) and success[question] not in line]
+                assert glossed, (case.name, question, output)
+            else:
+                assert success[question] in output, (case.name, question, output)
+
+
+def test_a_sample_scores_the_same_with_otter_run(course, corpus_folder, points, tmp_path):
+    """otter's own runner on the autograder zip, two at a time."""
+    cases = {case.name: case for case in CASES}
+
+    def run(name):
+        return name, otter_run(corpus_folder / f"{name}.ipynb", course.autograder(ASSIGNMENT), tmp_path / name)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        scores = dict(pool.map(run, OTTER_SAMPLE))
+    assert {name for name in OTTER_SAMPLE if cases[name].wrong} and {name for name in OTTER_SAMPLE if not cases[name].wrong}
+    for name in OTTER_SAMPLE:
+        assert {q: float(scores[name][q]) for q in QUESTIONS} == expected_scores(cases[name], points), name
