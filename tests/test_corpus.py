@@ -17,7 +17,7 @@ from corpus.cases import CASES, FULL, QUESTIONS, corpus_size
 from coursegrader.checks import hidden_checks
 from coursegrader.notebooks import read
 
-OTTER_SAMPLE = ["correct-1", "correct-3", "rerun-twice", "wrong-A-0", "wrong-A-4", "wrong-B-0"]
+OTTER_SAMPLE = ["correct-1", "rerun-twice", "wrong-A-0", "wrong-B-0"]
 GLOSSED = re.compile(r"[\u4e00-\u9fff].*/ [A-Za-z]")  # Chinese, then " / " or "）/ " and English
 
 
