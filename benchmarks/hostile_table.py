@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from hostile_cases import ESCAPE_PATHS, build_cases  # noqa: E402
 
 from coursegrader.config import load_course  # noqa: E402
+from coursegrader.submissions import printable  # noqa: E402
 
 OTTER_SECONDS = 90
 
@@ -81,7 +82,7 @@ def main() -> None:
         print("| case | plain `otter run` (score of 24) | coursegrader (status, score) |")
         print("|---|---|---|")
         for path in sorted(folder.iterdir()):
-            row = ours.get(path.stem) or next((r for r in ours.values() if r["submission"].startswith(path.stem)), None)
+            row = ours.get(printable(path.stem))
             theirs = otter_result(path, autograder, scratch / "otter" / path.name)
             mine = f"{row['status']}, {row['total']}" if row else "?"
             print(f"| {path.name} | {theirs} | {mine} |", flush=True)
