@@ -46,7 +46,7 @@ def main() -> None:
         nbformat.write(prepared, str(work / f"{name}.ipynb"))
         plain = timed([sys.executable, "-m", "otter", "assign", f"{name}.ipynb", str(scratch / "dist")], cwd=work)
         print(f"build:   coursegrader build {ours:6.1f} s | otter assign {plain:6.1f} s | ratio {ours / plain:.2f}x "
-              "(coursegrader also executes the solution notebook)")
+              "(coursegrader also executes the solution notebook and runs nbgrader's generate_assignment)")
 
 
 if __name__ == "__main__":
