@@ -24,13 +24,16 @@ RESULTS_NAME = "results.json"
 RECORD_NAME = "graded.json"
 
 
-def fingerprint(submission: Submission, autograder: Path) -> str:
+def fingerprint(submission: Submission, autograder_digest: str) -> str:
     """Changes when the submission's files or the autograder change (then it is graded again)."""
-    digest = hashlib.sha256(autograder.read_bytes())
+    digest = hashlib.sha256(autograder_digest.encode())
     files = sorted(p for p in submission.path.rglob("*") if p.is_file()) if submission.path.is_dir() else [submission.path]
     for path in files:
         digest.update(str(path.relative_to(submission.path) if submission.path.is_dir() else path.name).encode("utf-8", "replace"))
-        digest.update(path.read_bytes())
+        try:
+            digest.update(path.read_bytes())
+        except OSError:  # unreadable: grading will say so; never counts as already graded
+            return ""
     return digest.hexdigest()
 
 
@@ -38,7 +41,7 @@ def previous_result(results_dir: Path, key: str) -> Graded | None:
     try:
         record = json.loads((results_dir / RECORD_NAME).read_text(encoding="utf-8"))
         # an "error" is the grader's own failure, not the submission's: grade it again
-        if record.pop("fingerprint") == key and record["status"] != "error" and (results_dir / RESULTS_NAME).is_file():
+        if key and record.pop("fingerprint") == key and record["status"] != "error" and (results_dir / RESULTS_NAME).is_file():
             return Graded(**record)
     except (OSError, ValueError, KeyError, TypeError):
         pass
@@ -63,8 +66,9 @@ def grade_all(submissions: list[Submission], autograder: Path, out_dir: Path, li
     assignment = Assignment.from_zip(autograder)
     results: dict[str, Graded] = {}
     pending = []
+    autograder_digest = hashlib.sha256(autograder.read_bytes()).hexdigest()
     for submission in submissions:
-        key = fingerprint(submission, autograder)
+        key = fingerprint(submission, autograder_digest)
         earlier = None if regrade else previous_result(out_dir / "results" / submission.id, key)
         if earlier is not None:
             results[submission.id] = earlier

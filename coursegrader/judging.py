@@ -105,6 +105,9 @@ def grade_submission(server, assignment: Assignment, submission, scratch: Path, 
         notebook_path.rename(workdir / assignment.notebook_name)
     except SubmissionError as error:
         return Graded(submission.id, "invalid", message=str(error), seconds=time.monotonic() - started)
+    except OSError as error:
+        return Graded(submission.id, "invalid", message=f"{submission.path.name} could not be read ({error.strerror})",
+                      seconds=time.monotonic() - started)
     workdir.chmod(0o700)
     graded = Graded(submission.id, "ok")
     job = JobGroup(uuid.uuid4().hex[:12], limits.processes)
