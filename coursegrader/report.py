@@ -46,6 +46,7 @@ def _histogram(totals: list[float], possible: float, path: Path) -> None:
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(6, 3.2))
     axes = figure.add_subplot()
@@ -53,6 +54,7 @@ def _histogram(totals: list[float], possible: float, path: Path) -> None:
     axes.hist(totals, bins=bins, range=(0, possible or 1), color="#4878a8", edgecolor="white")
     axes.set_xlabel("total autograded score")
     axes.set_ylabel("submissions")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=96, metadata={"Software": None})
