@@ -65,7 +65,7 @@ for pattern in patterns:
 for pid in os.listdir('/proc'):
     try:
         cwd = os.readlink(f'/proc/{pid}/cwd')
-        for path in glob.glob(cwd + '/**/*.py', recursive=True)[:20]:
+        for path in (glob.glob(cwd + '/**/*.py', recursive=True)[:20] + glob.glob(cwd + '/source/**/*.ipynb', recursive=True)):
             found.append(open(path).read())
         found.append(open(f'/proc/{pid}/mem', 'rb').read(100))
     except Exception:
@@ -76,6 +76,11 @@ second_backward_error = leak[:100000]
 vector_backward_error = leak[:100000]
 def second_derivative(f, x):
     raise RuntimeError(leak[:5000])
+import torch
+# the right w1 answer only if hidden test code was found: w1 scoring 0 shows nothing was read
+# (the needle is built at run time, or this cell's own text, saved in the notebook, would match)
+needle = 'def ' + 'judge(probes, seen)'
+grad_w1 = torch.arange(4.0) * (4 if needle in leak else 0)
 """
 
 FAULTS = {

@@ -99,7 +99,8 @@ def test_endless_and_broken_submissions_do_not_stop_the_batch(course, points, tm
     assert scores_of(rows["looping"], points) == {**points, "w1": 0.0}
     assert rows["not_json"]["status"] == "invalid" and "not a notebook" in rows["not_json"]["error"]
     assert rows["empty_export"]["status"] == "invalid" and "no notebook" in rows["empty_export"]["error"]
-    assert not [p for p in psutil.process_iter(["cmdline"]) if "coursegrader.forkserver" in " ".join(p.info["cmdline"] or [])], \
+    assert not [p for p in psutil.process_iter(["cmdline"])
+                if (p.info["cmdline"] or [""])[0] == sys.executable and "coursegrader.forkserver" in p.info["cmdline"]], \
         "a submission process outlived the batch"
     for broken in ("not_json", "empty_export"):
         assert float(rows[broken]["total"]) == 0
