@@ -85,7 +85,7 @@ def main() -> None:
             row = ours.get(printable(path.stem))
             theirs = otter_result(path, autograder, scratch / "otter" / path.name)
             mine = f"{row['status']}, {row['total']}" if row else "?"
-            print(f"| {path.name} | {theirs} | {mine} |", flush=True)
+            print(f"| {printable(path.name)} | {theirs} | {mine} |", flush=True)
     escaped = [str(p) for p in ESCAPE_PATHS if p.exists()]
     for path in escaped:
         os.remove(path)
