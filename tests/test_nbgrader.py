@@ -4,6 +4,7 @@ feedback. nbgrader's points equal the package's grader and `otter run`, question
 
 import csv
 import html
+import os
 import re
 import shutil
 import subprocess
@@ -29,8 +30,10 @@ SAMPLES = ["full_marks", "partial_credit", "crashes_midway", "blank"]
 
 def nbgrader(root: Path, *args: str, timeout: float = 900) -> str:
     """Run an nbgrader command in the course ``root``; its log (nbgrader logs to stderr)."""
+    # nbgrader runs `alembic` from PATH: this environment's, whether or not it is activated
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     completed = subprocess.run([sys.executable, "-m", "nbgrader", *args, CONFIG_OPTION], cwd=root,
-                               capture_output=True, text=True, timeout=timeout)
+                               capture_output=True, text=True, timeout=timeout, env=env)
     assert completed.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{completed.stderr[-3000:]}"
     return completed.stderr
 
