@@ -51,11 +51,12 @@ def serve(control: socket.socket) -> None:
     signal.set_wakeup_fd(wake_write)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     control.send(json.dumps({"ready": os.getpid()}).encode())
+    jobs: dict[int, str] = {}  # pid -> job, to name the job when its process ends
     while True:
         readable, _, _ = select.select([control, wake_read], [], [])
         if wake_read in readable:
             os.read(wake_read, 4096)
-            _report_exits(control)
+            _report_exits(control, jobs)
         if control in readable:
             try:
                 data, fds, _, _ = socket.recv_fds(control, _PACKET, 1)
@@ -69,10 +70,11 @@ def serve(control: socket.socket) -> None:
                 _child(request, fds[0], control, (wake_read, wake_write))
             for fd in fds:
                 os.close(fd)
+            jobs[pid] = request["job"]
             control.send(json.dumps({"job": request["job"], "pid": pid}).encode())
 
 
-def _report_exits(control: socket.socket) -> None:
+def _report_exits(control: socket.socket, jobs: dict[int, str]) -> None:
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -82,7 +84,7 @@ def _report_exits(control: socket.socket) -> None:
             return
         signal_number = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
         code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-        control.send(json.dumps({"exited": pid, "code": code, "signal": signal_number}).encode())
+        control.send(json.dumps({"exited": jobs.pop(pid, ""), "code": code, "signal": signal_number}).encode())
 
 
 def _child(request: dict, job_fd: int, control: socket.socket, wake_fds: tuple[int, int]) -> None:
@@ -119,7 +121,7 @@ class ForkServer:
         self._control = ours
         self._lock = threading.Lock()
         self._started: dict[str, Future] = {}
-        self._exits: dict[int, Future] = {}
+        self._exits: dict[str, Future] = {}
         ready = self._control.recv(_PACKET)
         if not ready:
             raise ForkServerError("the fork server did not start; run `python -m coursegrader.forkserver` to see why")
@@ -127,7 +129,8 @@ class ForkServer:
         self._reader.start()
 
     def start(self, job: str, request: dict, job_socket: socket.socket) -> int:
-        """Fork a submission process that will talk over ``job_socket``; returns its pid."""
+        """Fork a submission process that will talk over ``job_socket``; returns its pid.
+        Call ``forget(job)`` when done with it."""
         started = Future()
         with self._lock:
             self._started[job] = started
@@ -135,17 +138,18 @@ class ForkServer:
         pid = started.result(timeout=60)
         return pid
 
-    def exit_status(self, pid: int, timeout: float) -> dict | None:
-        """How the process ended ({"code", "signal"}), or None if that is not known in time."""
+    def exit_status(self, job: str, timeout: float) -> dict | None:
+        """How the job's process ended ({"code", "signal"}), or None if that is not known in time."""
         with self._lock:
-            future = self._exits.setdefault(pid, Future())
+            future = self._exits.setdefault(job, Future())
         try:
             return future.result(timeout=timeout)
         except TimeoutError:
             return None
-        finally:
-            with self._lock:
-                self._exits.pop(pid, None)
+
+    def forget(self, job: str) -> None:
+        with self._lock:
+            self._exits.pop(job, None)
 
     def _read_replies(self) -> None:
         while True:

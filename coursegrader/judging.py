@@ -113,10 +113,10 @@ def grade_submission(server, assignment: Assignment, submission, scratch: Path, 
     job = JobGroup(uuid.uuid4().hex[:12], limits.processes)
     ours, theirs = socket.socketpair()
     deadline = started + limits.submission_seconds
-    pid = None
+    pid, name = None, uuid.uuid4().hex
     try:
         request = {"workdir": str(workdir), "limits": limits.as_dict(), "cgroup": str(job.cgroup) if job.cgroup else None}
-        pid = job.leader = server.start(uuid.uuid4().hex, request, theirs)
+        pid = job.leader = server.start(name, request, theirs)
         theirs.close()
         _converse(ours, assignment, cells, deadline, graded)
     except _SandboxFailed as failed:
@@ -125,14 +125,15 @@ def grade_submission(server, assignment: Assignment, submission, scratch: Path, 
     except _Stopped as stopped:
         graded.status, graded.message = stopped.status, stopped.message
         if stopped.status == "crashed" and pid is not None:
-            graded.message += _exit_note(server.exit_status(pid, timeout=2))
+            graded.message += _exit_note(server.exit_status(name, timeout=2))
     except Exception as error:  # a fault of the grader itself: this row says so, the batch goes on
         graded.status, graded.message = "error", f"grading failed: {type(error).__name__}: {error}"
     finally:
         ours.close()
         job.close()
         if pid is not None:
-            server.exit_status(pid, timeout=0.5)
+            server.exit_status(name, timeout=0.5)  # reaped, so its pid is free for the next one
+            server.forget(name)
         shutil.rmtree(workdir, ignore_errors=True)
     _score(graded, assignment)
     graded.seconds = time.monotonic() - started

@@ -75,6 +75,11 @@ def test_faults_are_contained_with_a_clear_status(hostile_batch, points, case, s
         assert "cell" in row["error"] or "invalid data" in row["error"], row  # says where it stopped, or why
 
 
+def test_a_crash_says_where_and_how(hostile_batch):
+    row = hostile_batch[0]["fault_os_exit"]
+    assert "exit code 3" in row["error"], row  # os._exit(3), in the cell the case added
+
+
 def test_recursion_bomb_is_scored_with_a_status(hostile_batch, points):
     row = hostile_batch[0]["fault_recursion_bomb"]
     # a RecursionError, a cell interrupted while recursing, or a C stack overflow that ends the process
