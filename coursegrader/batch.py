@@ -77,8 +77,13 @@ def grade_all(submissions: list[Submission], autograder: Path, out_dir: Path, li
         else:
             pending.append((submission, key))
     progress.start(len(pending), already=len(submissions) - len(pending))
-    done = _grade_remote if scheduler else _grade_local
-    for submission, key, graded in done(pending, autograder, assignment, limits, workers, scheduler):
+    if scheduler:
+        from .cluster import grade_on_cluster
+
+        finished = grade_on_cluster(scheduler, pending, autograder, limits)
+    else:
+        finished = _grade_local(pending, assignment, limits, workers)
+    for submission, key, graded in finished:
         save_result(graded, assignment, out_dir / "results" / submission.id, key)
         results[submission.id] = graded
         progress.advance(graded)
@@ -92,7 +97,7 @@ def _duplicate(submission: Submission) -> Graded:
                           f"{submission.duplicate_of} was graded, this one was not")
 
 
-def _grade_local(pending, autograder, assignment, limits, workers, scheduler):
+def _grade_local(pending, assignment, limits, workers):
     """A fork server and ``workers`` submissions at a time on this machine."""
     if not pending:
         return
@@ -103,10 +108,3 @@ def _grade_local(pending, autograder, assignment, limits, workers, scheduler):
         for job in as_completed(jobs):
             submission, key = jobs[job]
             yield submission, key, job.result()
-
-
-def _grade_remote(pending, autograder, assignment, limits, workers, scheduler):
-    """The same grading on the workers of a Dask cluster."""
-    from .cluster import grade_on_cluster
-
-    yield from grade_on_cluster(scheduler, pending, autograder, limits)
