@@ -12,10 +12,18 @@ Every hidden test of this course is an otter exception-test function of one fixe
         problem = judge(given, seen)
         assert problem is None, problem
 
+A test whose verdict reads the student's code (a static rule such as "no cos") has a fourth
+part between observe and judge, ``def inspect(cells)``: it reads the notebook's code cells
+(``[{"source": str, "tags": [str]}]``) and returns JSON data, and its tail is ``TAIL_WITH_INSPECT``.
+In one kernel (otter) ``observe`` hands over the cells it can find; the hardened grader ignores
+those and runs ``inspect`` itself, in its own process, on the cells of the file that was submitted,
+so a later cell cannot rewrite what the rule reads.
+
 otter runs the whole function in the student's kernel. A grader that must not trust the student's
-process takes the three nested functions apart: ``observe`` runs beside the student's code, while
-``probes`` and ``judge`` run in a clean process. That only works if each nested function stands
-alone (its own imports and helpers, no names from around it); ``hidden_checks`` verifies it.
+process takes the nested functions apart: ``observe`` runs beside the student's code, while
+``probes``, ``inspect`` and ``judge`` run in a clean process. That only works if each nested
+function stands alone (its own imports and helpers, no names from around it); ``hidden_checks``
+verifies it.
 """
 
 import ast
@@ -25,7 +33,8 @@ import textwrap
 from dataclasses import dataclass
 
 PARTS = ("probes", "observe", "judge")
-PARAMETERS = {"probes": [], "observe": ["env", "probes"], "judge": ["probes", "seen"]}
+PARTS_WITH_INSPECT = ("probes", "observe", "inspect", "judge")
+PARAMETERS = {"probes": [], "observe": ["env", "probes"], "inspect": ["cells"], "judge": ["probes", "seen"]}
 TAIL = """
 import json
 given = probes()
@@ -33,6 +42,15 @@ seen = json.loads(json.dumps(observe(env, json.loads(json.dumps(given)))))
 problem = judge(given, seen)
 assert problem is None, problem
 """
+TAIL_WITH_INSPECT = """
+import json
+given = probes()
+seen = json.loads(json.dumps(observe(env, json.loads(json.dumps(given)))))
+seen['inspected'] = inspect(seen.pop('cells', []))
+problem = judge(given, seen)
+assert problem is None, problem
+"""
+INSPECTED_KEY = "inspected"  # where judge finds inspect's result in ``seen``
 
 
 class CheckFormatError(ValueError):
@@ -48,6 +66,7 @@ class HiddenCheck:
     probes_source: str  # each a standalone `def`, dedented
     observe_source: str
     judge_source: str
+    inspect_source: str | None = None  # only for a test with a static rule
 
 
 def hidden_checks(test_source: str, path: str = "<test file>") -> list[HiddenCheck]:
@@ -72,6 +91,7 @@ def hidden_checks(test_source: str, path: str = "<test file>") -> list[HiddenChe
             success_message=options.get("success_message"),
             failure_message=options.get("failure_message"),
             probes_source=parts["probes"], observe_source=parts["observe"], judge_source=parts["judge"],
+            inspect_source=parts.get("inspect"),
         ))
     return checks
 
@@ -99,12 +119,15 @@ def _parts(function: ast.FunctionDef, source: str, where: str) -> dict[str, str]
             or function.args.kwonlyargs or function.args.defaults:
         raise CheckFormatError(f"{where}: a hidden test takes exactly one parameter, env")
     body = [node for node in function.body if not _is_docstring(node)]
-    defs, tail = body[:3], body[3:]
+    inspects = len(body) > 2 and getattr(body[2], "name", None) == "inspect"
+    expected, tail_source = (PARTS_WITH_INSPECT, TAIL_WITH_INSPECT) if inspects else (PARTS, TAIL)
+    defs, tail = body[:len(expected)], body[len(expected):]
     names = [getattr(node, "name", None) for node in defs]
-    if names != list(PARTS) or not all(isinstance(node, ast.FunctionDef) for node in defs):
-        raise CheckFormatError(f"{where}: the body must start with `def probes`, `def observe`, `def judge`, in that order (found {names})")
-    if [ast.dump(node) for node in tail] != [ast.dump(node) for node in ast.parse(TAIL).body]:
-        raise CheckFormatError(f"{where}: after the three functions the body must be exactly:{TAIL}")
+    if names != list(expected) or not all(isinstance(node, ast.FunctionDef) for node in defs):
+        raise CheckFormatError(f"{where}: the body must start with `def probes`, `def observe`, [`def inspect`,] `def judge`, "
+                               f"in that order (found {names})")
+    if [ast.dump(node) for node in tail] != [ast.dump(node) for node in ast.parse(tail_source).body]:
+        raise CheckFormatError(f"{where}: after the {len(expected)} functions the body must be exactly:{tail_source}")
     parts = {}
     for node in defs:
         if [a.arg for a in node.args.args] != PARAMETERS[node.name] or node.args.defaults or node.args.kw_defaults \

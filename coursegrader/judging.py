@@ -7,6 +7,8 @@ with the test's ``judge`` step. The student process can only lie about what it o
 lie well it would have to compute the right answers on inputs it has not seen.
 """
 
+import ast
+import builtins
 import json
 import shutil
 import signal
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from . import protocol
 from .autograder_zip import read_manifest
-from .checks import HiddenCheck, hidden_checks, public_tests_source, standalone
+from .checks import INSPECTED_KEY, HiddenCheck, hidden_checks, public_tests_source, standalone
 from .sandbox import JobGroup, Limits
 from .submissions import SubmissionError, read_notebook, stage_notebook
 
@@ -35,6 +37,7 @@ class Judged:
     question: str
     judge: object
     probes: object
+    inspect: object = None  # the static rule, run here on the submitted cells (see checks.py)
 
 
 @dataclass
@@ -60,12 +63,18 @@ class Assignment:
                 source = archive.read(test_path).decode("utf-8")
                 for check in hidden_checks(source, test_path):
                     probes = json.loads(json.dumps(standalone(check.probes_source)()))
-                    checks.append(Judged(check, question["name"], standalone(check.judge_source), probes))
+                    inspect = standalone(check.inspect_source) if check.inspect_source else None
+                    checks.append(Judged(check, question["name"], standalone(check.judge_source), probes, inspect))
                 visible = public_tests_source(source)
                 if visible:
                     public[question["name"]] = (test_path, visible)
         return cls(manifest["questions"], checks, public, config.get("seed"), bool(config.get("show_hidden", False)),
                    f"{config.get('assignment_name', 'submission')}.ipynb")
+
+    @property
+    def autograded(self) -> list[str]:
+        """The questions with tests, in notebook order."""
+        return [q["name"] for q in self.questions if not q["manual"]]
 
     @property
     def possible(self) -> float:
@@ -118,7 +127,7 @@ def grade_submission(server, assignment: Assignment, submission, scratch: Path, 
         request = {"workdir": str(workdir), "limits": limits.as_dict(), "cgroup": str(job.cgroup) if job.cgroup else None}
         pid = job.leader = server.start(name, request, theirs)
         theirs.close()
-        _converse(ours, assignment, cells, deadline, graded)
+        _converse(ours, assignment, cells, deadline, graded, limits.check_seconds)
     except _SandboxFailed as failed:
         graded.status = "error"
         graded.message = f"the grading sandbox did not start: {failed}; its output: {_tail(workdir / 'output.txt')}"
@@ -152,99 +161,185 @@ def _tail(path: Path, lines: int = 5) -> str:
 
 
 def _code_cells(notebook) -> list[dict]:
-    return [{"source": cell.source, "number": number}
-            for number, cell in enumerate(notebook.cells, start=1)
-            if cell.cell_type == "code" and IGNORE_TAG not in cell.get("metadata", {}).get("tags", [])]
+    cells = []
+    for number, cell in enumerate(notebook.cells, start=1):
+        tags = cell.get("metadata", {}).get("tags", [])
+        tags = [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+        if cell.cell_type == "code" and IGNORE_TAG not in tags:
+            cells.append({"source": cell.source, "number": number, "tags": tags})
+    return cells
 
 
-def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], deadline: float, graded: Graded) -> None:
-    place = {"zh": "第一个单元格之前", "en": "before the first cell"}
+class _Conversation:
+    """The grader's side of one submission process's conversation, with its deadline."""
 
-    def receive():
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise socket.timeout()
-        sock.settimeout(remaining)
+    def __init__(self, sock: socket.socket, deadline: float, graded: Graded):
+        self.sock, self.deadline, self.graded = sock, deadline, graded
+        self.place = {"zh": "第一个单元格之前", "en": "before the first cell"}
+        self.clock = time.monotonic()
+
+    def _died(self) -> "_Stopped":
+        return _Stopped("crashed", f"提交的进程意外退出，位置：{self.place['zh']} / the submission's process died {self.place['en']}")
+
+    def receive(self) -> dict:
+        remaining = self.deadline - time.monotonic()
         try:
-            message = protocol.receive(sock)
+            if remaining <= 0:
+                raise socket.timeout()
+            self.sock.settimeout(remaining)
+            message = protocol.receive(self.sock)
         except socket.timeout:
-            raise _Stopped("timeout", f"评分超过每份提交的时间上限，停止于{place['zh']} / "
-                                      f"stopped at the time limit per submission, {place['en']}") from None
-        except protocol.ProtocolError as error:
-            raise _Stopped("crashed", f"提交的进程发送了无效数据 / the submission's process sent invalid data ({error})") from None
+            raise _Stopped("timeout", f"评分超过每份提交的时间上限，停止于{self.place['zh']} / "
+                                      f"stopped at the time limit per submission, {self.place['en']}") from None
+        except protocol.ProtocolError:
+            raise _Stopped("crashed", "提交的进程发送了无效数据 / the submission's process sent invalid data") from None
         except OSError:  # the connection was reset: the process died with data unsent
             message = None
         if message is None:
-            raise _Stopped("crashed", f"提交的进程意外退出，位置：{place['zh']} / the submission's process died {place['en']}")
+            raise self._died()
         if not isinstance(message, dict):
             raise _Stopped("crashed", "提交的进程发送了无效数据 / the submission's process sent invalid data (not an object)")
         return message
 
-    def send(message: dict) -> None:
+    def send(self, message: dict) -> None:
         try:
-            protocol.send(sock, message)
+            protocol.send(self.sock, message)
+        except protocol.ProtocolError:  # only the notebook's own cells can be this large
+            raise _Stopped("invalid", "笔记本的代码太大，无法评分 / the notebook's code is too large to grade") from None
         except OSError:
-            raise _Stopped("crashed", f"提交的进程意外退出，位置：{place['zh']} / the submission's process died {place['en']}") from None
+            raise self._died() from None
 
-    clock = [time.monotonic()]
-
-    def lap(phase: str) -> None:
+    def lap(self, phase: str) -> None:
         now = time.monotonic()
-        graded.phases[phase] = round(graded.phases.get(phase, 0.0) + now - clock[0], 4)
-        clock[0] = now
+        self.graded.phases[phase] = round(self.graded.phases.get(phase, 0.0) + now - self.clock, 4)
+        self.clock = now
 
+
+def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], deadline: float, graded: Graded,
+              check_seconds: float) -> None:
+    """Send the cells, judge each question where the notebook calls its check (the last call
+    counts), then every question whose check was never called, on the final state."""
+    talk = _Conversation(sock, deadline, graded)
     try:
-        ready = receive()
+        talk.send({"cells": [{"source": c["source"], "number": c["number"]} for c in cells], "seed": assignment.seed})
+        ready = talk.receive()
     except _Stopped as stopped:  # no student code has run yet: the grader's own environment failed
         raise _SandboxFailed(stopped.message) from None
-    walls = ready.get("missing_walls") if isinstance(ready, dict) else None
+    walls = ready.get("missing_walls")
     graded.missing_walls = [str(w) for w in walls] if isinstance(walls, list) else []
-    lap("start")
-    send({"cells": cells, "seed": assignment.seed})
+    talk.lap("start")
+    judge = _Judge(assignment, cells, talk, graded, check_seconds)
     while True:
-        message = receive()
+        message = talk.receive()
         if "cell" in message:
             index = message["cell"]
             number = cells[index]["number"] if isinstance(index, int) and 0 <= index < len(cells) else "?"
-            place.update(zh=f"第 {number} 个单元格", en=f"at cell {number}")
-            continue
-        _note_cell_errors(graded, message.get("executed", []))
-        break
-    lap("cells")
-    place.update(zh="检查答案时", en="while its answers were checked")
-    for question, (path, source) in assignment.public.items():
-        send({"op": "public", "path": path, "source": source})
-        results = receive().get("public")
-        graded.public.extend({"name": str(r.get("name")), "passed": r.get("passed") is True, "message": str(r.get("message"))[:2000]}
-                             for r in (results if isinstance(results, list) else [])[:50] if isinstance(r, dict))
-    lap("public tests")
-    for judged in assignment.checks:
-        send({"op": "observe", "source": judged.check.observe_source, "probes": judged.probes})
-        seen = receive().get("seen")
-        lap(f"observe {judged.question}")
-        graded.feedback[judged.check.name] = _verdict(judged, seen)
-        lap(f"judge {judged.question}")
-    send({"op": "done"})
-    last = receive()
+            talk.place.update(zh=f"第 {number} 个单元格", en=f"at cell {number}")
+        elif "checkpoint" in message:
+            talk.lap("cells")
+            judge.question(message["checkpoint"])
+            talk.send({"op": "resume"})
+        else:
+            _note_cell_errors(graded, message.get("executed", []), cells)
+            break
+    talk.lap("cells")
+    talk.place.update(zh="检查答案时", en="while its answers were checked")
+    for question in assignment.autograded:
+        if question not in judge.judged:
+            judge.question(question)
+    graded.public = [result for question in assignment.autograded for result in judge.public.get(question, [])]
+    talk.send({"op": "done"})
+    last = talk.receive()
     if isinstance(last.get("peak_mb"), (int, float)):
         graded.peak_mb = float(last["peak_mb"])
 
 
-def _note_cell_errors(graded: Graded, errors: list) -> None:
+class _Judge:
+    """Judges one question at a time on the submission's current state."""
+
+    def __init__(self, assignment: Assignment, cells: list[dict], talk: _Conversation, graded: Graded, check_seconds: float):
+        self.assignment, self.cells, self.talk, self.graded = assignment, cells, talk, graded
+        self.check_seconds = check_seconds
+        self.judged: set[str] = set()
+        self.public: dict[str, list[dict]] = {}
+        self._inspected: dict[str, object] = {}
+
+    def question(self, question) -> None:
+        if question not in self.assignment.autograded:
+            return  # not a question of this assignment (a typo, a manual one): nothing to judge
+        self.judged.add(question)
+        talk = self.talk
+        if question in self.assignment.public:
+            path, source = self.assignment.public[question]
+            talk.send({"op": "public", "path": path, "source": source})
+            results = talk.receive().get("public")
+            self.public[question] = _public_results(results, source)
+            talk.lap("public tests")
+        for judged in self.assignment.checks:
+            if judged.question != question:
+                continue
+            talk.send({"op": "observe", "source": judged.check.observe_source, "probes": judged.probes})
+            seen = talk.receive().get("seen")
+            talk.lap(f"observe {question}")
+            if judged.inspect is not None and isinstance(seen, dict) and seen.get("ok") and isinstance(seen.get("data"), dict):
+                seen["data"][INSPECTED_KEY] = self._inspect(judged)
+            self.graded.feedback[judged.check.name] = _verdict(judged, seen, self.check_seconds)
+            talk.lap(f"judge {question}")
+
+    def _inspect(self, judged: Judged):
+        """The test's static rule on the submitted cells, in this process (once per test)."""
+        if judged.check.name not in self._inspected:
+            cells = [{"source": c["source"], "tags": list(c["tags"])} for c in self.cells]
+            try:
+                result = json.loads(json.dumps(judged.inspect(cells)))
+            except Exception:  # odd code (deep nesting, say) must not crash grading: judge sees None
+                result = None
+            self._inspected[judged.check.name] = result
+        return self._inspected[judged.check.name]
+
+
+def _public_results(results, source: str) -> list[dict]:
+    """Public results as fixed texts: a failure shows one of the public test's own messages,
+    never text from the submission's process."""
+    tree = ast.parse(source)
+    own_messages = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    own_names = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    shown = []
+    for result in (results if isinstance(results, list) else [])[:50]:
+        if not isinstance(result, dict):
+            continue
+        passed = result.get("passed") is True
+        message = str(result.get("message", ""))
+        found = [text for text in own_messages if len(text) > 8 and text in message]
+        text = max(found, key=len) if found else "公开检查未通过：代码运行出错 / the public check failed: your code raised an error"
+        name = result.get("name") if result.get("name") in own_names else "public test"
+        shown.append({"name": name, "passed": passed, "message": "" if passed else text})
+    return shown
+
+
+# Exception names that may appear in a row's message; any other (a class the submission defined)
+# is shown as "Exception", so nothing the submission named is echoed.
+_BUILTIN_ERRORS = {name for name, value in vars(builtins).items()
+                   if isinstance(value, type) and issubclass(value, BaseException)} | {"CellTimeout"}
+
+
+def _note_cell_errors(graded: Graded, errors: list, cells: list[dict]) -> None:
     if not isinstance(errors, list):
         return
     notes = []
     for error in errors[:1000]:
         if not isinstance(error, dict):
             continue
-        name, text, number = str(error.get("error", "")), str(error.get("message", "")), error.get("number", "?")
+        name, text, index = str(error.get("error", "")), str(error.get("message", "")), error.get("cell")
+        number = cells[index]["number"] if isinstance(index, int) and 0 <= index < len(cells) else "?"
         if name == "CellTimeout":
             graded.status = _worse(graded.status, "cell-timeout")
         elif any(hint in name or hint in text for hint in MEMORY_HINTS):
             graded.status = _worse(graded.status, "memory-limit")
         elif name == "OSError" and "File too large" in text:
             graded.status = _worse(graded.status, "output-limit")
-        notes.append(f"cell {number}: {name}")
+        shown = name if name in _BUILTIN_ERRORS else "Exception"
+        notes.append(f"cell {number}: {shown}")
     more = f" (+{len(notes) - 3} more)" if len(notes) > 3 else ""
     graded.message = "; ".join(notes[:3]) + more
 
@@ -256,12 +351,13 @@ def _worse(current: str, new: str) -> str:
     return max(current, new, key=_SEVERITY.index)
 
 
-def _verdict(judged: Judged, seen) -> tuple[bool, str]:
+def _verdict(judged: Judged, seen, check_seconds: float) -> tuple[bool, str]:
     """(passed, message) for one hidden check; the judge's message, or a fixed one."""
     if not isinstance(seen, dict) or not seen.get("ok"):
         error = seen.get("error") if isinstance(seen, dict) else None
         if error == "CellTimeout":
-            return False, "检查时你的代码运行超时（可能有死循环） / your code ran out of time while being checked (an endless loop?)"
+            return False, (f"检查时你的代码运行超过 {check_seconds:g} 秒（可能有死循环），未能判断 / "
+                           f"your code ran over {check_seconds:g} s while being checked (an endless loop?), so it could not be judged")
         return False, "无法检查这道题：相关变量或函数缺失，或运行时出错 / could not check this question: a name is missing or your code failed"
     try:
         problem = judged.judge(judged.probes, seen.get("data"))

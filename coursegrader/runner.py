@@ -25,16 +25,42 @@ from . import protocol
 from .sandbox import Limits, confine
 
 _MESSAGE_CHARS = 500
+# Limits count CPU time (ITIMER_PROF), which load does not stretch; a wall-clock backstop this many
+# times longer stops code that waits instead of computing (time.sleep, a blocking read).
+WALL_BACKSTOP_FACTOR = 3
+# A question's check may be called many times (in a loop, say); past this many the later calls
+# are not judged again (the last judged call counts).
+MAX_CHECKPOINTS_PER_QUESTION = 20
 
 
 class CellTimeout(BaseException):
-    """Raised in student code when a cell or a probe runs out of time. A BaseException, so that
+    """Raised in student code when a cell or a check runs out of time. A BaseException, so that
     ``except Exception`` in student code does not swallow it."""
 
 
-def _on_alarm(signum, frame):
-    signal.alarm(1)  # if student code swallows this one, interrupt again a second later
+def _on_timer(signum, frame):
+    # if student code swallows this one, interrupt again a second later
+    signal.setitimer(signal.ITIMER_PROF if signum == signal.SIGPROF else signal.ITIMER_REAL, 1)
     raise CellTimeout()
+
+
+def _arm(cpu_seconds: float) -> None:
+    """Interrupt the running code after ``cpu_seconds`` of CPU time, or a backstop of wall time."""
+    signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
+    signal.setitimer(signal.ITIMER_REAL, cpu_seconds * WALL_BACKSTOP_FACTOR)
+
+
+def _disarm() -> tuple[float, float]:
+    """Stop both timers; returns what was left of them, for ``_rearm``."""
+    return signal.setitimer(signal.ITIMER_PROF, 0)[0], signal.setitimer(signal.ITIMER_REAL, 0)[0]
+
+
+def _rearm(left: tuple[float, float]) -> None:
+    cpu, wall = left
+    if cpu > 0:
+        signal.setitimer(signal.ITIMER_PROF, cpu)
+    if wall > 0:
+        signal.setitimer(signal.ITIMER_REAL, wall)
 
 
 def run_submission(sock: socket.socket, request: dict) -> None:
@@ -44,23 +70,65 @@ def run_submission(sock: socket.socket, request: dict) -> None:
     os.chdir(workdir)
     _quiet_output(workdir / "output.txt")
     os.environ.update(HOME=str(workdir), TMPDIR=str(workdir), MPLCONFIGDIR=str(workdir))
+    # The cells arrive before the limits are set: the notebook's own bytes are not the student's memory.
+    cells = protocol.receive(sock)
     missing = confine(workdir, limits, cgroup)
     protocol.send(sock, {"ready": True, "missing_walls": missing})
-    signal.signal(signal.SIGALRM, _on_alarm)
-    shell = _shell()
-    cells = protocol.receive(sock)
+    signal.signal(signal.SIGALRM, _on_timer)
+    signal.signal(signal.SIGPROF, _on_timer)
+    shell = _shell(sock, limits)
     protocol.send(sock, {"executed": _run_cells(sock, shell, cells["cells"], cells.get("seed"), limits.cell_seconds)})
+    _serve(sock, shell.user_ns, limits, until="done")
+
+
+_serving = False  # answering the grader's requests (student code may run then, but not checkpoint)
+
+
+def _serve(sock: socket.socket, env: dict, limits: Limits, until: str) -> None:
+    """Answer the grader's requests on the current state until it says ``until``."""
+    global _serving
+    _serving = True
+    try:
+        _answer(sock, env, limits, until)
+    finally:
+        _serving = False
+
+
+def _answer(sock: socket.socket, env: dict, limits: Limits, until: str) -> None:
     while True:
         message = protocol.receive(sock)
         if message is None:
-            return
-        if message.get("op") == "done":
-            protocol.send(sock, {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+            os._exit(0)  # the grader is gone: nothing left to do
+        if message.get("op") == until:
+            if until == "done":
+                protocol.send(sock, {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
             return
         if message["op"] == "public":
-            protocol.send(sock, {"public": _run_public(shell.user_ns, message["source"], message["path"], limits.check_seconds)})
+            protocol.send(sock, {"public": _run_public(env, message["source"], message["path"], limits.check_seconds)})
         elif message["op"] == "observe":
-            protocol.send(sock, {"seen": _observe(shell.user_ns, message, limits.check_seconds)})
+            protocol.send(sock, {"seen": _observe(env, message, limits.check_seconds)})
+
+
+def _checkpoint(sock: socket.socket, shell: InteractiveShell, limits: Limits):
+    """Stands in for ``grader.check``: the grader judges the question on the state right now, as
+    otter's grading mode runs the check where the student calls it. The cell's time is paused."""
+    calls: dict[str, int] = {}
+
+    def check(self, question=None, global_env=None):
+        if _serving or not isinstance(question, str) or len(question) > 100:
+            return None  # a check called from inside a check is not a checkpoint
+        calls[question] = calls.get(question, 0) + 1
+        if calls[question] > MAX_CHECKPOINTS_PER_QUESTION:
+            return None
+        left = _disarm()
+        try:
+            protocol.send(sock, {"checkpoint": question})
+            _serve(sock, shell.user_ns, limits, until="resume")
+        finally:
+            _rearm(left)
+        return None
+
+    return check
 
 
 def _quiet_output(path: Path) -> None:
@@ -75,17 +143,17 @@ def _quiet_output(path: Path) -> None:
     os.close(null)
 
 
-def _shell() -> InteractiveShell:
+def _shell(sock: socket.socket, limits: Limits) -> InteractiveShell:
     config = Config()
     config.HistoryManager.enabled = False  # no history database; `In` is still kept in memory
     shell = InteractiveShell(config=config)
     # Nobody reads tracebacks here (errors come back as data), and formatting them is slow.
     shell.showtraceback = lambda *args, **kwargs: None
     shell.showsyntaxerror = lambda *args, **kwargs: None
-    # As under `otter run`: grader.check/export in the notebook do nothing while grading.
+    # As under `otter run`: export does nothing while grading, and grader.check("q") is where q is judged.
     otter.Notebook._grading_mode = True
     otter.Notebook._tests_dir_override = str(Path.cwd() / "tests")
-    otter.Notebook.check = lambda self, *args, **kwargs: None
+    otter.Notebook.check = _checkpoint(sock, shell, limits)
     return shell
 
 
@@ -99,7 +167,7 @@ def _run_cells(sock, shell: InteractiveShell, cells: list[dict], seed, cell_seco
         if seed is not None and not cell["source"].startswith("%%"):
             numpy.random.seed(seed)  # otter's intercell seeding
             random.seed(seed)
-        signal.setitimer(signal.ITIMER_REAL, cell_seconds)
+        _arm(cell_seconds)
         try:
             result = shell.run_cell(cell["source"], store_history=True)
             error = result.error_before_exec or result.error_in_exec
@@ -108,7 +176,7 @@ def _run_cells(sock, shell: InteractiveShell, cells: list[dict], seed, cell_seco
         except SystemExit as exit_:
             error = exit_
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            _disarm()
         _restore(builtins.__dict__, original_builtins)
         if error is not None:
             errors.append({"cell": index, "number": cell["number"], "error": type(error).__name__,
@@ -134,7 +202,7 @@ def _short(error: BaseException) -> str:
 
 def _run_public(env: dict, source: str, path: str, seconds: float) -> list[dict]:
     """Public tests (0 points, their source is in the student's notebook anyway), as otter runs them."""
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    _arm(seconds)
     try:
         test_file = ExceptionTestFile.from_string(source, path=path)
         test_file.run(env)
@@ -143,13 +211,13 @@ def _run_public(env: dict, source: str, path: str, seconds: float) -> list[dict]
     except BaseException as error:  # noqa: BLE001 - student code may raise anything here
         return [{"name": path, "passed": False, "message": f"{type(error).__name__}: {_short(error)}"}]
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        _disarm()
 
 
 def _observe(env: dict, message: dict, seconds: float) -> dict:
     """Run one hidden test's observe step on the student's objects; data or an error name back."""
     namespace: dict = {}
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    _arm(seconds)
     try:
         exec(compile(message["source"], "<observe>", "exec"), namespace)
         seen = namespace["observe"](env, message["probes"])
@@ -158,4 +226,4 @@ def _observe(env: dict, message: dict, seconds: float) -> dict:
     except BaseException as error:  # noqa: BLE001
         return {"ok": False, "error": type(error).__name__}
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        _disarm()
