@@ -89,13 +89,14 @@ def test_a_hidden_test_may_have_an_inspect_part():
 
 def test_an_inspect_part_out_of_place_or_without_its_tail_is_refused():
     source = textwrap.dedent(TEMPLATE)
-    moved = source.replace("    def inspect(cells):\n        return [c[\"source\"] for c in cells if \"q\" in c[\"tags\"]]\n", "")
-    moved = moved.replace("    import json\n", "    def inspect(cells):\n        return []\n    import json\n", 1)
+    inspect_part = '    def inspect(cells):\n        return [c["source"] for c in cells if "q" in c["tags"]]\n'
+    assert inspect_part in source
+    moved = source.replace(inspect_part, "").replace("    import json\n", inspect_part + "    import json\n", 1)
     with pytest.raises(CheckFormatError, match="must be exactly"):  # an inspect after judge is not the shape
         hidden_checks(moved, "tests/q.py")
     with pytest.raises(CheckFormatError, match="in that order"):
         hidden_checks(source.replace("def judge(probes, seen):", "def decide(probes, seen):"), "tests/q.py")
     with pytest.raises(CheckFormatError, match="must be exactly"):
-        hidden_checks(source.replace("seen['inspected'] = inspect(seen.pop('cells', []))\n", ""), "tests/q.py")
+        hidden_checks(source.replace("    seen['inspected'] = inspect(seen.pop('cells', []))\n", ""), "tests/q.py")
     with pytest.raises(CheckFormatError, match="inspect must be"):
         hidden_checks(source.replace("def inspect(cells):", "def inspect(cells, extra):"), "tests/q.py")
