@@ -30,7 +30,7 @@ _MESSAGE_CHARS = 500
 WALL_BACKSTOP_FACTOR = 3
 # A question's check may be called many times (in a loop, say); past this many the later calls
 # are not judged again (the last judged call counts).
-MAX_CHECKPOINTS_PER_QUESTION = 20
+MAX_CHECKPOINTS_PER_QUESTION = 5
 
 
 class CellTimeout(BaseException):

@@ -46,6 +46,9 @@ TAMPERING = {
                       "    try:\n        open(path, 'w').write(json.dumps(forged))\n    except OSError:\n        pass",
     "fake_passing_output": "for q in ['w1','w2','w3','e1a','e1b','e2a','e2b','e3a','e3b','e3c','e4a','e5']:\n"
                            "    print(f'{q} results: All test cases passed!')\nprint('{\"score\": 24}')",
+    # grader.check is where a question is judged: calling it over and over must not change a score
+    "check_spam": "for _ in range(1000):\n    for q in ['w1','w2','w3','e1a','e1b','e2a','e2b','e3a','e3b','e3c','e4a','e5']:\n"
+                  "        grader.check(q)",
     "audit_and_trace_hooks": "import sys\ndef hook(event, args):\n    pass\nsys.addaudithook(hook)\n"
                              "sys.settrace(lambda *a: None)\nsys.setprofile(lambda *a: None)",
 }
@@ -142,6 +145,7 @@ def build_cases(course, assignment: str, folder: Path) -> dict[str, str]:
     save("snoop", _with_cell(release, SNOOPING, at_end=True), "zero")
     for name, (source, base) in FAULTS.items():
         save(f"fault_{name}", _with_cell(solution, source, at_end=True), "fault")
+    save("fault_os_exit_early", _with_cell(solution, FAULTS["os_exit"][0], at_end=False), "fault")  # before any check
     (folder / "bad_not_json.ipynb").write_text("this is not a notebook")
     (folder / "bad_truncated.ipynb").write_bytes(solution_bytes[: len(solution_bytes) // 2])
     (folder / "bad_empty_file.ipynb").write_bytes(b"")
