@@ -6,12 +6,14 @@ import sys
 import zipfile
 
 import nbformat
+import pytest
 
 from conftest import ASSIGNMENT, ROOT
 from coursegrader.autograder_zip import read_manifest
 from coursegrader.notebooks import read, source_of
 
 
+@pytest.mark.slow
 def test_committed_artifacts_equal_a_rebuild(course, tmp_path):
     shutil.copy(ROOT / "course_config.py", tmp_path)
     completed = subprocess.run([sys.executable, "-m", "coursegrader", "--course-root", str(ROOT), "build", "--out", str(tmp_path)],
@@ -45,6 +47,7 @@ def test_solution_notebook_is_executed_with_the_plot(course):
     assert check_outputs and all("All test cases passed" in str(o) for o in check_outputs)
 
 
+@pytest.mark.slow
 def test_a_failing_solution_fails_the_build_and_writes_nothing(course, tmp_path):
     broken_root = tmp_path / "course"
     shutil.copytree(ROOT / "source", broken_root / "source")

@@ -16,7 +16,11 @@ from pathlib import Path
 
 import yaml
 
+import pytest
 from conftest import ASSIGNMENT, ROOT
+
+pytestmark = pytest.mark.slow  # real batches, servers or browsers: not in the fast layer
+
 
 WORKFLOW = ROOT / ".github" / "workflows" / "grade.yml"
 # GitHub runs `shell: bash` steps as `bash --noprofile --norc -eo pipefail {0}`

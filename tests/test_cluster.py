@@ -6,6 +6,8 @@ import pytest
 
 from conftest import ASSIGNMENT, package_grade
 
+pytestmark = pytest.mark.slow  # real batches, servers or browsers: not in the fast layer
+
 
 @pytest.fixture(scope="module")
 def cluster():

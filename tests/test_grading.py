@@ -15,8 +15,12 @@ import zipfile
 import nbformat
 import psutil
 
+import pytest
 from conftest import ASSIGNMENT, ROOT, answers_of, package_grade, with_answers
 from coursegrader.notebooks import read
+
+pytestmark = pytest.mark.slow  # real batches, servers or browsers: not in the fast layer
+
 
 
 def scores_of(row: dict, points: dict) -> dict[str, float]:

@@ -16,6 +16,8 @@ from conftest import ASSIGNMENT, package_grade
 from coursegrader.checks import hidden_checks
 from hostile_cases import ESCAPE_PATHS, build_cases
 
+pytestmark = pytest.mark.slow  # real batches, servers or browsers: not in the fast layer
+
 LIMIT_OPTIONS = ("--timeout", "40", "--cell-timeout", "4", "--workers", "2")
 
 

@@ -8,9 +8,12 @@ import unicodedata
 
 import nbformat
 import pypdf
+import pytest
 
 from conftest import ASSIGNMENT
 from coursegrader.notebooks import read, tags_of
+
+pytestmark = pytest.mark.slow  # real batches, servers or browsers: not in the fast layer
 
 PLOT_WITH_CHINESE = r"""
 import logging, warnings

@@ -7,6 +7,10 @@ from collections import Counter
 from urllib.parse import unquote
 
 import matplotlib.image
+import pytest
+
+pytestmark = pytest.mark.slow  # real batches, servers or browsers: not in the fast layer
+
 
 
 def test_report_shows_the_distribution_questions_failures_and_links(graded_examples, points):
