@@ -16,6 +16,7 @@ each; the fork server and the loaded autograders are kept for the whole run (``_
 
 import atexit
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -70,14 +71,23 @@ class _Engine:
     """The fork server and the autograders of one nbgrader run; closed when the process exits."""
 
     def __init__(self):
-        self._server: ForkServer | None = None
+        self._server: Future | None = None  # a ForkServer, being started or running
         self._assignments: dict[tuple, Assignment] = {}
 
-    def server(self) -> ForkServer:
+    def start_server(self) -> None:
+        """Start the fork server in the background (it takes seconds), if it is not running."""
         if self._server is None:
-            self._server = ForkServer()
-            atexit.register(self.close)
-        return self._server
+            starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coursegrader-forkserver")
+            self._server = starter.submit(ForkServer)
+            starter.shutdown(wait=False)  # the thread ends when the server is up
+
+    def server(self) -> ForkServer:
+        self.start_server()
+        try:
+            return self._server.result()
+        except Exception:
+            self._server = None  # the next notebook tries again
+            raise
 
     def assignment(self, autograder: Path) -> Assignment:
         """The autograder zip, read once per run (again if it was rebuilt meanwhile)."""
@@ -88,12 +98,17 @@ class _Engine:
         return self._assignments[key]
 
     def close(self) -> None:
+        """Stop the fork server; the next notebook starts a fresh one."""
         if self._server is not None:
             server, self._server = self._server, None
-            server.close()
+            try:
+                server.result().close()
+            except Exception:  # it never started: nothing to stop
+                pass
 
 
 _ENGINE = _Engine()
+atexit.register(_ENGINE.close)
 
 
 class GradeWithEngine(NbGraderPreprocessor):
@@ -124,6 +139,7 @@ class GradeWithEngine(NbGraderPreprocessor):
         autograder = course.autograder(assignment_id)
         if not autograder.is_file():
             raise FileNotFoundError(f"{autograder} not found; run `python -m coursegrader build`")
+        _ENGINE.start_server()  # while the autograder's probes are computed here
         assignment = _ENGINE.assignment(autograder)
         with tempfile.TemporaryDirectory(prefix="coursegrader-nbgrader-") as scratch:
             notebook = Path(scratch) / "submitted" / assignment.notebook_name
