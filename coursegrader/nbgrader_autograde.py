@@ -10,12 +10,14 @@ takes q's points: the verdict messages on stdout, then the points as the cell's 
 partial credit). Hidden test code never reaches the student's process, and the autograded
 notebook holds none either.
 
-nbgrader autogrades one notebook after another in one process and makes a new preprocessor for
-each; the fork server and the loaded autograders are kept for the whole run (``_Engine``).
+nbgrader autogrades one notebook after another in one process (the command's, or the Jupyter
+server's for the Formgrader) and makes a new preprocessor for each; the fork server and the
+loaded autograders are kept for the life of that process (``_Engine``).
 """
 
 import atexit
 import tempfile
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -68,43 +70,54 @@ def _check_cells(nb) -> dict:
 
 
 class _Engine:
-    """The fork server and the autograders of one nbgrader run; closed when the process exits."""
+    """The fork server and the autograders of one process; closed when the process exits.
+    Thread-safe: the Formgrader may autograde from two requests at once."""
 
     def __init__(self):
+        self._lock = threading.Lock()
         self._server: Future | None = None  # a ForkServer, being started or running
         self._assignments: dict[tuple, Assignment] = {}
 
-    def start_server(self) -> None:
+    def start_server(self) -> Future:
         """Start the fork server in the background (it takes seconds), if it is not running."""
-        if self._server is None:
-            starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coursegrader-forkserver")
-            self._server = starter.submit(ForkServer)
-            starter.shutdown(wait=False)  # the thread ends when the server is up
+        with self._lock:
+            if self._server is None:
+                starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coursegrader-forkserver")
+                self._server = starter.submit(ForkServer)
+                starter.shutdown(wait=False)  # the thread ends when the server is up
+            return self._server
 
     def server(self) -> ForkServer:
-        self.start_server()
+        starting = self.start_server()
         try:
-            return self._server.result()
+            return starting.result()
         except Exception:
-            self._server = None  # the next notebook tries again
+            self._forget(starting)  # the next notebook tries again
             raise
 
     def assignment(self, autograder: Path) -> Assignment:
-        """The autograder zip, read once per run (again if it was rebuilt meanwhile)."""
+        """The autograder zip, read once (again if it was rebuilt meanwhile)."""
         stat = autograder.stat()
         key = (str(autograder.resolve()), stat.st_mtime_ns, stat.st_size)
-        if key not in self._assignments:
-            self._assignments[key] = Assignment.from_zip(autograder)
-        return self._assignments[key]
+        with self._lock:
+            if key not in self._assignments:
+                self._assignments[key] = Assignment.from_zip(autograder)
+            return self._assignments[key]
 
     def close(self) -> None:
         """Stop the fork server; the next notebook starts a fresh one."""
-        if self._server is not None:
-            server, self._server = self._server, None
+        with self._lock:
+            starting, self._server = self._server, None
+        if starting is not None:
             try:
-                server.result().close()
+                starting.result().close()
             except Exception:  # it never started: nothing to stop
                 pass
+
+    def _forget(self, starting: Future) -> None:
+        with self._lock:
+            if self._server is starting:
+                self._server = None
 
 
 _ENGINE = _Engine()
