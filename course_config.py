@@ -56,14 +56,24 @@ if "get_config" in globals():  # only when nbgrader (traitlets) loads this file
     import os as _os
 
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor as _CSSHTMLHeader
+    from nbgrader.converters import Autograde as _Autograde
     from nbgrader.preprocessors import ClearHiddenTests as _ClearHiddenTests
+    from nbgrader.preprocessors import Execute as _Execute
     from nbgrader.preprocessors import GetGrades as _GetGrades
 
     c = get_config()  # noqa: F821 (provided by traitlets)
     c.CourseDirectory.root = _os.path.dirname(_os.path.abspath(__file__))
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.source_directory = NBGRADER_SOURCE_DIRECTORY
-    # A cell running longer is interrupted and grading goes on with the next cell.
+    # `nbgrader autograde` grades with coursegrader's engine, as `python -m coursegrader grade` does
+    # (the grading limits above apply): only nbgrader's Execute, which would run the hidden tests in
+    # the student's kernel, is replaced. Named as a string, it is imported by autograde alone, so the
+    # other nbgrader commands run without coursegrader installed.
+    c.Autograde.autograde_preprocessors = [
+        "coursegrader.nbgrader_autograde.GradeWithEngine" if step is _Execute else step
+        for step in _Autograde.class_traits()["autograde_preprocessors"].default()]
+    # For a stock Execute (the line above removed): a cell running longer is interrupted and the
+    # notebook goes on with the next cell.
     c.Execute.timeout = CELL_TIMEOUT_SECONDS
     c.Execute.interrupt_on_timeout = True
     # nbgrader writes these back where the instructor notebook has solution regions, so its

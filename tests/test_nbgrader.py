@@ -1,9 +1,13 @@
 """The nbgrader route, end to end with nbgrader's own commands on a temporary course made of
-this repository's course_config.py and instructor notebook: release, autograde, grade export,
-feedback. nbgrader's points equal the package's grader and `otter run`, question by question."""
+this repository's course_config.py, instructor notebook and autograder: release, autograde,
+grade export, feedback. `nbgrader autograde` grades with the package's engine (course_config.py
+puts coursegrader.nbgrader_autograde in place of nbgrader's Execute), so nbgrader's points equal
+`python -m coursegrader grade`, question by question, and a submission that patches otter or
+torch, or looks for hidden test code in its own process, gets only what its answers earn."""
 
 import csv
 import html
+import json
 import os
 import re
 import shutil
@@ -11,41 +15,97 @@ import subprocess
 import sys
 import time
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
+from nbgrader.converters import Autograde
+from nbgrader.preprocessors import Execute
 from traitlets.config.loader import PyFileConfigLoader
 
-from conftest import ASSIGNMENT, ROOT, answers_of, distinctive_lines, leaked_lines, otter_run, with_answers
+from conftest import ASSIGNMENT, ROOT, answers_of, distinctive_lines, leaked_lines, with_answers
 from coursegrader.autograder_zip import autograded_points, read_manifest
 from coursegrader.config import CONFIG_FILENAME, load_course
+from coursegrader.nbgrader_autograde import ENGINE_FAILED, without_hidden_tests
 from coursegrader.nbgrader_release import CONFIG_OPTION
-from coursegrader.notebooks import read
+from coursegrader.nbgrader_source import CHECK_CALL
+from coursegrader.notebooks import read, source_of
 
 SAMPLES = ["full_marks", "partial_credit", "crashes_midway", "blank"]
+
+# In the w1 answer cell of a blank notebook: every otter test passes, whoever runs it in this
+# process (`otter run`'s ExceptionTestFile.run, a test case's own call, torch.allclose).
+PATCH_OTTER_AND_TORCH = """\
+import torch
+from otter.test_files import ExceptionTestFile
+from otter.test_files.abstract_test import TestCaseResult
+from otter.test_files.exception_test import test_case
+def run_all_passed(self, global_environment):
+    self.test_case_results = [TestCaseResult(test_case=case, message="", passed=True) for case in self.test_cases]
+ExceptionTestFile.run = run_all_passed
+test_case.call_func = lambda self, env: None
+torch.allclose = lambda *args, **kwargs: True
+"""
+
+# The w2 answer cell (after w1's test cell has run): the right answer only if hidden test code
+# is found in the cells this process ran (IPython's In) or in any object it holds, so a w2 of 0
+# shows nothing was found (the needle is built at run time: this cell's own text must not match).
+SNOOP_HISTORY_AND_MEMORY = """\
+import gc, types
+import torch
+texts = [str(cell) for cell in In]
+for obj in gc.get_objects():
+    if isinstance(obj, types.FunctionType):
+        texts.extend(str(const) for const in obj.__code__.co_consts)
+    elif isinstance(obj, dict):
+        texts.extend(value for value in list(obj.values()) if isinstance(value, str))
+    elif isinstance(obj, (list, tuple)):
+        texts.extend(value for value in list(obj) if isinstance(value, str))
+leak = "\\n".join(texts)
+grad_w2 = torch.ones(4) if ("def " + "judge(probes, seen)") in leak else torch.zeros(4)
+"""
+
+# Graded in the same nbgrader run as the samples: student id -> answers put in the blank release
+# (honest score: 0).
+ATTACKS = {"patches_otter_and_torch": {"w1": PATCH_OTTER_AND_TORCH}, "snoops_history_and_memory": {"w2": SNOOP_HISTORY_AND_MEMORY}}
 
 
 def nbgrader(root: Path, *args: str, timeout: float = 900) -> str:
     """Run an nbgrader command in the course ``root``; its log (nbgrader logs to stderr)."""
-    # nbgrader runs `alembic` from PATH: this environment's, whether or not it is activated
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    # nbgrader runs `alembic` from PATH: this environment's, whether or not it is activated;
+    # autograde imports coursegrader: this repository's, as an instructor's PYTHONPATH would give
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     completed = subprocess.run([sys.executable, "-m", "nbgrader", *args, CONFIG_OPTION], cwd=root,
                                capture_output=True, text=True, timeout=timeout, env=env)
     assert completed.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{completed.stderr[-3000:]}"
     return completed.stderr
 
 
-def new_course(course, root: Path, config_text: str | None = None) -> Path:
-    """A course root holding only what the repository commits for nbgrader, with the assignment generated."""
+@pytest.fixture(scope="module")
+def generated(course, tmp_path_factory) -> Path:
+    """A course root holding what the repository commits for nbgrader (its configuration, the
+    instructor notebook, the release, the master and the autograder the engine grades with),
+    with the assignment generated by nbgrader; each test works on a copy."""
+    root = tmp_path_factory.mktemp("generated") / "course"
     root.mkdir()
-    (root / CONFIG_FILENAME).write_text(config_text or (ROOT / CONFIG_FILENAME).read_text())
-    for committed in (course.nbgrader_source(ASSIGNMENT), course.release(ASSIGNMENT)):
+    shutil.copy(ROOT / CONFIG_FILENAME, root / CONFIG_FILENAME)
+    for committed in (course.nbgrader_source(ASSIGNMENT), course.release(ASSIGNMENT), course.master(ASSIGNMENT)):
         shutil.copytree(committed.parent, root / committed.parent.relative_to(ROOT))
+    shutil.copy(course.autograder(ASSIGNMENT), root / course.autograder(ASSIGNMENT).relative_to(ROOT))
     log = nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")  # as in the repository: release/ exists
     assert "Removing existing assignment" in log  # so the release is nbgrader's, written anew
+    return root
+
+
+def course_copy(generated: Path, root: Path, config_text: str | None = None, autograder: bool = True) -> Path:
+    """A copy of the generated course, with another configuration or without the autograder."""
+    shutil.copytree(generated, root)
+    if config_text is not None:
+        (root / CONFIG_FILENAME).write_text(config_text)
+    if not autograder:
+        next((root / "autograder").glob("*.zip")).unlink()
     return root
 
 
@@ -70,30 +130,49 @@ def read_questions(course) -> list[dict]:
     return read_manifest(course.autograder(ASSIGNMENT))["questions"]
 
 
+def check_cell_outputs(root: Path, student: str) -> dict[str, list]:
+    """The outputs of each grader.check cell in nbgrader's autograded notebook, by question."""
+    autograded = read(root / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    return {CHECK_CALL.match(source_of(cell).strip()).group(1): cell.outputs for cell in autograded.cells
+            if cell.cell_type == "code" and CHECK_CALL.match(source_of(cell).strip())}
+
+
+def printed(outputs: list) -> str:
+    return "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+
+
 @pytest.fixture(scope="module")
-def nbgrader_run(course, tmp_path_factory):
-    """The samples autograded by nbgrader, grades exported and feedback generated; `otter run`
-    grades the same samples alongside."""
+def nbgrader_run(course, generated, tmp_path_factory):
+    """The samples and the attacks autograded in one nbgrader run, grades exported and feedback generated."""
     scratch = tmp_path_factory.mktemp("nbgrader")
-    root = new_course(course, scratch / "course")
+    root = course_copy(generated, scratch / "course")
     for sample in SAMPLES:
         submit(root, sample, course.samples(ASSIGNMENT) / f"{sample}.ipynb")
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        otter = {sample: pool.submit(otter_run, course.samples(ASSIGNMENT) / f"{sample}.ipynb", course.autograder(ASSIGNMENT),
-                                     scratch / "otter" / sample) for sample in SAMPLES}
-        started = time.monotonic()
-        log = nbgrader(root, "autograde", ASSIGNMENT)
-        seconds = time.monotonic() - started
-        otter_scores = {sample: future.result() for sample, future in otter.items()}
+    release = read(course.release(ASSIGNMENT))
+    for student, answers in ATTACKS.items():
+        nbformat.write(with_answers(release, answers), scratch / f"{student}.ipynb")
+        submit(root, student, scratch / f"{student}.ipynb")
+    started = time.monotonic()
+    log = nbgrader(root, "autograde", ASSIGNMENT)
+    seconds = time.monotonic() - started
     nbgrader(root, "export")
     nbgrader(root, "generate_feedback", ASSIGNMENT)
-    return {"root": root, "log": log, "seconds": seconds, "otter": otter_scores}
+    return {"root": root, "log": log, "seconds": seconds}
+
+
+def strings_in(data) -> list[str]:
+    """Every string in JSON data."""
+    if isinstance(data, str):
+        return [data]
+    values = data.values() if isinstance(data, dict) else data if isinstance(data, list) else []
+    return [text for value in values for text in strings_in(value)]
 
 
 @pytest.fixture(scope="module")
 def otter_hidden_lines(course):
-    """Distinctive lines of otter's test files that students do not see in their notebook."""
-    release = str(read(course.release(ASSIGNMENT)))
+    """Distinctive lines of otter's test files that students do not see in their notebook (whose
+    metadata holds the public tests)."""
+    release = "\n".join(strings_in(json.loads(course.release(ASSIGNMENT).read_text(encoding="utf-8"))))
     with zipfile.ZipFile(course.autograder(ASSIGNMENT)) as archive:
         tests = [archive.read(name).decode() for name in archive.namelist() if name.startswith("tests/")]
     return {line for code in tests for line in distinctive_lines(code)
@@ -102,7 +181,10 @@ def otter_hidden_lines(course):
 
 def test_course_config_is_nbgraders_configuration(course):
     config = PyFileConfigLoader(CONFIG_FILENAME, path=str(ROOT)).load_config()  # as nbgrader loads it
-    assert config.Execute.timeout == course.CELL_TIMEOUT_SECONDS
+    stock = Autograde.class_traits()["autograde_preprocessors"].default()
+    assert config.Autograde.autograde_preprocessors == [
+        "coursegrader.nbgrader_autograde.GradeWithEngine" if step is Execute else step for step in stock]
+    assert config.Execute.timeout == course.CELL_TIMEOUT_SECONDS  # for a stock Execute put back
     assert config.CourseDirectory.source_directory == course.NBGRADER_SOURCE_DIRECTORY
     assert config.CourseDirectory.course_id == course.COURSE_ID
     assert Path(config.CourseDirectory.root) == ROOT
@@ -111,25 +193,47 @@ def test_course_config_is_nbgraders_configuration(course):
     assert course.nbgrader_source(ASSIGNMENT).relative_to(ROOT).parts[0] == "autograder"  # never under release/
 
 
-def test_nbgrader_releases_the_committed_release(course, nbgrader_run):
-    released = nbgrader_run["root"] / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+def test_hidden_test_regions_are_removed_even_unclosed():
+    cell = 'grader.check("w1")\n### BEGIN HIDDEN TESTS\nsecret()\n### END HIDDEN TESTS\nafter()\n### BEGIN HIDDEN TESTS\nopen_ended()'
+    assert without_hidden_tests(cell) == 'grader.check("w1")\nafter()'
+
+
+@pytest.mark.slow
+def test_nbgrader_releases_the_committed_release(course, generated):
+    released = generated / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     assert released.read_bytes() == course.release(ASSIGNMENT).read_bytes()
 
 
-def test_nbgrader_points_equal_the_package_and_otter_run(course, nbgrader_run, graded_examples, points):
+@pytest.mark.slow
+def test_nbgrader_points_are_the_engines(course, nbgrader_run, graded_examples, points):
     for sample in SAMPLES:
         by_nbgrader = nbgrader_points(nbgrader_run["root"], sample)
         by_package = {name: float(graded_examples[sample][name]) for name in points}
-        by_otter = {name: nbgrader_run["otter"][sample][name] for name in points}
-        assert {name: by_nbgrader[name] for name in points} == by_package == by_otter, sample
+        assert {name: by_nbgrader[name] for name in points} == by_package, sample
     assert sum(nbgrader_points(nbgrader_run["root"], "full_marks")[name] for name in points) == sum(points.values())
-    print(f"nbgrader autograde: {len(SAMPLES)} samples in {nbgrader_run['seconds']:.1f} s")
+    graded = len(SAMPLES) + len(ATTACKS)
+    assert nbgrader_run["log"].count("coursegrader: ") == graded  # one engine verdict per notebook
+    print(f"nbgrader autograde: {graded} notebooks in {nbgrader_run['seconds']:.1f} s")
 
 
+@pytest.mark.slow
+def test_patching_otter_or_torch_earns_nothing(nbgrader_run, points):
+    earned = nbgrader_points(nbgrader_run["root"], "patches_otter_and_torch")
+    assert {name: earned[name] for name in points} == {name: 0.0 for name in points}
+
+
+@pytest.mark.slow
+def test_snooping_in_its_own_process_finds_no_hidden_test_code(nbgrader_run, points):
+    earned = nbgrader_points(nbgrader_run["root"], "snoops_history_and_memory")
+    assert earned["w2"] == 0.0  # the snooping cell answers w2 right only if it found a judge
+    assert {name: earned[name] for name in points} == {name: 0.0 for name in points}
+
+
+@pytest.mark.slow
 def test_exported_grades_are_the_gradebook_totals(course, nbgrader_run, points):
     with open(nbgrader_run["root"] / "grades.csv", encoding="utf-8") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
-    assert set(rows) == set(SAMPLES)
+    assert set(rows) == set(SAMPLES) | set(ATTACKS)
     questions = read_questions(course)
     for sample, row in rows.items():
         earned = sum(score or 0 for score in nbgrader_points(nbgrader_run["root"], sample).values())
@@ -138,14 +242,16 @@ def test_exported_grades_are_the_gradebook_totals(course, nbgrader_run, points):
     assert float(rows["full_marks"]["raw_score"]) == autograded_points(questions)
 
 
+@pytest.mark.slow
 def test_feedback_shows_verdicts_but_no_hidden_test_code(course, nbgrader_run, hidden_test_lines, otter_hidden_lines):
     root = nbgrader_run["root"]
     secret = hidden_test_lines | otter_hidden_lines
-    autograded = (root / "autograded" / "partial_credit" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text()
-    assert len(leaked_lines(autograded, secret)) > 50  # nbgrader runs them, and would show them by default
+    instructor = course.nbgrader_source(ASSIGNMENT).read_text(encoding="utf-8")
+    assert len(leaked_lines(instructor, secret)) > 50  # the test cells nbgrader restores hold them
+    autograded = [path for path in (root / "autograded").rglob("*.ipynb")]
     returned = [path for path in (root / "feedback").rglob("*") if path.is_file()]
-    assert {path.suffix for path in returned} == {".html"}
-    for path in returned:
+    assert len(autograded) == len(SAMPLES) + len(ATTACKS) and {path.suffix for path in returned} == {".html"}
+    for path in autograded + returned:
         text = html.unescape(path.read_text(encoding="utf-8", errors="replace"))
         leaked = leaked_lines(text, secret)
         assert not leaked, f"{path.relative_to(root)} shows hidden test code: {sorted(leaked)[:3]}"
@@ -154,8 +260,12 @@ def test_feedback_shows_verdicts_but_no_hidden_test_code(course, nbgrader_run, h
     assert re.search(r"e5 隐藏测试 / hidden test: 未通过 / failed", partial)
     assert "e1a 隐藏测试 / hidden test: 通过 / passed" in partial
     assert re.search(r"e5: 0 / 5 分 / points", partial)
+    # the engine's messages: why e2b failed, in Chinese with an English gloss, never the test's code
+    e2b = printed(check_cell_outputs(root, "partial_credit")["e2b"])
+    assert "e2b 隐藏测试 / hidden test: 未通过 / failed" in e2b and " / " in e2b.split("\n")[1]
 
 
+@pytest.mark.slow
 def test_manual_questions_are_hand_graded_cells_with_their_points(course, nbgrader_run):
     manual = {q["name"]: q["points"] for q in read_questions(course) if q["manual"]}
     with gradebook(nbgrader_run["root"]) as gb:
@@ -171,18 +281,39 @@ def test_manual_questions_are_hand_graded_cells_with_their_points(course, nbgrad
         assert not any(g.needs_manual_grade for name, g in answered.items() if name not in manual)
 
 
-def test_endless_cell_is_interrupted_after_the_configured_timeout(course, points, tmp_path):
-    seconds = 10
-    config = re.sub(r"^CELL_TIMEOUT_SECONDS = \d+", f"CELL_TIMEOUT_SECONDS = {seconds}",
-                    (ROOT / CONFIG_FILENAME).read_text(), count=1, flags=re.M)
-    assert f"CELL_TIMEOUT_SECONDS = {seconds}" in config
-    root = new_course(course, tmp_path / "course", config)
+def with_limits(**settings: int) -> str:
+    """This repository's course_config.py with some settings changed."""
+    config = (ROOT / CONFIG_FILENAME).read_text()
+    for name, value in settings.items():
+        config, count = re.subn(rf"^{name} = \d+", f"{name} = {value}", config, count=1, flags=re.M)
+        assert count == 1, name
+    return config
+
+
+@pytest.mark.slow
+def test_endless_cell_is_interrupted_at_the_configured_cell_limit(course, generated, points, tmp_path):
+    # Were the cell limit not CELL_TIMEOUT_SECONDS (3 s here) but the committed 60 s, this
+    # submission would reach its own 45 s limit and score nothing.
+    root = course_copy(generated, tmp_path / "course", with_limits(CELL_TIMEOUT_SECONDS=3, SUBMISSION_TIMEOUT_SECONDS=45))
     solution, release = read(course.solution(ASSIGNMENT)), read(course.release(ASSIGNMENT))
     answers = answers_of(solution, ["w1", "e3c"]) | {"e1a": "while True:\n    pass"}
     notebook = tmp_path / "endless.ipynb"
     nbformat.write(with_answers(release, answers), notebook)
     submit(root, "endless", notebook)
     log = nbgrader(root, "autograde", ASSIGNMENT, timeout=600)
-    assert f"Timeout waiting for execute reply ({seconds}s)" in log
+    assert "coursegrader: endless/autograd cell-timeout" in log, log[-3000:]
     earned = nbgrader_points(root, "endless")
     assert {name: earned[name] for name in points} == {name: (points[name] if name in ("w1", "e3c") else 0.0) for name in points}
+    assert "有单元格超时" in printed(check_cell_outputs(root, "endless")["e1a"])  # the student is told why
+
+
+@pytest.mark.slow
+def test_engine_failure_gives_zero_with_a_message_and_nbgrader_goes_on(course, generated, points, tmp_path):
+    root = course_copy(generated, tmp_path / "course", autograder=False)  # nothing to grade with
+    for student in ("first", "second"):
+        submit(root, student, course.samples(ASSIGNMENT) / "full_marks.ipynb")
+    log = nbgrader(root, "autograde", ASSIGNMENT)  # exits 0: every student is autograded
+    assert log.count("the grading engine failed") == 2 and "coursegrader build" in log
+    for student in ("first", "second"):
+        assert {name: nbgrader_points(root, student)[name] for name in points} == {name: 0.0 for name in points}
+        assert {printed(outputs) for outputs in check_cell_outputs(root, student).values()} == {ENGINE_FAILED + "\n"}
