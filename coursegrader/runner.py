@@ -43,9 +43,8 @@ def run_submission(sock: socket.socket, request: dict) -> None:
     cgroup = Path(request["cgroup"]) if request.get("cgroup") else None
     os.chdir(workdir)
     _quiet_output(workdir / "output.txt")
-    os.environ.update(HOME=str(workdir), TMPDIR=str(workdir), MPLCONFIGDIR=str(workdir))
-    missing = confine(workdir, limits, cgroup)
-    protocol.send(sock, {"ready": True, "missing_walls": missing})
+    walls, missing = confine(workdir, limits, cgroup, request.get("without", []))  # sets the environment too
+    protocol.send(sock, {"ready": True, "walls": walls, "missing_walls": missing})
     signal.signal(signal.SIGALRM, _on_alarm)
     shell = _shell()
     cells = protocol.receive(sock)
