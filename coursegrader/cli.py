@@ -1,6 +1,7 @@
 """Command line: ``python -m coursegrader build | grade | demo``."""
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -32,6 +33,7 @@ def _grade(args) -> int:
     from .progress import Progress
     from .report import write_report
     from .sandbox import Limits
+    from .scratch import reachable_by_others
     from .submissions import discover
 
     course = load_course(args.course_root)
@@ -63,6 +65,10 @@ def _grade(args) -> int:
     if missing:
         print(f"warning: this machine could not give submissions these sandbox walls: {'; '.join(missing)} "
               "(README: threat model)", file=sys.stderr)
+    if os.geteuid() == 0 and any(wall.startswith("landlock") for wall in missing) and reachable_by_others(str(autograder)):
+        # the submissions run as users of their own: permission bits are the wall left
+        print(f"warning: every user may read {autograder}, and without Landlock so may a submission; "
+              "make its folder private (chmod -R go-rwx)", file=sys.stderr)
     questions = _questions(autograder)
     write_csv(graded, questions, out / "grades.csv")
     report = write_report(graded, questions, out)

@@ -107,7 +107,8 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
     # passable, not listable, for the submission's own user; its own folder is for it alone
     scratch_folder.mkdir(parents=True, exist_ok=True)
     scratch_folder.chmod(scratch.PASSABLE)
-    workdir.mkdir(mode=0o700, exist_ok=True)
+    workdir.mkdir(exist_ok=True)
+    workdir.chmod(0o700)
     try:
         notebook_path = stage_notebook(submission, workdir)
         cells = _code_cells(read_notebook(notebook_path))
