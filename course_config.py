@@ -34,6 +34,7 @@ SUBMISSION_TIMEOUT_SECONDS = 300  # a submission still running after this is sto
 MEMORY_LIMIT_MB = 1024  # memory a submission may allocate on top of the preloaded libraries
 PROCESS_LIMIT = 32  # processes and threads a submission may run at once
 OUTPUT_LIMIT_MB = 16  # largest file (printed output included) a submission may write
+DISK_LIMIT_MB = 128  # all the files a submission may write in its folder together (a tmpfs: RAM, where mounted)
 GRADING_WORKERS = 2  # submissions graded at once on this machine
 
 # --- The autograder image (Gradescope) ----------------------------------------------------

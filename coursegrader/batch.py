@@ -8,7 +8,7 @@ the batch or touches another submission's result.
 
 import hashlib
 import json
-import tempfile
+import os
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
@@ -18,6 +18,7 @@ from .judging import Assignment, Graded, grade_submission, results_json
 from .notebooks import write_bytes_atomic
 from .progress import Progress
 from .sandbox import Limits
+from .scratch import keep_private, scratch_folder
 from .submissions import Submission
 
 RESULTS_NAME = "results.json"
@@ -77,6 +78,9 @@ def grade_all(submissions: list[Submission], autograder: Path, out_dir: Path, li
         else:
             pending.append((submission, key))
     progress.start(len(pending), already=len(submissions) - len(pending))
+    if os.geteuid() == 0:  # submissions run as other users: other students' feedback stays out of their reach
+        (out_dir / "results").mkdir(parents=True, exist_ok=True)
+        keep_private(out_dir / "results")
     if scheduler:
         from .cluster import grade_on_cluster
 
@@ -101,9 +105,9 @@ def _grade_local(pending, assignment, limits, workers):
     """A fork server and ``workers`` submissions at a time on this machine."""
     if not pending:
         return
-    with ForkServer() as server, tempfile.TemporaryDirectory(prefix="coursegrader-grade-") as scratch, \
+    with ForkServer() as server, scratch_folder("coursegrader-grade-") as scratch, \
             ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        jobs = {pool.submit(grade_submission, server, assignment, submission, Path(scratch) / f"s{index}", limits):
+        jobs = {pool.submit(grade_submission, server, assignment, submission, scratch / f"s{index}", limits):
                 (submission, key) for index, (submission, key) in enumerate(pending)}
         for job in as_completed(jobs):
             submission, key = jobs[job]

@@ -1,6 +1,7 @@
 """Command line: ``python -m coursegrader build | grade | demo``."""
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -32,6 +33,7 @@ def _grade(args) -> int:
     from .progress import Progress
     from .report import write_report
     from .sandbox import Limits
+    from .scratch import reachable_by_others
     from .submissions import discover
 
     course = load_course(args.course_root)
@@ -40,8 +42,9 @@ def _grade(args) -> int:
     if not autograder.is_file():
         print(f"error: autograder zip {autograder} not found; run `python -m coursegrader build` first", file=sys.stderr)
         return 2
+    inputs = args.submissions or [course.samples(assignment)]
     try:
-        submissions = discover(args.submissions or [course.samples(assignment)])
+        submissions = discover(inputs)
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -63,6 +66,13 @@ def _grade(args) -> int:
     if missing:
         print(f"warning: this machine could not give submissions these sandbox walls: {'; '.join(missing)} "
               "(README: threat model)", file=sys.stderr)
+    if os.geteuid() == 0 and any(wall.startswith("landlock") for wall in missing):
+        # the submissions run as users of their own: permission bits are the wall left
+        held = [autograder, course.master(assignment), *inputs]
+        readable = [str(path) for path in held if reachable_by_others(str(path))]
+        if readable:
+            print(f"warning: every user may read {', '.join(readable)}, and without Landlock so may a submission; "
+                  "make their folders private (chmod -R go-rwx)", file=sys.stderr)
     questions = _questions(autograder)
     write_csv(graded, questions, out / "grades.csv")
     report = write_report(graded, questions, out)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .judging import Assignment, Graded, grade_submission
 from .sandbox import Limits
+from .scratch import scratch_folder
 from .submissions import Submission, SubmissionError, stage_notebook
 
 _worker_state: dict = {}
@@ -48,11 +49,11 @@ def grade_shipped(autograder_bytes: bytes, submission_id: str, notebook_name: st
                   limits: dict) -> dict:
     """On a Dask worker: grade one notebook sent as bytes."""
     server, assignment = _worker_tools(autograder_bytes)
-    with tempfile.TemporaryDirectory(prefix="coursegrader-grade-") as scratch:
-        path = Path(scratch) / "submitted" / Path(notebook_name).name
-        path.parent.mkdir()
+    with scratch_folder("coursegrader-grade-") as scratch:
+        path = scratch / "submitted" / Path(notebook_name).name
+        path.parent.mkdir(mode=0o700)  # the scratch folder is passable by the submissions' users: this is not
         path.write_bytes(notebook_bytes)
-        graded = grade_submission(server, assignment, Submission(submission_id, path), Path(scratch) / "job", Limits(**limits))
+        graded = grade_submission(server, assignment, Submission(submission_id, path), scratch / "job", Limits(**limits))
     return asdict(graded)
 
 

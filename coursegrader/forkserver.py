@@ -16,11 +16,16 @@ import socket
 import subprocess
 import sys
 import threading
+import traceback
 from concurrent.futures import Future
 
 _PACKET = 64 * 1024
 WARM_ENVIRONMENT = {"MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                     "OPENBLAS_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+# All the fork server keeps of the grader's environment. Its children are forked from it, and
+# /proc/<pid>/environ shows the environment a process was started with, whatever it changes
+# later: a grader's variable given to the fork server could be read by every submission.
+KEPT_FROM_GRADER = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH")
 
 
 class ForkServerError(RuntimeError):
@@ -105,6 +110,9 @@ def _child(request: dict, job_fd: int, control: socket.socket, wake_fds: tuple[i
         from .runner import run_submission
         run_submission(socket.socket(fileno=job_fd), request)
         status = 0
+    except BaseException:  # noqa: BLE001 - the sandbox failed to start: its output file says why
+        traceback.print_exc()
+        sys.stderr.flush()
     finally:
         os._exit(status)
 
@@ -120,7 +128,7 @@ class ForkServer:
 
     def __init__(self):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        environment = {**os.environ, **WARM_ENVIRONMENT}
+        environment = {**{k: v for k, v in os.environ.items() if k in KEPT_FROM_GRADER}, **WARM_ENVIRONMENT}
         self._process = subprocess.Popen([sys.executable, "-m", "coursegrader.forkserver", str(theirs.fileno())],
                                          pass_fds=[theirs.fileno()], env=environment, stdin=subprocess.DEVNULL)
         theirs.close()

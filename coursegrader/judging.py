@@ -20,14 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-from . import protocol
+from . import protocol, scratch
 from .autograder_zip import read_manifest
 from .checks import INSPECTED_KEY, HiddenCheck, hidden_checks, public_tests_source, standalone
-from .sandbox import JobGroup, Limits
+from .sandbox import JobGroup, Limits, walls_left_out
 from .submissions import SubmissionError, read_notebook, stage_notebook
 
 IGNORE_TAG = "otter_ignore"  # otter skips these cells when grading (the export cell)
 MEMORY_HINTS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
+OUTPUT_HINTS = ("File too large", "No space left on device")  # one file over OUTPUT_LIMIT_MB, the folder over DISK_LIMIT_MB
+DISK_LIMIT_MESSAGE = ("提交在自己的文件夹中写入的文件总量超过上限，已被停止；请少写文件或写小一些的文件 / "
+                      "the files the submission wrote in its folder went over the disk limit, so it was stopped; "
+                      "write fewer or smaller files")
 
 
 @dataclass
@@ -93,6 +97,7 @@ class Graded:
     peak_mb: float = 0.0  # the submission process's peak resident memory
     phases: dict = field(default_factory=dict)  # seconds spent starting, running cells, public tests, checks
     missing_walls: list = field(default_factory=list)  # sandbox parts this machine could not provide
+    walls: list = field(default_factory=list)  # sandbox parts built around this submission
     public: list = field(default_factory=list)
 
 
@@ -104,10 +109,15 @@ class _Stopped(Exception):
         self.status, self.message = status, message
 
 
-def grade_submission(server, assignment: Assignment, submission, scratch: Path, limits: Limits) -> Graded:
+def grade_submission(server, assignment: Assignment, submission, scratch_folder: Path, limits: Limits) -> Graded:
     """Grade one submission; never raises for anything the submission does."""
     started = time.monotonic()
-    workdir = scratch / "work"
+    workdir = scratch_folder / "work"
+    # passable, not listable, for the submission's own user; its own folder is for it alone
+    scratch_folder.mkdir(parents=True, exist_ok=True)
+    scratch_folder.chmod(scratch.PASSABLE)
+    workdir.mkdir(exist_ok=True)
+    workdir.chmod(0o700)
     try:
         notebook_path = stage_notebook(submission, workdir)
         cells = _code_cells(read_notebook(notebook_path))
@@ -117,14 +127,20 @@ def grade_submission(server, assignment: Assignment, submission, scratch: Path, 
     except OSError as error:
         return Graded(submission.id, "invalid", message=f"{submission.path.name} could not be read ({error.strerror})",
                       seconds=time.monotonic() - started)
-    workdir.chmod(0o700)
     graded = Graded(submission.id, "ok")
-    job = JobGroup(uuid.uuid4().hex[:12], limits.processes)
+    try:
+        without = walls_left_out()
+    except ValueError as error:  # the instructor's setting, not the submission's fault
+        return Graded(submission.id, "error", message=str(error), seconds=time.monotonic() - started)
+    job = JobGroup(uuid.uuid4().hex[:12], limits.processes, use_cgroup="cgroup" not in without)
+    disk = scratch.DiskWatch(workdir, limits.disk_mb, stop=job.kill)  # the quota where no tmpfs holds it
+    graded.walls.append("disk watcher")
     ours, theirs = socket.socketpair()
     deadline = started + limits.submission_seconds
     pid, name = None, uuid.uuid4().hex
     try:
-        request = {"workdir": str(workdir), "limits": limits.as_dict(), "cgroup": str(job.cgroup) if job.cgroup else None}
+        request = {"workdir": str(workdir), "limits": limits.as_dict(), "cgroup": str(job.cgroup) if job.cgroup else None,
+                   "without": without}
         pid = job.leader = server.start(name, request, theirs)
         theirs.close()
         _converse(ours, assignment, cells, deadline, graded, limits.check_seconds)
@@ -140,6 +156,8 @@ def grade_submission(server, assignment: Assignment, submission, scratch: Path, 
     finally:
         ours.close()
         job.close()
+        if disk.close():
+            graded.status, graded.message = "output-limit", DISK_LIMIT_MESSAGE
         if pid is not None:
             server.exit_status(name, timeout=0.5)  # reaped, so its pid is free for the next one
             server.forget(name)
@@ -225,8 +243,9 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
         ready = talk.receive()
     except _Stopped as stopped:  # no student code has run yet: the grader's own environment failed
         raise _SandboxFailed(stopped.message) from None
-    walls = ready.get("missing_walls")
-    graded.missing_walls = [str(w) for w in walls] if isinstance(walls, list) else []
+    for key, record in (("walls", graded.walls), ("missing_walls", graded.missing_walls)):
+        walls = ready.get(key)
+        record.extend(str(w)[:200] for w in (walls if isinstance(walls, list) else [])[:20])
     talk.lap("start")
     judge = _Judge(assignment, cells, talk, graded, check_seconds)
     while True:
@@ -336,7 +355,7 @@ def _note_cell_errors(graded: Graded, errors: list, cells: list[dict]) -> None:
             graded.status = _worse(graded.status, "cell-timeout")
         elif any(hint in name or hint in text for hint in MEMORY_HINTS):
             graded.status = _worse(graded.status, "memory-limit")
-        elif name == "OSError" and "File too large" in text:
+        elif name == "OSError" and any(hint in text for hint in OUTPUT_HINTS):
             graded.status = _worse(graded.status, "output-limit")
         shown = name if name in _BUILTIN_ERRORS else "Exception"
         notes.append(f"cell {number}: {shown}")

@@ -69,11 +69,10 @@ def run_submission(sock: socket.socket, request: dict) -> None:
     cgroup = Path(request["cgroup"]) if request.get("cgroup") else None
     os.chdir(workdir)
     _quiet_output(workdir / "output.txt")
-    os.environ.update(HOME=str(workdir), TMPDIR=str(workdir), MPLCONFIGDIR=str(workdir))
     # The cells arrive before the limits are set: the notebook's own bytes are not the student's memory.
     cells = protocol.receive(sock)
-    missing = confine(workdir, limits, cgroup)
-    protocol.send(sock, {"ready": True, "missing_walls": missing})
+    walls, missing = confine(workdir, limits, cgroup, request.get("without", []))  # sets the environment too
+    protocol.send(sock, {"ready": True, "walls": walls, "missing_walls": missing})
     signal.signal(signal.SIGALRM, _on_timer)
     signal.signal(signal.SIGPROF, _on_timer)
     shell = _shell(sock, limits)

@@ -1,0 +1,212 @@
+"""The submission's scratch folder: who may reach it, and how much it may hold.
+
+A submission writes only in its own folder. Its total size is bounded in one of two ways:
+where the grader is root with CAP_SYS_ADMIN, the submission's process gets a mount namespace of
+its own with a size-limited tmpfs on that folder (a write past the limit fails with "No space
+left on device"); elsewhere ``DiskWatch``, on the grader's side, sums the folder's size a few
+times a second and stops the submission when it goes over. RLIMIT_FSIZE bounds one file only.
+
+Also here: the folder modes that keep one submission out of another's folder and out of what
+the grader holds, when the submission runs as a user of its own (sandbox.py).
+"""
+
+import ctypes
+import os
+import shutil
+import stat
+import tempfile
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+BLOCK = 4096  # every file or folder counts at least this much, so a million empty files is over the limit too
+PASSABLE = 0o711  # others may pass through to a folder they know the name of, but not list it
+WATCH_SECONDS = 0.2
+
+_CLONE_NEWNS = 0x00020000
+_MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_BIND, _MS_REC, _MS_PRIVATE = 2, 4, 8, 1 << 12, 1 << 14, 1 << 18
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+
+
+# --- folder modes (the grader's side) ---------------------------------------------------------
+
+@contextmanager
+def scratch_folder(prefix: str):
+    """A temporary folder for a run's submission folders: passable, not listable, removed at the end."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        os.chmod(folder, PASSABLE)
+        yield Path(folder)
+
+
+def keep_private(folder: Path) -> None:
+    """``chmod -R go-rwx``: only the owner (root, for a grader running as root) may read the folder.
+
+    For what a submission running as another user must not read where Landlock is missing: the
+    autograder's source, the results folder, the submissions."""
+    for parent, folders, files in os.walk(folder):
+        for name in [*folders, *files]:
+            _owner_only(os.path.join(parent, name))
+    _owner_only(str(folder))
+
+
+def _owner_only(path: str) -> None:
+    info = os.lstat(path)
+    if not stat.S_ISLNK(info.st_mode):
+        os.chmod(path, stat.S_IMODE(info.st_mode) & 0o700)
+
+
+def reachable_by_others(path: str, readable: bool = True) -> bool:
+    """Whether a user with no group in common can reach ``path`` (every folder above it passable)
+    and, if ``readable``, read it (list it, for a folder). Mode bits only, as the kernel checks them."""
+    target = Path(path).resolve()
+    try:
+        for folder in target.parents:
+            if not os.stat(folder).st_mode & stat.S_IXOTH:
+                return False
+        mode = os.stat(target).st_mode
+    except OSError:
+        return False
+    if not readable:
+        return True
+    wanted = stat.S_IROTH | (stat.S_IXOTH if stat.S_ISDIR(mode) else 0)
+    return mode & wanted == wanted
+
+
+def hand_over(workdir: Path, uid: int, gid: int) -> None:
+    """Give the submission's folder and what the grader staged in it to the submission's user."""
+    for entry in os.scandir(workdir):
+        os.chown(entry.path, uid, gid, follow_symlinks=False)
+    os.chown(workdir, uid, gid)
+
+
+# --- a private tmpfs (inside the submission's process, before any student code) --------------
+
+def _call(result: int, what: str) -> None:
+    if result != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"{what}: {os.strerror(error)}")
+
+
+def own_mount_namespace() -> None:
+    """A mount namespace of this process's own, private, so no mount made here reaches the host."""
+    _call(_libc.unshare(_CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    _call(_libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate /")
+
+
+def mount_quota(workdir: Path, limit_mb: int, uid: int, gid: int) -> None:
+    """A tmpfs of ``limit_mb`` (plus what the grader staged: the notebook's own bytes do not count)
+    on ``workdir``, owned by the submission's user, holding copies of the staged files."""
+    staged = os.open(workdir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        names = [entry.name for entry in os.scandir(staged) if entry.is_file(follow_symlinks=False)]
+        staged_bytes = sum(_rounded(os.stat(name, dir_fd=staged).st_size) for name in names)
+        size = limit_mb * 2**20 + staged_bytes
+        options = f"size={size},nr_inodes={size // BLOCK},mode=0700,uid={uid},gid={gid}"
+        _call(_libc.mount(b"coursegrader", os.fsencode(workdir), b"tmpfs", _MS_NOSUID | _MS_NODEV, options.encode()),
+              "mount tmpfs")
+        for name in names:
+            source = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=staged)
+            target = os.open(workdir / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                with os.fdopen(source, "rb", closefd=False) as reader, os.fdopen(target, "wb", closefd=False) as writer:
+                    shutil.copyfileobj(reader, writer)
+                os.fchown(target, uid, gid)
+            finally:
+                os.close(source)
+                os.close(target)
+    finally:
+        os.close(staged)
+
+
+def hide_other_processes() -> None:
+    """A /proc of this namespace's own that shows a non-root process only its own user's processes
+    (hidepid, Linux 5.8+; older kernels reject the option, and nothing is mounted)."""
+    _call(_libc.mount(b"proc", b"/proc", b"proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, b"hidepid=invisible"),
+          "mount proc hidepid=invisible")
+
+
+def reopen_for_others(paths: list[str]) -> None:
+    """Make each path reachable by other users where a folder above it is closed (Python under
+    /root, a scratch folder under a private temporary folder): in this mount namespace, the
+    highest closed folder is covered by an empty, passable tmpfs and each path is bound back into
+    place. Whatever else that folder held is out of sight."""
+    wanted = sorted(set(paths))
+    wanted = [p for p in wanted if not any(p.startswith(other + "/") for other in wanted)]  # the outermost suffice
+    by_cover: dict[str, list[str]] = {}
+    for path in wanted:
+        closed = [str(f) for f in reversed(Path(path).parents) if not os.stat(f).st_mode & stat.S_IXOTH]
+        if closed:
+            by_cover.setdefault(closed[0], []).append(path)
+    for cover, inside in by_cover.items():
+        handles = [os.open(path, os.O_PATH | os.O_CLOEXEC) for path in inside]  # before the cover hides them
+        try:
+            _call(_libc.mount(b"coursegrader", os.fsencode(cover), b"tmpfs", _MS_NOSUID | _MS_NODEV,
+                              f"size=1m,mode={PASSABLE:o}".encode()), f"mount tmpfs on {cover}")
+            for path, handle in zip(inside, handles):
+                target = Path(path)
+                for folder in reversed(target.parents):
+                    if len(folder.parts) > len(Path(cover).parts) and not folder.exists():
+                        folder.mkdir(mode=PASSABLE)
+                if os.path.isdir(f"/proc/self/fd/{handle}"):
+                    target.mkdir(mode=PASSABLE)
+                else:
+                    target.touch(mode=0o600)
+                _call(_libc.mount(f"/proc/self/fd/{handle}".encode(), os.fsencode(target), None, _MS_BIND | _MS_REC, None),
+                      f"bind {path}")
+        finally:
+            for handle in handles:
+                os.close(handle)
+
+
+def _rounded(size: int) -> int:
+    return max(BLOCK, -(-size // BLOCK) * BLOCK)
+
+
+# --- the grader's watcher, where no tmpfs could be mounted ----------------------------------
+
+def usage(folder: Path, stop_above: float) -> float:
+    """Bytes the folder takes on disk, each entry at least a block; counting stops once above
+    ``stop_above``. Whatever cannot be measured (a path too long, an unreadable folder) counts as
+    over: the submission made it so. Symbolic links are never followed."""
+    total, pending = 0, [str(folder)]
+    while pending and total <= stop_above:
+        try:
+            with os.scandir(pending.pop()) as entries:
+                for entry in entries:
+                    info = entry.stat(follow_symlinks=False)
+                    total += max(BLOCK, info.st_blocks * 512)
+                    if stat.S_ISDIR(info.st_mode):
+                        pending.append(entry.path)
+        except FileNotFoundError:  # removed while we looked
+            continue
+        except OSError:
+            return float("inf")
+    return total
+
+
+class DiskWatch:
+    """Calls ``stop`` once the folder holds more than ``limit_mb`` beyond what it held at the start."""
+
+    def __init__(self, folder: Path, limit_mb: int, stop):
+        self.folder, self.stop = folder, stop
+        self.limit = usage(folder, float("inf")) + limit_mb * 2**20
+        self.tripped = False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._done.wait(WATCH_SECONDS):
+            if usage(self.folder, self.limit) > self.limit:
+                self.tripped = True
+                self.stop()
+                return
+
+    def close(self) -> bool:
+        """Stop watching; True if the folder went over the limit (looked at once more now)."""
+        self._done.set()
+        self._thread.join()
+        if not self.tripped and usage(self.folder, self.limit) > self.limit:
+            self.tripped = True
+        return self.tripped
