@@ -13,6 +13,7 @@ import random
 import resource
 import signal
 import socket
+import time
 from pathlib import Path
 
 import numpy
@@ -25,9 +26,12 @@ from . import protocol
 from .sandbox import Limits, confine
 
 _MESSAGE_CHARS = 500
-# Limits count CPU time (ITIMER_PROF), which load does not stretch; a wall-clock backstop this many
-# times longer stops code that waits instead of computing (time.sleep, a blocking read).
+# Limits count CPU time (ITIMER_PROF), which load does not stretch. A wall-clock backstop, first
+# this many times the CPU limit, stops code that waits instead of computing (time.sleep, a
+# blocking read): it fires only if the code used almost no CPU in that time, so a process that is
+# merely starved of CPU by a busy machine is never stopped by it.
 WALL_BACKSTOP_FACTOR = 3
+WAITING_CPU_SHARE = 0.02  # under this share of the wall time spent on the CPU, the code is waiting
 # A question's check may be called many times (in a loop, say); past this many the later calls
 # are not judged again (the last judged call counts).
 MAX_CHECKPOINTS_PER_QUESTION = 5
@@ -38,16 +42,34 @@ class CellTimeout(BaseException):
     ``except Exception`` in student code does not swallow it."""
 
 
+_window = {"wall": 0.0, "cpu": 0.0, "seconds": 0.0}  # the wall backstop's current window
+_wall_clock, _cpu_clock = time.monotonic, time.process_time  # held here: student code may patch `time`
+
+
 def _on_timer(signum, frame):
+    if signum == signal.SIGALRM and not _waiting():
+        _start_window(max(_window["seconds"], 1.0))  # computing, just slowly: the CPU limit will decide
+        return
     # if student code swallows this one, interrupt again a second later
     signal.setitimer(signal.ITIMER_PROF if signum == signal.SIGPROF else signal.ITIMER_REAL, 1)
     raise CellTimeout()
 
 
+def _waiting() -> bool:
+    wall = _wall_clock() - _window["wall"]
+    return _cpu_clock() - _window["cpu"] < WAITING_CPU_SHARE * wall
+
+
+def _start_window(seconds: float) -> None:
+    _window.update(wall=_wall_clock(), cpu=_cpu_clock(), seconds=seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+
+
 def _arm(cpu_seconds: float) -> None:
-    """Interrupt the running code after ``cpu_seconds`` of CPU time, or a backstop of wall time."""
+    """Interrupt the running code after ``cpu_seconds`` of CPU time, or once it has waited a long
+    time without computing."""
     signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
-    signal.setitimer(signal.ITIMER_REAL, cpu_seconds * WALL_BACKSTOP_FACTOR)
+    _start_window(cpu_seconds * WALL_BACKSTOP_FACTOR)
 
 
 def _disarm() -> tuple[float, float]:
@@ -60,7 +82,7 @@ def _rearm(left: tuple[float, float]) -> None:
     if cpu > 0:
         signal.setitimer(signal.ITIMER_PROF, cpu)
     if wall > 0:
-        signal.setitimer(signal.ITIMER_REAL, wall)
+        _start_window(wall)
 
 
 def run_submission(sock: socket.socket, request: dict) -> None:
