@@ -42,7 +42,7 @@ def _grade(args) -> int:
         return 2
     try:
         submissions = discover(args.submissions or [course.samples(assignment)])
-    except (ValueError, FileNotFoundError) as error:
+    except FileNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if not submissions:
@@ -63,6 +63,11 @@ def _grade(args) -> int:
     if missing:
         print(f"warning: this machine could not give submissions these sandbox walls: {'; '.join(missing)} "
               "(README: threat model)", file=sys.stderr)
+    faults = sum(1 for g in graded if g.status == "error")
+    if faults:
+        print(f"warning: the grader itself failed on {faults} submission(s) (status error; the traceback is in "
+              f"{out / 'results'}/<submission>/grader-error.txt); each is graded again on the next run, and kept after a second failure until --regrade",
+              file=sys.stderr)
     questions = _questions(autograder)
     write_csv(graded, questions, out / "grades.csv")
     report = write_report(graded, questions, out)

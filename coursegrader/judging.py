@@ -22,7 +22,8 @@ from . import protocol
 from .autograder_zip import read_manifest
 from .checks import HiddenCheck, hidden_checks, public_tests_source, standalone
 from .sandbox import JobGroup, Limits
-from .submissions import SubmissionError, read_notebook, stage_notebook
+from .problems import MESSAGES
+from .submissions import Notebook, SubmissionError, read_submission
 
 IGNORE_TAG = "otter_ignore"  # otter skips these cells when grading (the export cell)
 MEMORY_HINTS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
@@ -95,19 +96,21 @@ class _Stopped(Exception):
         self.status, self.message = status, message
 
 
-def grade_submission(server, assignment: Assignment, submission, scratch: Path, limits: Limits) -> Graded:
-    """Grade one submission; never raises for anything the submission does."""
+def grade_submission(server, assignment: Assignment, submission, scratch: Path, limits: Limits,
+                     notebook: Notebook | None = None) -> Graded:
+    """Grade one submission (its notebook already read, on a Dask worker); never raises for
+    anything the submission does."""
     started = time.monotonic()
     workdir = scratch / "work"
     try:
-        notebook_path = stage_notebook(submission, workdir)
-        cells = _code_cells(read_notebook(notebook_path))
-        notebook_path.rename(workdir / assignment.notebook_name)
+        notebook = read_submission(submission) if notebook is None else notebook
     except SubmissionError as error:
         return Graded(submission.id, "invalid", message=str(error), seconds=time.monotonic() - started)
-    except OSError as error:
-        return Graded(submission.id, "invalid", message=f"{submission.path.name} could not be read ({error.strerror})",
-                      seconds=time.monotonic() - started)
+    except Exception:  # noqa: BLE001 - bytes no check foresaw are still this submission's own row
+        return Graded(submission.id, "invalid", message=MESSAGES["unexpected"], seconds=time.monotonic() - started)
+    cells = _code_cells(notebook)
+    workdir.mkdir(parents=True, mode=0o700)  # an OSError from here on is the grader's, not the submission's
+    (workdir / assignment.notebook_name).write_bytes(notebook.saved())
     workdir.chmod(0o700)
     graded = Graded(submission.id, "ok")
     job = JobGroup(uuid.uuid4().hex[:12], limits.processes)
@@ -151,10 +154,8 @@ def _tail(path: Path, lines: int = 5) -> str:
         return "(none)"
 
 
-def _code_cells(notebook) -> list[dict]:
-    return [{"source": cell.source, "number": number}
-            for number, cell in enumerate(notebook.cells, start=1)
-            if cell.cell_type == "code" and IGNORE_TAG not in cell.get("metadata", {}).get("tags", [])]
+def _code_cells(notebook: Notebook) -> list[dict]:
+    return [{"source": cell.source, "number": cell.number} for cell in notebook.code_cells if IGNORE_TAG not in cell.tags]
 
 
 def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], deadline: float, graded: Graded) -> None:
