@@ -48,7 +48,10 @@ def _parse(raw: bytes):
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise SubmissionError("truncated" if error.pos >= len(text.rstrip()) else "not-json") from None
+        # the text ran out: at its end, or inside a string (a string can hold no raw newline,
+        # so an unterminated one always reaches the end)
+        ended = error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string")
+        raise SubmissionError("truncated" if ended else "not-json") from None
     except RecursionError:
         raise SubmissionError("too-deep") from None
     except MemoryError:
