@@ -59,8 +59,8 @@ def safe_id(name: str) -> str:
     """A submission id from a file name: printable text that is safe as a folder name and as a
     CSV cell (undecodable bytes become �, separators and control characters _, no leading dot
     and no leading = + - @, which spreadsheets would read as a formula)."""
-    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    text = "".join(ch if ch.isprintable() and ch not in _UNSAFE_IN_NAMES else "_" for ch in text)
+    text = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch if ch.isprintable() and ch not in _UNSAFE_IN_NAMES else "_"
+                   for ch in name)
     text = text.strip(" .")[:MAX_ID_CHARS]
     while len(text.encode("utf-8")) > MAX_ID_BYTES:
         text = text[:-1]
