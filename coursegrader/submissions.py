@@ -98,7 +98,7 @@ def discover(inputs: list[Path]) -> list[Submission]:
 
 
 def _submissions_in(folder: Path) -> list[tuple[str, Path, bool]]:
-    by_student: dict[str, list[tuple[float, str, str, Path]]] = {}  # key -> (mtime, file name, id name, path)
+    by_student: dict[str, list[tuple[float, str, str, Path]]] = {}  # name -> (mtime, file name, name, path)
     odd = []  # links, special files, entries that vanished: rows of their own, never grouped
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         if entry.name.startswith("."):
@@ -117,7 +117,7 @@ def _submissions_in(folder: Path) -> list[tuple[str, Path, bool]]:
         else:
             odd.append((path.stem, path, False))
             continue
-        by_student.setdefault(safe_id(name).casefold(), []).append((info.st_mtime, entry.name, name, path))
+        by_student.setdefault(name, []).append((info.st_mtime, entry.name, name, path))  # one student: one name
     found = []
     for entries in by_student.values():
         entries.sort(reverse=True)  # newest first
@@ -286,10 +286,9 @@ def _notebook_in_zip(data: bytes) -> bytes:
                 raise SubmissionError("too-large")
     except SubmissionError:
         raise
-    except RuntimeError:  # zipfile's word for an encrypted member
-        raise SubmissionError("encrypted-zip") from None
-    except Exception:  # noqa: BLE001 - BadZipFile, zlib.error, a name not in UTF-8, EOFError, ...: all a damaged zip
-        raise SubmissionError("bad-zip") from None
+    except Exception as error:  # noqa: BLE001 - BadZipFile, zlib.error, a name not in UTF-8, EOFError, ...: a damaged zip
+        # zipfile says "encrypted" with a plain RuntimeError (its subclass NotImplementedError: an unknown method)
+        raise SubmissionError("encrypted-zip" if type(error) is RuntimeError else "bad-zip") from None
     return notebook
 
 

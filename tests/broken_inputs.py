@@ -56,6 +56,14 @@ def encrypted(notebook: bytes) -> bytes:
     return bytes(data)
 
 
+def unknown_method(notebook: bytes) -> bytes:
+    """The notebook member stored with a compression method zipfile does not know (deflate64)."""
+    data = bytearray(export_zip(notebook))
+    data[8] = 9
+    data[central_entry(data, b"autograd.ipynb") + 10] = 9
+    return bytes(data)
+
+
 def name_not_utf8(notebook: bytes) -> bytes:
     """A member name flagged UTF-8 whose bytes are not UTF-8 (and carry MARK)."""
     member = f"{MARK}-xx.ipynb".encode()

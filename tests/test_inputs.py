@@ -113,11 +113,12 @@ def test_a_given_file_that_is_not_a_notebook_is_a_row_and_a_missing_one_stops_be
     (lambda full: broken.corrupt_deflate(full), "bad-zip"),
     (lambda full: broken.encrypted(full), "encrypted-zip"),
     (lambda full: broken.name_not_utf8(full), "bad-zip"),
+    (lambda full: broken.unknown_method(full), "bad-zip"),
     (lambda full: b"PK\x03\x04 broken", "bad-zip"),
     (lambda full: broken.export_zip(b"{}", extra={"b.ipynb": b"{}"}), "zip-several"),
     (lambda full: broken.export_zip(b"", name="readme.txt"), "zip-no-notebook"),
     (lambda full: broken.export_zip(full, name=f"../../{MARK}.ipynb"), "graded"),  # the name is never a path
-], ids=["corrupt-deflate", "encrypted", "name-not-utf8", "not-a-zip", "two-notebooks", "no-notebook", "traversal-name"])
+], ids=["corrupt-deflate", "encrypted", "name-not-utf8", "unknown-method", "not-a-zip", "two-notebooks", "no-notebook", "traversal-name"])
 def test_broken_zips_are_rows(tmp_path, full, make, expected):
     path = tmp_path / "s.zip"
     path.write_bytes(make(full))
