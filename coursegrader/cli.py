@@ -66,8 +66,8 @@ def _grade(args) -> int:
     faults = sum(1 for g in graded if g.status == "error")
     if faults:
         print(f"warning: the grader itself failed on {faults} submission(s) (status error; the traceback is in "
-              f"{out / 'results'}/<submission>/grader-error.txt); each is graded again on the next run, and kept after a second failure until --regrade",
-              file=sys.stderr)
+              f"{out / 'results'}/<submission>/grader-error.txt); each is graded again on the next run, "
+              "and kept after a second failure until --regrade", file=sys.stderr)
     questions = _questions(autograder)
     write_csv(graded, questions, out / "grades.csv")
     report = write_report(graded, questions, out)
