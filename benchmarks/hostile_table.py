@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from hostile_cases import ESCAPE_PATHS, build_cases  # noqa: E402
 
 from coursegrader.config import load_course  # noqa: E402
-from coursegrader.submissions import printable  # noqa: E402
+from coursegrader.submissions import safe_id  # noqa: E402
 
 OTTER_SECONDS = 90
 
@@ -82,10 +82,10 @@ def main() -> None:
         print("| case | plain `otter run` (score of 24) | coursegrader (status, score) |")
         print("|---|---|---|")
         for path in sorted(folder.iterdir()):
-            row = ours.get(printable(path.stem))
+            row = ours.get(safe_id(path.stem))
             theirs = otter_result(path, autograder, scratch / "otter" / path.name)
             mine = f"{row['status']}, {row['total']}" if row else "?"
-            print(f"| {printable(path.name)} | {theirs} | {mine} |", flush=True)
+            print(f"| {safe_id(path.name)} | {theirs} | {mine} |", flush=True)
     escaped = [str(p) for p in ESCAPE_PATHS if p.exists()]
     for path in escaped:
         os.remove(path)

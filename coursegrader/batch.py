@@ -2,13 +2,16 @@
 
 Each submission's result is written as soon as it is known (``results/<id>/``), atomically;
 a rerun after a crash or a kill grades only the submissions without a result for the same
-file and autograder. A broken submission gets a row with a status and a message; it never stops
-the batch or touches another submission's result.
+file and autograder. Nothing one submission does or is can stop the batch: every step for one
+submission (its fingerprint, reading, grading, saving) turns any exception into that
+submission's row, and every other result is kept. A row with status ``error`` (the grader's own
+failure) is graded once more on the next run; if it fails again it is kept until ``--regrade``.
 """
 
 import hashlib
 import json
 import os
+import traceback
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
@@ -19,45 +22,73 @@ from .notebooks import write_bytes_atomic
 from .progress import Progress
 from .sandbox import Limits
 from .scratch import keep_private, scratch_folder
-from .submissions import Submission
+from .submissions import Submission, SubmissionError, submitted_file
 
 RESULTS_NAME = "results.json"
 RECORD_NAME = "graded.json"
+FAULT_NAME = "grader-error.txt"  # the traceback of the grader's own failure, for whoever fixes it
+ERROR_RUNS_KEPT = 2  # an error is graded again once; after that it is kept until --regrade
+_STEPS = {"reading": "读取提交", "grading": "评分", "saving": "保存结果"}
 
 
 def fingerprint(submission: Submission, autograder_digest: str) -> str:
-    """Changes when the submission's files or the autograder change (then it is graded again)."""
+    """Changes when the submission's file or the autograder change (then it is graded again).
+    "" for a submission that cannot be read: it never counts as graded (reading it says why)."""
+    try:
+        name, data = submitted_file(submission)
+    except SubmissionError:
+        return ""
     digest = hashlib.sha256(autograder_digest.encode())
-    files = sorted(p for p in submission.path.rglob("*") if p.is_file()) if submission.path.is_dir() else [submission.path]
-    for path in files:
-        digest.update(str(path.relative_to(submission.path) if submission.path.is_dir() else path.name).encode("utf-8", "replace"))
-        try:
-            digest.update(path.read_bytes())
-        except OSError:  # unreadable: grading will say so; never counts as already graded
-            return ""
+    digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
+    digest.update(data)
     return digest.hexdigest()
 
 
-def previous_result(results_dir: Path, key: str) -> Graded | None:
+def previous_result(results_dir: Path, key: str) -> tuple[Graded | None, int]:
+    """The earlier result for this fingerprint if it still stands, and how many runs in a row
+    ended in ``error`` for it."""
     try:
         record = json.loads((results_dir / RECORD_NAME).read_text(encoding="utf-8"))
-        # an "error" is the grader's own failure, not the submission's: grade it again
-        if key and record.pop("fingerprint") == key and record["status"] != "error" and (results_dir / RESULTS_NAME).is_file():
-            return Graded(**record)
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    return None
+        if not key or record.pop("fingerprint") != key or not (results_dir / RESULTS_NAME).is_file():
+            return None, 0
+        error_runs = int(record.pop("error_runs", 0))
+        graded = Graded(**record)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None, 0
+    if graded.status == "error" and error_runs < ERROR_RUNS_KEPT:
+        return None, error_runs
+    return graded, error_runs
 
 
-def save_result(graded: Graded, assignment: Assignment, results_dir: Path, key: str) -> None:
+def save_result(graded: Graded, assignment: Assignment, results_dir: Path, key: str, error_runs: int = 0) -> None:
     """results.json first, then the record that marks the submission as done."""
     results_dir.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(_json_bytes(results_json(graded, assignment)), results_dir / RESULTS_NAME)
-    write_bytes_atomic(_json_bytes({**asdict(graded), "fingerprint": key}), results_dir / RECORD_NAME)
+    runs = error_runs + 1 if graded.status == "error" else 0
+    write_bytes_atomic(_json_bytes({**asdict(graded), "fingerprint": key, "error_runs": runs}), results_dir / RECORD_NAME)
+    if graded.status != "error":
+        (results_dir / FAULT_NAME).unlink(missing_ok=True)
 
 
 def _json_bytes(data) -> bytes:
-    return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+    return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8", "replace")
+
+
+def grader_fault(submission: Submission, step: str, error: BaseException, out_dir: Path) -> Graded:
+    """The row for a failure of the grader itself on one submission; its traceback is kept
+    beside the submission's result (never in the row, which must not echo anything)."""
+    folder = out_dir / "results" / submission.id
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        text = "".join(traceback.format_exception(error)).encode("utf-8", "backslashreplace")
+        write_bytes_atomic(text, folder / FAULT_NAME)
+    except OSError:
+        pass
+    return Graded(submission.id, "error",
+                  message=f"评分程序自身出错（{_STEPS[step]}时），不是提交的问题；下次运行会再评一次，仍出错则保留此行直到 --regrade / "
+                          f"the grader itself failed while {step} ({type(error).__name__}), not the submission: it is graded "
+                          f"again on the next run, and if it fails again this row is kept until --regrade; "
+                          f"details in {FAULT_NAME} in its results folder")
 
 
 def grade_all(submissions: list[Submission], autograder: Path, out_dir: Path, limits: Limits, workers: int,
@@ -66,17 +97,22 @@ def grade_all(submissions: list[Submission], autograder: Path, out_dir: Path, li
     autograder = autograder.resolve()
     assignment = Assignment.from_zip(autograder)
     results: dict[str, Graded] = {}
-    pending = []
+    pending = []  # (submission, fingerprint, error runs so far)
     autograder_digest = hashlib.sha256(autograder.read_bytes()).hexdigest()
     for submission in submissions:
-        key = fingerprint(submission, autograder_digest)
-        earlier = None if regrade else previous_result(out_dir / "results" / submission.id, key)
+        if submission.duplicate:
+            results[submission.id] = _duplicate(submission)
+            continue
+        try:
+            key = fingerprint(submission, autograder_digest)
+            earlier, error_runs = (None, 0) if regrade else previous_result(out_dir / "results" / submission.id, key)
+        except Exception as error:  # noqa: BLE001 - one submission's fault must not stop the batch
+            results[submission.id] = grader_fault(submission, "reading", error, out_dir)
+            continue
         if earlier is not None:
             results[submission.id] = earlier
-        elif submission.duplicate_of:
-            results[submission.id] = _duplicate(submission)
         else:
-            pending.append((submission, key))
+            pending.append((submission, key, error_runs))
     progress.start(len(pending), already=len(submissions) - len(pending))
     if os.geteuid() == 0:  # submissions run as other users: other students' feedback stays out of their reach
         (out_dir / "results").mkdir(parents=True, exist_ok=True)
@@ -84,11 +120,14 @@ def grade_all(submissions: list[Submission], autograder: Path, out_dir: Path, li
     if scheduler:
         from .cluster import grade_on_cluster
 
-        finished = grade_on_cluster(scheduler, pending, autograder, limits)
+        finished = grade_on_cluster(scheduler, pending, autograder, limits, out_dir)
     else:
-        finished = _grade_local(pending, assignment, limits, workers)
-    for submission, key, graded in finished:
-        save_result(graded, assignment, out_dir / "results" / submission.id, key)
+        finished = _grade_local(pending, assignment, limits, workers, out_dir)
+    for submission, key, error_runs, graded in finished:
+        try:
+            save_result(graded, assignment, out_dir / "results" / submission.id, key, error_runs)
+        except Exception as error:  # noqa: BLE001 - a result that cannot be written is this row's problem only
+            graded = grader_fault(submission, "saving", error, out_dir)
         results[submission.id] = graded
         progress.advance(graded)
     progress.finish()
@@ -97,18 +136,22 @@ def grade_all(submissions: list[Submission], autograder: Path, out_dir: Path, li
 
 def _duplicate(submission: Submission) -> Graded:
     return Graded(submission.id, "duplicate",
-                  message=f"同一学生有多份提交，评分使用的是 {submission.duplicate_of} / several submissions for one student; "
-                          f"{submission.duplicate_of} was graded, this one was not")
+                  message="同一学生有多份提交，只评了最新的一份，这一份没有评分 / "
+                          "several submissions for one student: the newest was graded, this one was not")
 
 
-def _grade_local(pending, assignment, limits, workers):
+def _grade_local(pending, assignment, limits, workers, out_dir):
     """A fork server and ``workers`` submissions at a time on this machine."""
     if not pending:
         return
     with ForkServer() as server, scratch_folder("coursegrader-grade-") as scratch, \
             ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         jobs = {pool.submit(grade_submission, server, assignment, submission, scratch / f"s{index}", limits):
-                (submission, key) for index, (submission, key) in enumerate(pending)}
+                (submission, key, error_runs) for index, (submission, key, error_runs) in enumerate(pending)}
         for job in as_completed(jobs):
-            submission, key = jobs[job]
-            yield submission, key, job.result()
+            submission, key, error_runs = jobs[job]
+            try:
+                graded = job.result()
+            except Exception as error:  # noqa: BLE001 - grade_submission's own bug: this row only
+                graded = grader_fault(submission, "grading", error, out_dir)
+            yield submission, key, error_runs, graded

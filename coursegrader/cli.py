@@ -45,7 +45,7 @@ def _grade(args) -> int:
     inputs = args.submissions or [course.samples(assignment)]
     try:
         submissions = discover(inputs)
-    except (ValueError, FileNotFoundError) as error:
+    except FileNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if not submissions:
@@ -73,6 +73,11 @@ def _grade(args) -> int:
         if readable:
             print(f"warning: every user may read {', '.join(readable)}, and without Landlock so may a submission; "
                   "make their folders private (chmod -R go-rwx)", file=sys.stderr)
+    faults = sum(1 for g in graded if g.status == "error")
+    if faults:
+        print(f"warning: the grader itself failed on {faults} submission(s) (status error; the traceback is in "
+              f"{out / 'results'}/<submission>/grader-error.txt); each is graded again on the next run, "
+              "and kept after a second failure until --regrade", file=sys.stderr)
     questions = _questions(autograder)
     write_csv(graded, questions, out / "grades.csv")
     report = write_report(graded, questions, out)

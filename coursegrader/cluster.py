@@ -1,6 +1,6 @@
 """Grading on a Dask cluster (``dask.distributed``): the same grading, on many machines.
 
-The client reads each submission's notebook and ships its bytes; every Dask worker process
+The client reads each submission's notebook and ships its code cells; every Dask worker process
 keeps its own fork server and judges with its own copy of the autograder, exactly as local
 grading does. Results come back as data and are written by the client.
 """
@@ -11,49 +11,54 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .judging import Assignment, Graded, grade_submission
+from .nbreader import CodeCell
+from .problems import MESSAGES
 from .sandbox import Limits
 from .scratch import scratch_folder
-from .submissions import Submission, SubmissionError, stage_notebook
+from .submissions import Notebook, Submission, SubmissionError, read_submission
 
 _worker_state: dict = {}
 _worker_lock = threading.Lock()
 
 
-def grade_on_cluster(scheduler: str, pending, autograder: Path, limits: Limits):
-    """Yield (submission, key, Graded) as the cluster's workers finish them."""
+def grade_on_cluster(scheduler: str, pending, autograder: Path, limits: Limits, out_dir: Path):
+    """Yield (submission, key, error runs, Graded) as the cluster's workers finish them."""
     from distributed import Client, as_completed
 
-    with Client(scheduler) as client, tempfile.TemporaryDirectory(prefix="coursegrader-ship-") as staging:
+    from .batch import grader_fault
+
+    with Client(scheduler) as client:
         autograder_bytes = client.scatter(autograder.read_bytes(), broadcast=True)
-        futures, invalid = {}, []
-        for index, (submission, key) in enumerate(pending):
+        futures, unreadable = {}, []
+        for submission, key, error_runs in pending:
             try:
-                notebook = stage_notebook(submission, Path(staging) / str(index))
+                notebook = read_submission(submission)
             except SubmissionError as error:
-                invalid.append((submission, key, Graded(submission.id, "invalid", message=str(error))))
+                unreadable.append((submission, key, error_runs, Graded(submission.id, "invalid", message=str(error))))
                 continue
-            future = client.submit(grade_shipped, autograder_bytes, submission.id, notebook.name, notebook.read_bytes(),
-                                   limits.as_dict(), pure=False)
-            futures[future] = (submission, key)
-        yield from invalid
+            except Exception:  # noqa: BLE001 - bytes no check foresaw: still this submission's own row
+                unreadable.append((submission, key, error_runs, Graded(submission.id, "invalid", message=MESSAGES["unexpected"])))
+                continue
+            cells = [(cell.number, cell.source, cell.tags) for cell in notebook.code_cells]  # only code travels, never outputs
+            future = client.submit(grade_shipped, autograder_bytes, submission.id, cells, limits.as_dict(), pure=False)
+            futures[future] = (submission, key, error_runs)
+        yield from unreadable
         for future in as_completed(futures):
-            submission, key = futures[future]
+            submission, key, error_runs = futures[future]
             try:
                 graded = Graded(**future.result())
-            except Exception as error:  # a lost worker: the submission gets a row, the batch goes on
-                graded = Graded(submission.id, "error", message=f"the Dask worker failed: {type(error).__name__}: {error}")
-            yield submission, key, graded
+            except Exception as error:  # noqa: BLE001 - a lost worker: the submission gets a row, the batch goes on
+                graded = grader_fault(submission, "grading", error, out_dir)
+            yield submission, key, error_runs, graded
 
 
-def grade_shipped(autograder_bytes: bytes, submission_id: str, notebook_name: str, notebook_bytes: bytes,
-                  limits: dict) -> dict:
-    """On a Dask worker: grade one notebook sent as bytes."""
+def grade_shipped(autograder_bytes: bytes, submission_id: str, cells: list, limits: dict) -> dict:
+    """On a Dask worker: grade one notebook's code cells, read by the client."""
     server, assignment = _worker_tools(autograder_bytes)
+    notebook = Notebook([CodeCell(*cell) for cell in cells])
     with scratch_folder("coursegrader-grade-") as scratch:
-        path = scratch / "submitted" / Path(notebook_name).name
-        path.parent.mkdir(mode=0o700)  # the scratch folder is passable by the submissions' users: this is not
-        path.write_bytes(notebook_bytes)
-        graded = grade_submission(server, assignment, Submission(submission_id, path), scratch / "job", Limits(**limits))
+        graded = grade_submission(server, assignment, Submission(submission_id, scratch / "shipped"), scratch / "job",
+                                  Limits(**limits), notebook=notebook)
     return asdict(graded)
 
 

@@ -22,7 +22,7 @@ def write_csv(graded: list[Graded], questions: list[dict], path: Path) -> None:
     for g in graded:
         writer.writerow([g.submission, g.status, *(f"{g.scores.get(n, 0.0):g}" for n in names),
                          f"{g.total:g}", f"{possible:g}", f"{g.seconds:.1f}", g.message])
-    write_bytes_atomic(buffer.getvalue().encode("utf-8"), path)
+    write_bytes_atomic(buffer.getvalue().encode("utf-8", "replace"), path)
 
 
 def table(graded: list[Graded], questions: list[dict]) -> str:

@@ -24,7 +24,8 @@ from . import protocol, scratch
 from .autograder_zip import read_manifest
 from .checks import INSPECTED_KEY, HiddenCheck, hidden_checks, public_tests_source, standalone
 from .sandbox import JobGroup, Limits, walls_left_out
-from .submissions import SubmissionError, read_notebook, stage_notebook
+from .problems import MESSAGES
+from .submissions import Notebook, SubmissionError, read_submission
 
 IGNORE_TAG = "otter_ignore"  # otter skips these cells when grading (the export cell)
 MEMORY_HINTS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
@@ -109,8 +110,10 @@ class _Stopped(Exception):
         self.status, self.message = status, message
 
 
-def grade_submission(server, assignment: Assignment, submission, scratch_folder: Path, limits: Limits) -> Graded:
-    """Grade one submission; never raises for anything the submission does."""
+def grade_submission(server, assignment: Assignment, submission, scratch_folder: Path, limits: Limits,
+                     notebook: Notebook | None = None) -> Graded:
+    """Grade one submission (its notebook already read, on a Dask worker); never raises for
+    anything the submission does."""
     started = time.monotonic()
     workdir = scratch_folder / "work"
     # passable, not listable, for the submission's own user; its own folder is for it alone
@@ -119,14 +122,13 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
     workdir.mkdir(exist_ok=True)
     workdir.chmod(0o700)
     try:
-        notebook_path = stage_notebook(submission, workdir)
-        cells = _code_cells(read_notebook(notebook_path))
-        notebook_path.rename(workdir / assignment.notebook_name)
+        notebook = read_submission(submission) if notebook is None else notebook
     except SubmissionError as error:
         return Graded(submission.id, "invalid", message=str(error), seconds=time.monotonic() - started)
-    except OSError as error:
-        return Graded(submission.id, "invalid", message=f"{submission.path.name} could not be read ({error.strerror})",
-                      seconds=time.monotonic() - started)
+    except Exception:  # noqa: BLE001 - bytes no check foresaw are still this submission's own row
+        return Graded(submission.id, "invalid", message=MESSAGES["unexpected"], seconds=time.monotonic() - started)
+    cells = _code_cells(notebook)
+    (workdir / assignment.notebook_name).write_bytes(notebook.saved())  # an OSError from here on is the grader's
     graded = Graded(submission.id, "ok")
     try:
         without = walls_left_out()
@@ -178,14 +180,9 @@ def _tail(path: Path, lines: int = 5) -> str:
         return "(none)"
 
 
-def _code_cells(notebook) -> list[dict]:
-    cells = []
-    for number, cell in enumerate(notebook.cells, start=1):
-        tags = cell.get("metadata", {}).get("tags", [])
-        tags = [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
-        if cell.cell_type == "code" and IGNORE_TAG not in tags:
-            cells.append({"source": cell.source, "number": number, "tags": tags})
-    return cells
+def _code_cells(notebook: Notebook) -> list[dict]:
+    return [{"source": cell.source, "number": cell.number, "tags": [t for t in cell.tags if isinstance(t, str)]}
+            for cell in notebook.code_cells if IGNORE_TAG not in cell.tags]
 
 
 class _Conversation:

@@ -1,7 +1,9 @@
 """Length-prefixed JSON messages over a socket, with a size cap.
 
-The submission process is untrusted: whatever it sends is parsed as data (never unpickled) and a
-message over the cap or not JSON ends the conversation.
+The submission process is untrusted: whatever it sends is parsed as data (never unpickled), and
+a message over the cap, not UTF-8, not JSON, nested too deeply or holding text that is not
+Unicode (a lone surrogate) ends the conversation with a ProtocolError, never another exception.
+ProtocolError messages are fixed: they never repeat a size or a position the other side chose.
 """
 
 import json
@@ -17,9 +19,11 @@ class ProtocolError(Exception):
 
 
 def send(sock: socket.socket, message) -> None:
-    data = json.dumps(message, ensure_ascii=False, allow_nan=True).encode("utf-8")
+    # errors="replace": text may hold a lone surrogate (a file name Python decoded with
+    # surrogateescape, say, in an honest exception message); it goes as U+FFFD instead of failing
+    data = json.dumps(message, ensure_ascii=False, allow_nan=True).encode("utf-8", "replace")
     if len(data) > MAX_MESSAGE_BYTES:
-        raise ProtocolError(f"message of {len(data)} bytes is over the {MAX_MESSAGE_BYTES} byte cap")
+        raise ProtocolError("message over the size cap")
     sock.sendall(_HEADER.pack(len(data)) + data)
 
 
@@ -30,14 +34,23 @@ def receive(sock: socket.socket):
         return None
     (size,) = _HEADER.unpack(header)
     if size > MAX_MESSAGE_BYTES:
-        raise ProtocolError(f"message of {size} bytes is over the {MAX_MESSAGE_BYTES} byte cap")
+        raise ProtocolError("message over the size cap")
     data = _read_exactly(sock, size)
     if data is None:
         return None
+    return decode(data)
+
+
+def decode(data: bytes):
+    """One message's payload as data, or ProtocolError."""
     try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise ProtocolError(f"not a JSON message: {error}") from error
+        message = json.loads(data.decode("utf-8"))
+        # JSON may spell a lone surrogate as an escape (\\ud800): such text cannot be written to a
+        # results file or a CSV later, so it is refused here, where it comes in
+        json.dumps(message, ensure_ascii=False).encode("utf-8")
+    except (UnicodeError, ValueError, RecursionError, MemoryError):
+        raise ProtocolError("not a JSON message") from None
+    return message
 
 
 def _read_exactly(sock: socket.socket, size: int) -> bytes | None:

@@ -37,7 +37,7 @@ def write_report(graded: list[Graded], questions: list[dict], out: Path) -> Path
         _all_submissions(graded, possible),
         "</body></html>"])
     path = out / REPORT_NAME
-    write_bytes_atomic(page.encode("utf-8"), path)
+    write_bytes_atomic(page.encode("utf-8", "replace"), path)
     return path
 
 
@@ -117,4 +117,4 @@ def _feedback_page(g: Graded, folder: Path) -> None:
             f"<h1>{html.escape(g.submission)}: {results.get('score', 0):g}</h1><p>{html.escape(str(results.get('output', '')))}</p>"
             f"{sections}</body></html>")
     folder.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(page.encode("utf-8"), folder / "feedback.html")
+    write_bytes_atomic(page.encode("utf-8", "replace"), folder / "feedback.html")

@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 
 from coursegrader.notebooks import read
+from coursegrader.problems import MAX_FILE_BYTES
 
 ESCAPE_MARK = f"coursegrader-escape-{uuid.uuid4().hex}"
 ESCAPE_PATHS = [Path("/tmp") / ESCAPE_MARK, Path("/var/tmp") / ESCAPE_MARK, Path.home() / ESCAPE_MARK,
@@ -166,7 +167,7 @@ def build_cases(course, assignment: str, folder: Path) -> dict[str, str]:
     (folder / "zip_no_notebook.zip").write_bytes(_zip({"readme.txt": b"hello"}))
     (folder / "zip_two_notebooks.zip").write_bytes(_zip({"a.ipynb": solution_bytes, "b.ipynb": solution_bytes}))
     (folder / "zip_path_traversal.zip").write_bytes(_zip({f"../../{ESCAPE_MARK}.ipynb": solution_bytes}))
-    (folder / "zip_bomb.zip").write_bytes(_zip({"autograd.ipynb": b" " * (60 * 2**20)}))
+    (folder / "zip_bomb.zip").write_bytes(_zip({"autograd.ipynb": b" " * (MAX_FILE_BYTES + 1)}))
     (folder / "not_a_zip.zip").write_bytes(b"PK\x03\x04 broken")
     cases.update(zip_no_notebook="invalid", zip_two_notebooks="invalid", zip_path_traversal="full", zip_bomb="invalid",
                  not_a_zip="invalid")
