@@ -48,6 +48,7 @@ def test_corpus_has_eight_correct_and_eight_wrong_answers_per_question(points):
         assert correct >= 8 and wrong >= 8, (question, correct, wrong)
 
 
+@pytest.mark.slow
 def test_every_case_scores_what_it_states_with_the_package_grader(corpus_grades, points):
     verdicts = []
     for case in CASES:
@@ -62,6 +63,7 @@ def test_every_case_scores_what_it_states_with_the_package_grader(corpus_grades,
     assert not verdicts, "\n".join(verdicts)
 
 
+@pytest.mark.slow
 def test_feedback_names_the_mistake_and_never_the_test(course, corpus_grades, points):
     """A wrong answer's feedback is a Chinese message with an English gloss; a right one's says
     what was verified (the success message); neither shows the hidden test's code."""
@@ -84,6 +86,7 @@ def test_feedback_names_the_mistake_and_never_the_test(course, corpus_grades, po
                 assert success[question] in output, (case.name, question, output)
 
 
+@pytest.mark.slow
 def test_a_sample_scores_the_same_with_otter_run(course, corpus_folder, points, tmp_path):
     """otter's own runner on the autograder zip, two at a time."""
     cases = {case.name: case for case in CASES}
