@@ -9,6 +9,7 @@ results.json. The root is a temporary folder, given to run_autograder as AUTOGRA
 
 import io
 import json
+from importlib import metadata
 import re
 import shutil
 import subprocess
@@ -20,6 +21,7 @@ from pathlib import Path
 import jsonschema
 import nbformat
 import pytest
+from packaging.specifiers import SpecifierSet
 
 from conftest import ASSIGNMENT, ROOT, leaked_lines, with_answers
 from coursegrader.gradescope_image import pins
@@ -330,6 +332,25 @@ def test_setup_installs_only_pinned_versions_and_the_bundled_package(course):
                    *(repository_pins[name] for name in ("ipython", "traitlets", "nbformat"))]:
         assert wanted in requirements
     assert _zip_text(course, "gradescope/constraints.txt") == (ROOT / "requirements.txt").read_text()
+
+
+def test_the_oldest_python_setup_accepts_installs_every_pinned_package(course):
+    """setup.sh takes the image's Python only if it is at least PYTHON_MINIMUM_VERSION; every pin
+    must install on that release (Requires-Python, read from this environment, which holds the pins)."""
+    minimum = course.PYTHON_MINIMUM_VERSION
+    assert minimum.startswith(f"{course.PYTHON_VERSION}.") and f'python_minimum="{minimum}"' in _zip_text(course, "setup.sh")
+    checked = 0
+    for pin in pins((ROOT / "requirements.txt").read_text()).values():
+        name, version = pin.split("==")
+        try:
+            installed = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        requires = installed.metadata.get("Requires-Python")
+        if installed.version == version and requires:
+            checked += 1
+            assert SpecifierSet(requires).contains(minimum), f"{pin} needs Python {requires}"
+    assert checked > 50
 
 
 def test_run_autograder_installs_nothing(course):

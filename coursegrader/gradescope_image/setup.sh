@@ -11,21 +11,26 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"  # the unpacked zip: /autograder/source
 prefix="${COURSEGRADER_PREFIX:-/opt/coursegrader}"  # run_autograder uses the same folder
 python_version="@PYTHON_VERSION@"
+python_minimum="@PYTHON_MINIMUM_VERSION@"
 torch_version="@TORCH_VERSION@"
 torch_index="@TORCH_CPU_INDEX_URL@"
 export DEBIAN_FRONTEND=noninteractive
 
-echo "== Python $python_version in $prefix"
-if ! "python$python_version" -m venv --clear "$prefix" 2>/dev/null; then
+# A Python of this version, recent enough for the pinned packages, that can make the environment
+python_fits() {
+  "python$python_version" -c "import sys; sys.exit(sys.version_info[:3] < tuple(map(int, '$python_minimum'.split('.'))))" \
+    2>/dev/null && "python$python_version" -m venv --clear "$prefix" 2>/dev/null
+}
+echo "== Python $python_version (at least $python_minimum) in $prefix"
+if ! python_fits; then
+  # Ubuntu ships none (24.04) or an older release (22.04): the deadsnakes archive has the newest
+  echo "== installing Python $python_version from the deadsnakes archive"
   apt-get update -qq
-  if ! apt-cache show "python$python_version-venv" >/dev/null 2>&1; then
-    # Ubuntu releases that do not ship this Python (24.04) get it from the deadsnakes archive
-    apt-get install -y -qq software-properties-common >/dev/null
-    add-apt-repository -y ppa:deadsnakes/ppa
-    apt-get update -qq
-  fi
+  apt-get install -y -qq software-properties-common >/dev/null
+  add-apt-repository -y ppa:deadsnakes/ppa
+  apt-get update -qq
   apt-get install -y -qq "python$python_version" "python$python_version-venv" >/dev/null
-  "python$python_version" -m venv --clear "$prefix"
+  python_fits || { echo "error: no Python $python_version of at least $python_minimum here" >&2; exit 1; }
 fi
 python="$prefix/bin/python"
 pip=("$python" -m pip install --no-cache-dir --disable-pip-version-check --no-input
