@@ -301,7 +301,8 @@ def results_json(graded: Graded, assignment: Assignment | None, seconds: float |
     A box per question holds the judge's messages as markdown (never test code), visible after
     grades are published when hidden results are shown at all; the public checks' box is visible
     at once. ``extra_data``, which students do not see, gives instructors the status, each failed
-    check with its message (to count misconceptions) and the sandbox walls this machine lacked.
+    check with its message (to count misconceptions) and the sandbox walls this machine lacked;
+    the grader's log (Gradescope's stdout) stays hidden from students too.
     ``seconds`` is the whole run (Gradescope's); the submission's own time by default. Without an
     assignment (its files could not be read) one box carries the status line.
     """
@@ -322,7 +323,7 @@ def results_json(graded: Graded, assignment: Assignment | None, seconds: float |
         tests.append(_test("自动评分 / autograder", 0.0, 0.0, "visible", _md_escaped(_status_line(graded)),
                            {"status": graded.status}))
     return {"score": graded.total, "execution_time": round(graded.seconds if seconds is None else seconds, 2),
-            "output": _status_line(graded), "tests": tests,
+            "output": _status_line(graded), "stdout_visibility": "hidden", "tests": tests,
             "extra_data": {"status": graded.status, "missing_walls": list(graded.missing_walls)}}
 
 

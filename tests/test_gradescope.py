@@ -281,6 +281,7 @@ def test_instructors_can_count_misconceptions_and_see_the_walls(runs, points):
     assert boxes["e1a"]["extra_data"]["failed"] == []
     assert isinstance(run.results["extra_data"]["missing_walls"], list)
     assert "walls missing:" in run.log  # the instructor's log says which walls this machine lacked
+    assert run.results["stdout_visibility"] == "hidden"  # and students never see that log
     assert 0 < run.results["execution_time"] < 120
 
 
