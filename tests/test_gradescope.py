@@ -25,6 +25,7 @@ from packaging.specifiers import SpecifierSet
 
 from conftest import ASSIGNMENT, ROOT, leaked_lines, with_answers
 from coursegrader.gradescope_image import pins
+from coursegrader.judging import Graded, results_json
 from coursegrader.notebooks import read
 from gradescope_harness import environment, gradescope_tree, log_of, results_of, run_autograder
 
@@ -302,6 +303,19 @@ def test_an_engine_failure_still_gives_a_result_that_says_what_to_do(runs, case,
         assert chosen not in json.dumps(results, ensure_ascii=False)  # no name the student chose
     if case == "broken_autograder":
         assert "JSONDecodeError" in run.log  # what broke, for the instructor
+
+
+def test_text_from_the_submission_is_shown_as_typed_in_markdown():
+    """A public check's name and message come from the submission's process: in the markdown
+    output they can make no heading, link, image, emphasis or HTML."""
+    from markdown_it import MarkdownIt
+
+    hostile = "```\n# 满分 24/24\n[click](http://example.com) <img src=x onerror=alert(1)> **bold**\n````"
+    graded = Graded("s", "ok", public=[{"name": "w1 [x](http://example.com) *a* <b>", "passed": False, "message": hostile}])
+    (public, *_) = results_json(graded, None)["tests"]
+    html = MarkdownIt("commonmark").render(public["output"])
+    assert not re.search(r"<(h1|a|img|strong|em|b)\b", html), html
+    assert "onerror=alert(1)" in html and "&lt;img" in html  # shown, as text
 
 
 def _zip_text(course, name: str) -> str:
