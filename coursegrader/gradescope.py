@@ -60,7 +60,11 @@ def make_private(path: Path) -> None:
         path.chmod(0o700)
 
 
-def run(root: Path, overrides: dict, log=print) -> int:
+def _log(text: str) -> None:
+    print(text, flush=True)  # Gradescope's stdout: the instructor's log, complete even if the run is killed
+
+
+def run(root: Path, overrides: dict, log=_log) -> int:
     """Grade ``<root>/submission`` and write ``<root>/results/results.json``; 0 once it is written."""
     started = time.monotonic()
     log(f"coursegrader {Path(__file__).parent} grading {root / 'submission'}")
@@ -71,6 +75,7 @@ def run(root: Path, overrides: dict, log=print) -> int:
     private = Path(tempfile.mkdtemp(prefix="coursegrader-gradescope-"))  # mode 0700: the grader's own
     try:
         assignment, limits = _assignment(root / "source", private, overrides)
+        log(f"hidden tests read in {time.monotonic() - started:.1f} s")
         graded = _grade(assignment, _upload(root / "submission", private), limits, private / "scratch", log)
     except _Failed as failed:
         graded = Graded(SUBMISSION_ID, failed.status, message=failed.message)
@@ -123,10 +128,12 @@ def _upload(folder: Path, private: Path) -> Submission:
 
 
 def _grade(assignment: Assignment, upload: Submission, limits: Limits, scratch: Path, log) -> Graded:
+    started = time.monotonic()
     try:
         server = ForkServer()
     except Exception as error:
         raise _Failed("error", NOT_STARTED, f"{type(error).__name__}: {error}") from error
+    log(f"fork server ready in {time.monotonic() - started:.1f} s")
     with server:
         graded = grade_submission(server, assignment, upload, scratch, limits)
     log(f"sandbox: Landlock ABI {landlock.abi_version()}, grader uid {os.geteuid()}; walls missing: "
