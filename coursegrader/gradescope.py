@@ -72,11 +72,12 @@ def run(root: Path, overrides: dict, log=_log) -> int:
         for folder in ("source", "results", "submission"):
             make_private(root / folder)
     assignment = None
-    private = Path(tempfile.mkdtemp(prefix="coursegrader-gradescope-"))  # mode 0700: the grader's own
+    private = Path(tempfile.mkdtemp(prefix="coursegrader-gradescope-"))  # the grader's own: the tests, the upload
+    scratch = Path(tempfile.mkdtemp(prefix="coursegrader-grade-"))  # holds the submission's folder, as in a batch
     try:
         assignment, limits = _assignment(root / "source", private, overrides)
         log(f"hidden tests read in {time.monotonic() - started:.1f} s")
-        graded = _grade(assignment, _upload(root / "submission", private), limits, private / "scratch", log)
+        graded = _grade(assignment, _upload(root / "submission", private), limits, scratch, log)
     except _Failed as failed:
         graded = Graded(SUBMISSION_ID, failed.status, message=failed.message)
         log(f"not graded: {failed.message}" + (f"\n{failed.detail}" if failed.detail else ""))
@@ -85,6 +86,7 @@ def run(root: Path, overrides: dict, log=_log) -> int:
         log(f"grading failed:\n{traceback.format_exc()}")
     finally:
         shutil.rmtree(private, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     results = results_json(graded, assignment, seconds=time.monotonic() - started)
     try:
         write_bytes_atomic(json.dumps(results, ensure_ascii=False, indent=1).encode("utf-8"),
