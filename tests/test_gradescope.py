@@ -9,13 +9,15 @@ results.json. The root is a temporary folder, given to run_autograder as AUTOGRA
 
 import io
 import json
-from importlib import metadata
+import os
 import re
 import shutil
+import stat
 import subprocess
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
 from pathlib import Path
 
 import jsonschema
@@ -250,6 +252,17 @@ def test_what_fools_otters_run_autograder_earns_nothing(runs, points, case):
     assert results["score"] == 0 and set(_scores(results).values()) == {0.0}, case
     assert "forged" not in results and results["extra_data"]["status"] == "ok"
     assert set(_scores(results)) == set(points)
+
+
+@pytest.mark.slow
+def test_the_tests_results_and_upload_are_root_only(runs):
+    """Made so before the submission's process starts: a process that runs as another user can
+    neither read the tests nor write the results."""
+    if os.geteuid() != 0:
+        pytest.skip("the grader makes the folders root-only when it runs as root, as on Gradescope")
+    root = runs["partial_credit"].root
+    assert {name: stat.S_IMODE((root / name).stat().st_mode) for name in ("source", "results", "submission")} == \
+           dict.fromkeys(("source", "results", "submission"), 0o700)
 
 
 @pytest.mark.slow
