@@ -39,6 +39,9 @@ GRADING_WORKERS = 2  # submissions graded at once on this machine
 
 # --- The autograder image (Gradescope) ----------------------------------------------------
 PYTHON_VERSION = "3.11"
+# The oldest release of it the pinned packages install on (soupsieve 4.1.2 needs 3.11.5); the
+# autograder's setup.sh takes Python from the deadsnakes archive when the image's is older.
+PYTHON_MINIMUM_VERSION = "3.11.5"
 TORCH_VERSION = "2.13.0"
 TORCH_CPU_INDEX_URL = "https://download.pytorch.org/whl/cpu"
 OTTER_VERSION = "7.0.0"

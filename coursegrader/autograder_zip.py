@@ -1,12 +1,14 @@
 """Repacks otter's autograder zip reproducibly and reads it back for grading.
 
 otter stamps each entry with the build time; here entries are sorted and dated 1980-01-01, so
-the same master gives the same bytes. A manifest (questions, points) is added for the grader's
-reports; otter and Gradescope ignore it.
+the same master gives the same bytes. A manifest (questions, points, limits) is added for the
+grader; ``files`` (name -> bytes and permission bits) add entries or replace otter's (the
+Gradescope scripts, see gradescope_image.py).
 """
 
 import io
 import json
+import stat
 import zipfile
 from pathlib import Path
 
@@ -14,16 +16,18 @@ MANIFEST_NAME = "coursegrader.json"
 _FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 
 
-def repack(otter_zip: Path, manifest: dict) -> bytes:
+def repack(otter_zip: Path, manifest: dict, files: dict[str, tuple[bytes, int]] | None = None) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(otter_zip) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        entries = {info.filename: (info, source.read(info)) for info in source.infolist() if not info.is_dir()}
-        entries[MANIFEST_NAME] = (None, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
+        entries = {info.filename: (source.read(info), info.external_attr)
+                   for info in source.infolist() if not info.is_dir()}
+        added = {MANIFEST_NAME: ((json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode(), 0o644), **(files or {})}
+        entries.update({name: (data, (stat.S_IFREG | mode) << 16) for name, (data, mode) in added.items()})
         for name in sorted(entries):
-            original, data = entries[name]
+            data, attributes = entries[name]
             info = zipfile.ZipInfo(name, date_time=_FIXED_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = original.external_attr if original else 0o644 << 16
+            info.external_attr = attributes
             info.create_system = 3  # unix, so permission bits mean the same everywhere
             target.writestr(info, data)
     return buffer.getvalue()

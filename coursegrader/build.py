@@ -18,10 +18,11 @@ import tempfile
 
 import nbformat
 
-from . import autograder_zip, master, nbgrader_release, nbgrader_source, notebooks
+from . import autograder_zip, gradescope_image, master, nbgrader_release, nbgrader_source, notebooks
 from .config import Course
 from .execute import execute_seeded
 from .notebooks import ANSWER_TAG, source_of, tags_of
+from .sandbox import Limits
 
 EXPORT_CALL = "grader.export("
 # nbclient (nbgrader's autograde, the build) skips cells with this tag; students' Jupyter does not.
@@ -54,10 +55,13 @@ def autograder_requirements(course: Course) -> str:
     return "\n".join(lines) + "\n"
 
 
-def manifest(assignment: str, questions: list[master.Question]) -> dict:
+def manifest(assignment: str, questions: list[master.Question], limits: Limits) -> dict:
+    """What the grader reads besides otter's tests: questions, points, and the limits per
+    submission (Gradescope's image has no course_config.py)."""
     return {
         "assignment": assignment,
         "questions": [{"name": q.name, "points": q.points, "manual": q.manual} for q in questions],
+        "limits": limits.as_dict(),
     }
 
 
@@ -159,7 +163,11 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
         release = release_notebook(student, prepared)
         # the files the master's config lists (`files:`), as otter placed them beside the student notebook
         release_files = {p.name: p.read_bytes() for p in _support_files(dist / "student")}
-        zip_bytes = autograder_zip.repack(otter_zip, manifest(assignment, questions))
+        try:
+            image = gradescope_image.image_files(course)
+        except (gradescope_image.ImageError, OSError, KeyError) as error:
+            raise BuildError(f"the Gradescope image of {assignment} could not be described: {error}") from error
+        zip_bytes = autograder_zip.repack(otter_zip, manifest(assignment, questions, Limits.from_course(course)), image)
 
     progress(f"[build {assignment}] nbgrader generate_assignment: the release from nbgrader's instructor notebook ...")
     instructor, release_bytes = nbgrader_notebooks(course, assignment, release, questions, zip_bytes)

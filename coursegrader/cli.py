@@ -1,4 +1,4 @@
-"""Command line: ``python -m coursegrader build | grade | demo``."""
+"""Command line: ``python -m coursegrader build | grade | demo | gradescope``."""
 
 import argparse
 import os
@@ -102,6 +102,12 @@ def _demo(args) -> int:
                                      scheduler=None))
 
 
+def _gradescope(args) -> int:
+    from .gradescope import DEFAULT_ROOT, run
+
+    return run(args.root or DEFAULT_ROOT, {"submission_seconds": args.timeout, "cell_seconds": args.cell_timeout})
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="coursegrader", description=__doc__)
     parser.add_argument("--course-root", type=Path, default=None, help="folder holding course_config.py (default: found from the current folder)")
@@ -126,6 +132,14 @@ def main(argv=None) -> int:
 
     demo = commands.add_parser("demo", help="build everything, then grade the bundled sample submissions")
     demo.set_defaults(run=_demo)
+
+    gradescope = commands.add_parser("gradescope", help="grade the submission of a Gradescope run "
+                                                        "(what the autograder zip's run_autograder runs)")
+    gradescope.add_argument("--root", type=Path, help="Gradescope's folder, holding source/, submission/ and results/ "
+                                                      "(default: /autograder)")
+    gradescope.add_argument("--timeout", type=float, help="seconds per submission (default: the zip's limits)")
+    gradescope.add_argument("--cell-timeout", type=float, help="seconds per notebook cell (default: the zip's limits)")
+    gradescope.set_defaults(run=_gradescope)
 
     args = parser.parse_args(argv)
     try:

@@ -10,6 +10,7 @@ lie well it would have to compute the right answers on inputs it has not seen.
 import ast
 import builtins
 import json
+import re
 import shutil
 import signal
 import socket
@@ -406,28 +407,71 @@ def _score(graded: Graded, assignment: Assignment) -> None:
     graded.total = sum(graded.scores.values())
 
 
-def results_json(graded: Graded, assignment: Assignment) -> dict:
-    """Gradescope's results format: one test per question, plus the public tests and a status note."""
-    visibility = "after_published" if assignment.show_hidden else "hidden"
+def results_json(graded: Graded, assignment: Assignment | None, seconds: float | None = None) -> dict:
+    """Gradescope's results format, the same on every route (Gradescope, ``coursegrader grade``).
+
+    A box per question holds the judge's messages as markdown (never test code), visible after
+    grades are published when hidden results are shown at all; the public checks' box is visible
+    at once. ``extra_data``, which students do not see, gives instructors the status, each failed
+    check with its message (to count misconceptions) and the sandbox walls this machine lacked;
+    the grader's log (Gradescope's stdout) stays hidden from students too.
+    ``seconds`` is the whole run (Gradescope's); the submission's own time by default. Without an
+    assignment (its files could not be read) one box carries the status line.
+    """
+    visibility = "after_published" if assignment and assignment.show_hidden else "hidden"
     tests = []
     if graded.public:
-        lines = [f"{'✅' if r.get('passed') else '❌'} {r.get('name')}" + ("" if r.get("passed") else f"\n{r.get('message')}")
-                 for r in graded.public]
-        tests.append({"name": "Public Tests", "visibility": "visible", "output": "\n".join(lines)})
-    for question in assignment.questions:
+        tests.append(_test("Public Tests", 0.0, 0.0, "visible", _public_output(graded.public), {"status": graded.status}))
+    for question in assignment.questions if assignment else []:
         if question["manual"]:
             continue
         name = question["name"]
-        checks = [j for j in assignment.checks if j.question == name]
-        messages = [graded.feedback.get(j.check.name, (False, _not_checked(graded)))[1] for j in checks]
-        tests.append({"name": name, "score": graded.scores.get(name, 0.0), "max_score": question["points"],
-                      "visibility": visibility, "output": "\n".join(messages)})
-    summary = _status_line(graded)
-    return {"score": graded.total, "output": summary, "tests": tests}
+        verdicts = [(j.check.name, *graded.feedback.get(j.check.name, (False, _not_checked(graded))))
+                    for j in assignment.checks if j.question == name]
+        failed = [{"check": check, "message": message} for check, passed, message in verdicts if not passed]
+        tests.append(_test(name, graded.scores.get(name, 0.0), question["points"], visibility,
+                           "\n\n".join(message for _, _, message in verdicts), {"status": graded.status, "failed": failed}))
+    if not tests:
+        tests.append(_test("自动评分 / autograder", 0.0, 0.0, "visible", _md_escaped(_status_line(graded)),
+                           {"status": graded.status}))
+    return {"score": graded.total, "execution_time": round(graded.seconds if seconds is None else seconds, 2),
+            "output": _status_line(graded), "stdout_visibility": "hidden", "tests": tests,
+            "extra_data": {"status": graded.status, "missing_walls": list(graded.missing_walls)}}
+
+
+def _test(name: str, score: float, max_score: float, visibility: str, output: str, extra: dict) -> dict:
+    return {"name": name, "score": score, "max_score": max_score, "visibility": visibility,
+            "output": output, "output_format": "md", "extra_data": extra}
+
+
+PUBLIC_NOTE = ("公开检查只看类型、形状和一个简单值；得分由隐藏测试在新的输入上决定，成绩发布后可见 / "
+               "public checks test only type, shape and one easy value; hidden tests on new inputs decide the points, "
+               "shown when grades are published")
+
+
+def _public_output(public: list[dict]) -> str:
+    """Markdown: the note, a line per public check, then each failure's message as a code block
+    (its text comes from the submission's process: shown literally, never as markdown)."""
+    lines = [PUBLIC_NOTE, ""]
+    lines += [f"- {'✅' if r.get('passed') else '❌'} {_md_escaped(r.get('name'))}" for r in public]
+    for r in public:
+        if not r.get("passed"):
+            lines += ["", f"❌ {_md_escaped(r.get('name'))}:", "", _md_code_block(str(r.get("message")))]
+    return "\n".join(lines)
+
+
+def _md_escaped(text) -> str:
+    """One line of plain text that markdown shows as typed."""
+    return "".join(f"\\{c}" if c in "\\`*_[]<>#|~!&" else c for c in " ".join(str(text).split()))
+
+
+def _md_code_block(text: str) -> str:
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+    return f"{fence}text\n{text}\n{fence}"
 
 
 def _not_checked(graded: Graded) -> str:
-    return f"未检查：{graded.message} / not checked"
+    return f"未检查：{_md_escaped(graded.message)} / not checked"
 
 
 def _status_line(graded: Graded) -> str:
@@ -437,7 +481,9 @@ def _status_line(graded: Graded) -> str:
              "memory-limit": "有单元格超出内存上限 / a cell went over the memory limit",
              "timeout": "评分超时 / the submission ran out of time",
              "crashed": "提交的进程崩溃 / the submission's process crashed",
-             "invalid": "无法读取提交 / the submission could not be read",
-             "error": "评分出错 / grading failed"}
+             "invalid": "无法读取提交：请按下面的说明改正后重新提交 / the submission could not be read: "
+                        "fix what follows and submit again",
+             "error": "评分程序出错，不是你的答案的问题：请重新提交，若仍出错请告诉课程助教 / "
+                      "the grader failed, not your answers: submit again, and tell the course staff if it fails again"}
     text = lines.get(graded.status, graded.status)
     return f"{text}. {graded.message}" if graded.message else text

@@ -1,41 +1,45 @@
-"""The autograder zip run the way Gradescope runs it: the zip unpacked into ``source``, the
-submission in ``submission``, the zip's own ``run_autograder`` started from the root, and
-``results/results.json`` checked against Gradescope's output format.
+"""The autograder zip run the way Gradescope runs it (tests/gradescope_harness.py): the zip
+unpacked into ``source``, the upload in ``submission``, the zip's own ``run_autograder`` started
+from the root, ``results/results.json`` checked against Gradescope's output format.
 
-Gradescope's root is ``/autograder``; here it is a temporary folder. The zip's two launchers
-(``run_autograder``, ``run_otter.py``) name that root literally, so their copies get the temporary
-root instead; nothing else changes. ``run_autograder`` activates the image's mamba environment
-``otter-env``; a stand-in ``mamba`` activates this test environment's Python instead.
+The zip grades with this package's engine: submissions that fool otter's ``run_autograder``
+(tests in the student's kernel) get their honest score here, and only the grader writes
+results.json. The root is a temporary folder, given to run_autograder as AUTOGRADER_ROOT.
 """
 
+import io
 import json
 import os
 import re
 import shutil
 import stat
 import subprocess
-import sys
+import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
 from pathlib import Path
 
 import jsonschema
+import nbformat
 import pytest
+from packaging.specifiers import SpecifierSet
 
-from conftest import ASSIGNMENT
-
-GRADESCOPE_ROOT = "/autograder"
-LAUNCHERS = ("run_autograder", "run_otter.py")
+from conftest import ASSIGNMENT, ROOT, leaked_lines, with_answers
+from coursegrader.gradescope_image import pins
+from coursegrader.judging import Graded, results_json
+from coursegrader.notebooks import read
+from gradescope_harness import environment, gradescope_tree, log_of, results_of, run_autograder
 
 # Gradescope's autograder output format ("Autograder Specifications", results.json) as a JSON
-# Schema. The total is the top-level `score` or, without one, the sum of the tests' scores; a test
-# without a score is an information box (otter's "Public Tests" summary). This course requires
-# every scored test to carry name, score, max_score, visibility and output.
+# Schema. Gradescope itself needs only `tests` or `score`; this course requires every test to
+# carry name, score, max_score, visibility, markdown output and extra_data, and the whole run its
+# score, execution time, status line and extra_data.
 VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}
 OUTPUT_FORMAT = {"enum": ["text", "html", "simple_format", "md", "ansi"]}
 GRADESCOPE_TEST = {
     "type": "object",
-    "required": ["name", "visibility", "output"],
-    "dependentRequired": {"score": ["max_score"], "max_score": ["score"]},
+    "required": ["name", "score", "max_score", "visibility", "output", "output_format", "extra_data"],
     "additionalProperties": False,
     "properties": {
         "score": {"type": "number"},
@@ -45,139 +49,348 @@ GRADESCOPE_TEST = {
         "name_format": OUTPUT_FORMAT,
         "number": {"type": "string"},
         "output": {"type": "string"},
-        "output_format": OUTPUT_FORMAT,
+        "output_format": {"const": "md"},
         "tags": {"type": "array", "items": {"type": "string"}},
         "visibility": VISIBILITY,
-        "extra_data": {"type": "object"},
+        "extra_data": {"type": "object", "required": ["status"]},
     },
 }
 GRADESCOPE_RESULTS = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
-    "required": ["tests"],
-    "anyOf": [{"required": ["score"]},
-              {"properties": {"tests": {"contains": {"required": ["score"]}}}}],
+    "required": ["score", "execution_time", "output", "tests", "extra_data"],
     "additionalProperties": False,
     "properties": {
         "score": {"type": "number"},
-        "execution_time": {"type": "number"},
-        "output": {"type": "string"},
+        "execution_time": {"type": "number", "minimum": 0},
+        "output": {"type": "string", "minLength": 1},
         "output_format": OUTPUT_FORMAT,
         "test_output_format": OUTPUT_FORMAT,
         "test_name_format": OUTPUT_FORMAT,
         "visibility": VISIBILITY,
         "stdout_visibility": VISIBILITY,
-        "extra_data": {"type": "object"},
+        "extra_data": {"type": "object", "required": ["status"]},
         "tests": {"type": "array", "minItems": 1, "items": GRADESCOPE_TEST},
         "leaderboard": {"type": "array", "items": {"type": "object", "required": ["name", "value"]}},
     },
 }
+VALIDATOR = jsonschema.Draft202012Validator(GRADESCOPE_RESULTS)
 
-MAMBA_STAND_IN = """#!/usr/bin/env bash
-# `mamba shell hook` prints a shell function; its `activate otter-env` puts ENV_BIN first on PATH.
-if [ "$1 $2" = "shell hook" ]; then
-  echo 'mamba() { if [ "$1 $2" = "activate otter-env" ]; then export PATH="ENV_BIN:$PATH"; else return 1; fi; }'
-else
-  echo "stand-in mamba: unexpected call: $*" >&2
-  exit 1
-fi
+# Replaces otter's test runner with one that marks every test case passed: 24 of 24 under otter's
+# own run_autograder, which runs the tests in the student's kernel.
+PATCH_OTTER_RUN = """\
+from otter.test_files.abstract_test import TestCaseResult
+from otter.test_files.exception_test import ExceptionTestFile
+
+def run(self, global_environment):
+    self.test_case_results = [TestCaseResult(test_case=case, message="ok", passed=True) for case in self.test_cases]
+
+ExceptionTestFile.run = run
 """
 
+# Writes a full-marks results.json into Gradescope's results folder, now and, from a process of its
+# own, for half a minute after (otter writes its own results.json when the kernel is done).
+FORGE_RESULTS = """\
+import json, os, time
+forged = json.dumps({"score": 24, "forged": True, "tests": [{"name": "w1", "score": 24, "max_score": 24}]})
+path = RESULTS_JSON
+def forge():
+    try:
+        with open(path, "w") as handle:
+            handle.write(forged)
+    except OSError:
+        pass
+forge()
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        for _ in range(300):
+            forge()
+            time.sleep(0.1)
+    os._exit(0)
+"""
 
-def gradescope_tree(root: Path, autograder_zip: Path, submission_files: list[Path]) -> Path:
-    """The folders Gradescope's harness lays out, under ``root`` instead of /autograder."""
-    source = root / "source"
-    with zipfile.ZipFile(autograder_zip) as archive:
-        archive.extractall(source)
-    for launcher in LAUNCHERS:
-        path = source / launcher
-        text = path.read_text()
-        assert GRADESCOPE_ROOT in text, f"{launcher} no longer names {GRADESCOPE_ROOT}: update this test"
-        path.write_text(text.replace(GRADESCOPE_ROOT, str(root)))
-    shutil.copy(source / "run_autograder", root / "run_autograder")  # as the image build does
-    (root / "run_autograder").chmod(0o755)
-    (root / "submission").mkdir()
-    for file in submission_files:
-        shutil.copy(file, root / "submission" / file.name)
-    (root / "results").mkdir()
-    return root
+# Reads the autograder's tests; answers w1 right only if it found hidden test code (the needle is
+# built at run time: the cell's own text, saved in the notebook, must not match).
+READ_TESTS = """\
+import glob
+found = ""
+for path in glob.glob(SOURCE + "/tests/*.py") + glob.glob(SOURCE + "/**/*.py", recursive=True):
+    try:
+        found += open(path).read()
+    except OSError:
+        pass
+import torch
+grad_w1 = torch.arange(4.0) * (4 if "def " + "judge(probes, seen)" in found else 0)
+"""
+
+HOSTILE = {"patches_otter": PATCH_OTTER_RUN, "forges_results": FORGE_RESULTS, "reads_tests": READ_TESTS}
 
 
-def run_autograder(root: Path, tools: Path) -> dict:
-    tools.mkdir()
-    mamba = tools / "mamba"
-    mamba.write_text(MAMBA_STAND_IN.replace("ENV_BIN", str(Path(sys.executable).parent)))
-    mamba.chmod(mamba.stat().st_mode | stat.S_IEXEC)
-    # the test environment's Python comes onto PATH only through the script's `mamba activate`
-    env_bin = str(Path(sys.executable).parent)
-    path = [tools, *(p for p in os.environ["PATH"].split(os.pathsep) if p != env_bin)]
-    env = {**os.environ, "PATH": os.pathsep.join(map(str, path))}
-    with open(root / "results" / "stdout", "w") as stdout:  # Gradescope keeps stdout for instructors
-        completed = subprocess.run([str(root / "run_autograder")], cwd=root, env=env, stdout=stdout,
-                                   stderr=subprocess.STDOUT, timeout=600)
-    log = (root / "results" / "stdout").read_text()
-    assert completed.returncode == 0, log[-3000:]
-    return json.loads((root / "results" / "results.json").read_text())
+def _notebook_bytes(notebook) -> bytes:
+    return nbformat.writes(notebook).encode("utf-8")
+
+
+def _zip_of(name: str, data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _hostile_upload(course, root: Path, case: str) -> dict[str, bytes]:
+    source = HOSTILE[case].replace("RESULTS_JSON", repr(str(root / "results" / "results.json")))
+    source = source.replace("SOURCE", repr(str(root / "source")))
+    return {f"{ASSIGNMENT}.ipynb": _notebook_bytes(with_answers(read(course.release(ASSIGNMENT)), {"w1": source}))}
+
+
+def _uploads(course, root: Path, case: str) -> dict[str, bytes]:
+    samples = course.samples(ASSIGNMENT)
+    if case in HOSTILE:
+        return _hostile_upload(course, root, case)
+    return {  # students name their files as they like
+        "solution": {f"{ASSIGNMENT}.ipynb": course.solution(ASSIGNMENT).read_bytes()},
+        "full_marks": {"作业 final.zip": _zip_of("copy of notebook.ipynb", (samples / "full_marks.ipynb").read_bytes())},
+        "partial_credit": {"my work (final).ipynb": (samples / "partial_credit.ipynb").read_bytes()},
+        "crashes_midway": {"crashes_midway.ipynb": (samples / "crashes_midway.ipynb").read_bytes()},
+        "blank": {"Untitled1.ipynb": (samples / "blank.ipynb").read_bytes()},
+        "broken_autograder": {f"{ASSIGNMENT}.ipynb": course.solution(ASSIGNMENT).read_bytes()},
+        "no_notebook": {"answers.pdf": b"%PDF-1.4 written answers", "notes.txt": b"see pdf"},
+        "two_notebooks": {"a.ipynb": course.solution(ASSIGNMENT).read_bytes(),
+                          "b.zip": _zip_of("b.ipynb", course.solution(ASSIGNMENT).read_bytes())},
+        "no_python": {f"{ASSIGNMENT}.ipynb": course.solution(ASSIGNMENT).read_bytes()},
+    }[case]
+
+
+GRADED = ["solution", "full_marks", "partial_credit", "crashes_midway", "blank", *HOSTILE]
+FAILING = ["broken_autograder", "no_notebook", "two_notebooks", "no_python"]
+OFFLINE = "solution"  # graded without a network, when this machine can take one away (unshare)
+
+
+def _offline_prefix() -> tuple:
+    probe = subprocess.run(["unshare", "--net", "true"], capture_output=True) if shutil.which("unshare") else None
+    return ("unshare", "--net") if probe is not None and probe.returncode == 0 else ()
+
+
+class Run:
+    def __init__(self, root: Path, completed: subprocess.CompletedProcess, offline: bool):
+        self.root, self.returncode, self.offline = root, completed.returncode, offline
+        self.results, self.log = results_of(root), log_of(root)
+
+
+def _run(course, workdir: Path, case: str) -> Run:
+    root = gradescope_tree(workdir / case, course.autograder(ASSIGNMENT), {})
+    for name, data in _uploads(course, root, case).items():
+        (root / "submission" / name).write_bytes(data)
+    env = environment(root)
+    if case == "broken_autograder":
+        (root / "source" / "coursegrader.json").write_text("{ not json")
+    if case == "no_python":  # an image whose setup.sh failed: no grader installed
+        env["COURSEGRADER_PREFIX"] = str(workdir / "nothing-installed")
+    prefix = _offline_prefix() if case == OFFLINE else ()
+    completed = run_autograder(root, "--timeout", "120", "--cell-timeout", "20", env=env, command_prefix=prefix)
+    if case == "forges_results":
+        time.sleep(2)  # time for anything the submission left behind to write again
+    return Run(root, completed, bool(prefix))
 
 
 @pytest.fixture(scope="module")
-def gradescope_run(course, tmp_path_factory):
+def runs(course, tmp_path_factory) -> dict[str, Run]:
     workdir = tmp_path_factory.mktemp("gradescope")
-    root = gradescope_tree(workdir / "autograder", course.autograder(ASSIGNMENT),
-                           [course.samples(ASSIGNMENT) / "partial_credit.ipynb"])
-    return root, run_autograder(root, workdir / "tools")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {case: pool.submit(_run, course, workdir, case) for case in GRADED + FAILING}
+        return {case: future.result() for case, future in futures.items()}
 
 
-def test_results_json_follows_gradescopes_format(gradescope_run):
-    _, results = gradescope_run
-    jsonschema.Draft202012Validator(GRADESCOPE_RESULTS).validate(results)
-    # the schema rejects what Gradescope would: a scored test without max_score, an unknown visibility
-    broken = json.loads(json.dumps(results))
-    scored = next(test for test in broken["tests"] if "score" in test)
+def _scores(results: dict) -> dict[str, float]:
+    return {test["name"]: test["score"] for test in results["tests"] if test["name"] != "Public Tests"}
+
+
+@pytest.mark.slow
+def test_every_run_writes_results_gradescope_accepts(runs):
+    for case, run in runs.items():
+        assert run.returncode == 0, (case, run.log[-2000:])
+        VALIDATOR.validate(run.results)
+    # the schema rejects what Gradescope would not take, and what this course never writes
+    broken = json.loads(json.dumps(runs["solution"].results))
+    scored = broken["tests"][1]
     del scored["max_score"]
-    assert not jsonschema.Draft202012Validator(GRADESCOPE_RESULTS).is_valid(broken)
+    assert not VALIDATOR.is_valid(broken)
     scored["max_score"], scored["visibility"] = 1, "students_only"
-    assert not jsonschema.Draft202012Validator(GRADESCOPE_RESULTS).is_valid(broken)
+    assert not VALIDATOR.is_valid(broken)
+    scored["visibility"], scored["output_format"] = "visible", "text"
+    assert not VALIDATOR.is_valid(broken)
 
 
-def test_partial_submission_scores_what_it_earns_on_gradescope(course, gradescope_run, points):
-    _, results = gradescope_run
-    earned = json.loads((course.samples(ASSIGNMENT) / "expected.json").read_text())["partial_credit"]
-    scored = [test for test in results["tests"] if "score" in test]
-    assert {test["name"]: test["score"] for test in scored} == \
-           {name: (points[name] if name in earned else 0.0) for name in points}
-    total = results.get("score", sum(test["score"] for test in scored))  # Gradescope's rule
-    assert total == sum(points[name] for name in earned)
-    assert sum(test["max_score"] for test in scored) == sum(points.values())
+@pytest.mark.slow
+def test_solution_and_samples_score_what_they_earn_whatever_the_file_is_called(course, runs, points):
+    assert _scores(runs["solution"].results) == points
+    assert runs["solution"].results["score"] == sum(points.values())
+    expected = json.loads((course.samples(ASSIGNMENT) / "expected.json").read_text())
+    for sample, full in expected.items():
+        if sample.startswith("_"):
+            continue
+        results = runs[sample].results
+        assert _scores(results) == {name: (points[name] if name in full else 0.0) for name in points}, sample
+        assert results["score"] == sum(points[name] for name in full), sample
 
 
-def test_hidden_results_stay_hidden_until_grades_are_published(gradescope_run, points):
-    """Scores come from hidden tests, so every scored box waits for publication; students see the
-    public tests' results at once, and never a hidden test's source."""
-    _, results = gradescope_run
-    scored = [test for test in results["tests"] if "score" in test]
+@pytest.mark.slow
+def test_grading_needs_no_network(runs, points):
+    run = runs[OFFLINE]
+    if not run.offline:
+        pytest.skip("this machine cannot take the network away from a process (unshare --net)")
+    assert run.results["score"] == sum(points.values())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_what_fools_otters_run_autograder_earns_nothing(runs, points, case):
+    """Patching otter's test runner, forging results.json, reading the tests: 24, 24 and 1 under
+    otter's run_autograder; 0 here, in a results.json the grader wrote."""
+    results = runs[case].results
+    assert results["score"] == 0 and set(_scores(results).values()) == {0.0}, case
+    assert "forged" not in results and results["extra_data"]["status"] == "ok"
+    assert set(_scores(results)) == set(points)
+
+
+@pytest.mark.slow
+def test_the_tests_results_and_upload_are_root_only(runs):
+    """Made so before the submission's process starts: a process that runs as another user can
+    neither read the tests nor write the results."""
+    if os.geteuid() != 0:
+        pytest.skip("the grader makes the folders root-only when it runs as root, as on Gradescope")
+    root = runs["partial_credit"].root
+    assert {name: stat.S_IMODE((root / name).stat().st_mode) for name in ("source", "results", "submission")} == \
+           dict.fromkeys(("source", "results", "submission"), 0o700)
+
+
+@pytest.mark.slow
+def test_nothing_of_the_hidden_tests_reaches_the_student(runs, hidden_test_lines):
+    for case, run in runs.items():
+        text = json.dumps(run.results, ensure_ascii=False)
+        assert not leaked_lines(text, hidden_test_lines), case
+        assert not any(code in text for code in ("def observe", "def judge", "def test_")), case
+
+
+@pytest.mark.slow
+def test_hidden_results_wait_for_publication_and_public_checks_say_what_they_are(runs, points):
+    results = runs["partial_credit"].results
+    scored = [test for test in results["tests"] if test["name"] != "Public Tests"]
     assert {test["name"] for test in scored} == set(points)
     assert {test["visibility"] for test in scored} == {"after_published"}
-    (public,) = [test for test in results["tests"] if "score" not in test]
-    assert public["visibility"] == "visible"
-    assert all(f"{name} results" in public["output"] for name in points)
-    assert not any("def test_" in test["output"] for test in results["tests"])
+    (public,) = [test for test in results["tests"] if test["name"] == "Public Tests"]
+    assert public["visibility"] == "visible" and public["max_score"] == 0
+    assert "hidden tests on new inputs decide the points" in public["output"]
+    assert all(re.search(rf"^- ✅ {name} ", public["output"], re.M) for name in points)
 
 
-def test_grading_folder_gets_the_shipped_files(gradescope_run):
-    root, _ = gradescope_run
-    assert (root / "submission" / "matplotlibrc").is_file(), "otter copies source/files into the submission folder"
+@pytest.mark.slow
+def test_instructors_can_count_misconceptions_and_see_the_walls(runs, points):
+    run = runs["partial_credit"]
+    boxes = {test["name"]: test for test in run.results["tests"]}
+    e1b = boxes["e1b"]
+    assert e1b["score"] == 0
+    assert e1b["extra_data"] == {"status": "ok", "failed": [{"check": "test_e1b_hidden", "message": e1b["output"]}]}
+    assert boxes["e1a"]["extra_data"]["failed"] == []
+    assert isinstance(run.results["extra_data"]["missing_walls"], list)
+    assert "walls missing:" in run.log  # the instructor's log says which walls this machine lacked
+    assert run.results["stdout_visibility"] == "hidden"  # and students never see that log
+    assert 0 < run.results["execution_time"] < 120
 
 
-def test_image_installs_cpu_only_torch_of_the_pinned_version_and_no_latex(course):
+@pytest.mark.slow
+@pytest.mark.parametrize("case, words", [
+    ("broken_autograder", "upload the autograder zip again"),
+    ("no_notebook", "no notebook in your submission"),
+    ("two_notebooks", "upload exactly one"),
+    ("no_python", "the autograder did not run"),
+])
+def test_an_engine_failure_still_gives_a_result_that_says_what_to_do(runs, case, words):
+    run = runs[case]
+    assert run.returncode == 0, run.log[-2000:]
+    results = run.results
+    assert results["score"] == 0 and words in results["output"]
+    assert re.search(r"[\u4e00-\u9fff]", results["output"]), "the message is in Chinese first"
+    for chosen in ("answers.pdf", "notes.txt", "a.ipynb", "b.zip"):
+        assert chosen not in json.dumps(results, ensure_ascii=False)  # no name the student chose
+    if case == "broken_autograder":
+        assert "JSONDecodeError" in run.log  # what broke, for the instructor
+
+
+def test_text_from_the_submission_is_shown_as_typed_in_markdown():
+    """A public check's name and message come from the submission's process: in the markdown
+    output they can make no heading, link, image, emphasis or HTML."""
+    from markdown_it import MarkdownIt
+
+    hostile = "```\n# 满分 24/24\n[click](http://example.com) <img src=x onerror=alert(1)> **bold**\n````"
+    graded = Graded("s", "ok", public=[{"name": "w1 [x](http://example.com) *a* <b>", "passed": False, "message": hostile}])
+    (public, *_) = results_json(graded, None)["tests"]
+    html = MarkdownIt("commonmark").render(public["output"])
+    assert not re.search(r"<(h1|a|img|strong|em|b)\b", html), html
+    assert "onerror=alert(1)" in html and "&lt;img" in html  # shown, as text
+
+
+def _zip_text(course, name: str) -> str:
     with zipfile.ZipFile(course.autograder(ASSIGNMENT)) as archive:
-        environment = archive.read("environment.yml").decode()
-        config = json.loads(archive.read("otter_config.json"))
-        setup = archive.read("setup.sh").decode()
-    pip_lines = [re.sub(r"^-\s+", "", line.strip()) for line in environment.splitlines()]
-    assert f"--extra-index-url {course.TORCH_CPU_INDEX_URL}" in pip_lines
-    assert f"torch=={course.TORCH_VERSION}+cpu" in pip_lines
-    assert not [line for line in pip_lines if line.startswith("torch") and line != f"torch=={course.TORCH_VERSION}+cpu"]
-    assert f"python={course.PYTHON_VERSION}" in pip_lines
-    # setup.sh installs LaTeX only when the autograder makes PDFs (pdf) or uploads them (token)
-    assert "texlive" in setup and not config.get("pdf") and not config.get("token")
+        return archive.read(name).decode()
+
+
+def test_image_scripts_are_valid_bash(course, tmp_path):
+    for name in ("setup.sh", "run_autograder"):
+        script = tmp_path / name
+        script.write_text(_zip_text(course, name))
+        completed = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+        assert completed.returncode == 0, (name, completed.stderr)
+
+
+def test_setup_installs_only_pinned_versions_and_the_bundled_package(course):
+    setup = _zip_text(course, "setup.sh")
+    assert f'python_version="{course.PYTHON_VERSION}"' in setup and f'torch_version="{course.TORCH_VERSION}"' in setup
+    assert f'torch_index="{course.TORCH_CPU_INDEX_URL}"' in setup and not re.search(r"@[A-Z_]+@", setup)
+    assert '"torch==$torch_version+cpu"' in setup  # the CPU wheel first; plain torch==version only as the fallback
+    assert "--constraint" in setup and "gradescope/constraints.txt" in setup and "gradescope/package/coursegrader" in setup
+    installs = re.findall(r'"\$\{pip\[@\]\}"[^\n]*', setup)
+    assert installs and all("torch==$torch_version" in line or "gradescope/requirements.txt" in line for line in installs)
+    assert not re.search(r"\b(wget|curl|git clone|conda|mamba)\b", setup)
+    repository_pins = pins((ROOT / "requirements.txt").read_text())
+    requirements = [line for line in _zip_text(course, "gradescope/requirements.txt").splitlines() if not line.startswith("#")]
+    assert requirements and all(line in repository_pins.values() for line in requirements)
+    for wanted in [f"otter-grader=={course.OTTER_VERSION}", *course.AUTOGRADER_REQUIREMENTS,
+                   *(repository_pins[name] for name in ("ipython", "traitlets", "nbformat"))]:
+        assert wanted in requirements
+    assert _zip_text(course, "gradescope/constraints.txt") == (ROOT / "requirements.txt").read_text()
+
+
+def test_the_oldest_python_setup_accepts_installs_every_pinned_package(course):
+    """setup.sh takes the image's Python only if it is at least PYTHON_MINIMUM_VERSION; every pin
+    must install on that release (Requires-Python, read from this environment, which holds the pins)."""
+    minimum = course.PYTHON_MINIMUM_VERSION
+    assert minimum.startswith(f"{course.PYTHON_VERSION}.") and f'python_minimum="{minimum}"' in _zip_text(course, "setup.sh")
+    checked = 0
+    for pin in pins((ROOT / "requirements.txt").read_text()).values():
+        name, version = pin.split("==")
+        try:
+            installed = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        requires = installed.metadata.get("Requires-Python")
+        if installed.version == version and requires:
+            checked += 1
+            assert SpecifierSet(requires).contains(minimum), f"{pin} needs Python {requires}"
+    assert checked > 50
+
+
+def test_run_autograder_installs_nothing(course):
+    script = _zip_text(course, "run_autograder")
+    assert not re.search(r"\b(pip|apt|apt-get|wget|curl|conda|mamba)\b", script)
+    assert "-m coursegrader gradescope" in script and "AUTOGRADER_ROOT" in script
+
+
+def test_the_zip_carries_this_package_and_keeps_otters_files(course):
+    with zipfile.ZipFile(course.autograder(ASSIGNMENT)) as archive:
+        names = set(archive.namelist())
+        bundled = {Path(name).name: archive.read(name) for name in names
+                   if name.startswith("gradescope/package/coursegrader/")}
+    assert bundled == {path.name: path.read_bytes() for path in (ROOT / "coursegrader").glob("*.py")}
+    assert "otter_config.json" in names and any(n.startswith("tests/") for n in names) and "files/matplotlibrc" in names

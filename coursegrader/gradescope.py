@@ -1,0 +1,146 @@
+"""Grades one Gradescope submission with this package's engine: ``python -m coursegrader gradescope``.
+
+Gradescope unpacks the autograder zip into ``<root>/source``, puts what the student uploaded in
+``<root>/submission``, runs the zip's ``run_autograder`` (which runs this) and then reads
+``<root>/results/results.json``. This grades the one notebook or export zip found there, whatever
+it is called, as ``coursegrader grade`` does: a warm fork server, one sandboxed process for the
+submission, every verdict judged here. Only this process writes results.json, and it writes it
+last. Whatever fails, a results.json saying what happened and what to do is written and the
+exit code is 0: Gradescope shows students nothing without one. The log (stdout) is for
+instructors; Gradescope shows it to them only.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+import time
+import traceback
+import zipfile
+from pathlib import Path
+
+from . import landlock
+from .autograder_zip import MANIFEST_NAME, read_manifest
+from .forkserver import ForkServer
+from .judging import Assignment, Graded, grade_submission, results_json
+from .notebooks import write_bytes_atomic
+from .sandbox import Limits
+from .submissions import GRADABLE_SUFFIXES, Submission
+
+DEFAULT_ROOT = Path("/autograder")
+SUBMISSION_ID = "submission"
+OTTER_FILES = ("otter_config.json",)  # besides the manifest and tests/: what the grader reads from the zip
+
+NO_NOTEBOOK = ("提交中没有找到笔记本：请上传你的 .ipynb 文件（文件名随意）或导出单元格生成的 zip，然后重新提交 / "
+               "no notebook in your submission: upload your .ipynb (any file name) or the zip its export cell made, "
+               "and submit again")
+SEVERAL_NOTEBOOKS = ("提交中有不止一个笔记本或 zip，无法确定评哪一个：只上传一个 .ipynb 或一个导出的 zip，然后重新提交 / "
+                     "more than one notebook or zip in your submission: upload exactly one .ipynb or one export zip, "
+                     "and submit again")
+BROKEN_AUTOGRADER = ("自动评分程序的文件损坏或不完整，请告诉课程助教：教师需重新上传 autograder zip / "
+                     "the autograder's files are broken or incomplete; tell the course staff: the instructor must "
+                     "upload the autograder zip again")
+NOT_STARTED = "评分进程没有启动 / the grading process did not start"
+GRADER_FAILED = "评分程序在评你的提交时出错 / the grader failed while grading your submission"
+
+
+class _Failed(Exception):
+    """No grade: ``message`` tells the student, ``detail`` the instructor (the log)."""
+
+    def __init__(self, status: str, message: str, detail: str = ""):
+        super().__init__(message)
+        self.status, self.message, self.detail = status, message, detail
+
+
+def make_private(path: Path) -> None:
+    """Only root may enter ``path``: a submission process that runs as another user can neither
+    read the tests nor write the results. (Stands in for sandbox.make_private where it is missing.)"""
+    if path.is_dir():
+        os.chown(path, 0, 0)
+        path.chmod(0o700)
+
+
+def _log(text: str) -> None:
+    print(text, flush=True)  # Gradescope's stdout: the instructor's log, complete even if the run is killed
+
+
+def run(root: Path, overrides: dict, log=_log) -> int:
+    """Grade ``<root>/submission`` and write ``<root>/results/results.json``; 0 once it is written."""
+    started = time.monotonic()
+    log(f"coursegrader {Path(__file__).parent} grading {root / 'submission'}")
+    if os.geteuid() == 0:
+        for folder in ("source", "results", "submission"):
+            make_private(root / folder)
+    assignment = None
+    private = Path(tempfile.mkdtemp(prefix="coursegrader-gradescope-"))  # the grader's own: the tests, the upload
+    scratch = Path(tempfile.mkdtemp(prefix="coursegrader-grade-"))  # holds the submission's folder, as in a batch
+    try:
+        assignment, limits = _assignment(root / "source", private, overrides)
+        log(f"hidden tests read in {time.monotonic() - started:.1f} s")
+        graded = _grade(assignment, _upload(root / "submission", private), limits, scratch, log)
+    except _Failed as failed:
+        graded = Graded(SUBMISSION_ID, failed.status, message=failed.message)
+        log(f"not graded: {failed.message}" + (f"\n{failed.detail}" if failed.detail else ""))
+    except Exception:  # a fault of the grader itself: still a result, and the log says what it was
+        graded = Graded(SUBMISSION_ID, "error", message=GRADER_FAILED)
+        log(f"grading failed:\n{traceback.format_exc()}")
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+    results = results_json(graded, assignment, seconds=time.monotonic() - started)
+    try:
+        write_bytes_atomic(json.dumps(results, ensure_ascii=False, indent=1).encode("utf-8"),
+                           root / "results" / "results.json")
+    except OSError as error:
+        log(f"results.json could not be written: {error}")
+        return 1
+    log(f"status {graded.status}, score {graded.total:g}, {results['execution_time']:.1f} s in all; "
+        f"phases (s): {json.dumps(graded.phases)}")
+    return 0
+
+
+def _assignment(source: Path, private: Path, overrides: dict) -> tuple[Assignment, Limits]:
+    """The hidden tests and limits from the unpacked autograder zip, read as the zip it was."""
+    copy = private / "autograder.zip"
+    try:
+        with zipfile.ZipFile(copy, "w") as archive:
+            for path in [source / MANIFEST_NAME, *(source / name for name in OTTER_FILES), *sorted((source / "tests").glob("*.py"))]:
+                archive.write(path, path.relative_to(source).as_posix())
+        manifest = read_manifest(copy)
+        limits = Limits(**{**manifest["limits"], **{k: v for k, v in overrides.items() if v is not None}})
+        return Assignment.from_zip(copy), limits
+    except Exception as error:  # any fault here is in the autograder's files, never the student's
+        raise _Failed("error", BROKEN_AUTOGRADER, f"{type(error).__name__}: {error}") from error
+
+
+def _upload(folder: Path, private: Path) -> Submission:
+    """The one notebook or export zip the student uploaded, copied under a fixed name (so no
+    message repeats a name the student chose)."""
+    found = [p for p in sorted(folder.rglob("*"))
+             if p.suffix.lower() in GRADABLE_SUFFIXES and p.is_file() and not p.is_symlink()
+             and not any(part.startswith(".") or part == "__MACOSX" for part in p.relative_to(folder).parts)]
+    if not found:
+        raise _Failed("invalid", NO_NOTEBOOK)
+    if len(found) > 1:
+        raise _Failed("invalid", SEVERAL_NOTEBOOKS)
+    copy = private / "upload" / f"{SUBMISSION_ID}{found[0].suffix.lower()}"
+    copy.parent.mkdir()
+    shutil.copyfile(found[0], copy)
+    return Submission(SUBMISSION_ID, copy)
+
+
+def _grade(assignment: Assignment, upload: Submission, limits: Limits, scratch: Path, log) -> Graded:
+    started = time.monotonic()
+    try:
+        server = ForkServer()
+    except Exception as error:
+        raise _Failed("error", NOT_STARTED, f"{type(error).__name__}: {error}") from error
+    log(f"fork server ready in {time.monotonic() - started:.1f} s")
+    with server:
+        graded = grade_submission(server, assignment, upload, scratch, limits)
+    log(f"sandbox: Landlock ABI {landlock.abi_version()}, grader uid {os.geteuid()}; walls missing: "
+        f"{'; '.join(graded.missing_walls) or 'none'}")
+    if graded.status == "error":  # the grader's own fault: the details are for the instructor
+        log(f"grading failed: {graded.message}")
+        graded.message = GRADER_FAILED
+    return graded
