@@ -290,7 +290,7 @@ class _Judge:
             path, source = self.assignment.public[question]
             talk.send({"op": "public", "path": path, "source": source})
             results = talk.receive().get("public")
-            self.public[question] = _public_results(results, source)
+            self.public[question] = _public_results(question, results, source)
             talk.lap("public tests")
         for judged in self.assignment.checks:
             if judged.question != question:
@@ -315,12 +315,10 @@ class _Judge:
         return self._inspected[judged.check.name]
 
 
-def _public_results(results, source: str) -> list[dict]:
-    """Public results as fixed texts: a failure shows one of the public test's own messages,
-    never text from the submission's process."""
-    tree = ast.parse(source)
-    own_messages = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
-    own_names = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+def _public_results(question: str, results, source: str) -> list[dict]:
+    """Public results as fixed texts: named after the question, and a failure shows one of the
+    public test's own messages, never text from the submission's process."""
+    own_messages = {node.value for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
     shown = []
     for result in (results if isinstance(results, list) else [])[:50]:
         if not isinstance(result, dict):
@@ -329,8 +327,7 @@ def _public_results(results, source: str) -> list[dict]:
         message = str(result.get("message", ""))
         found = [text for text in own_messages if len(text) > 8 and text in message]
         text = max(found, key=len) if found else "公开检查未通过：代码运行出错 / the public check failed: your code raised an error"
-        name = result.get("name") if result.get("name") in own_names else "public test"
-        shown.append({"name": name, "passed": passed, "message": "" if passed else text})
+        shown.append({"name": f"{question} - {len(shown) + 1}", "passed": passed, "message": "" if passed else text})
     return shown
 
 
