@@ -96,7 +96,7 @@ CORRECT = {
         "d_vec.sum().backward()\ngrad_vec = a_vec.grad.detach()\nA_mat = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)\n"
         "f(A_mat).sum().backward()\ngrad_mat = A_mat.grad.detach()",
         "a_vec.grad = None  # 先清掉前面留下的梯度，再重新计算 d_vec\nd_vec = f(a_vec)\nd_vec.sum().backward()\ngrad_vec = a_vec.grad.clone()\n"
-        "A_mat = torch.randn(3, 4, requires_grad=True)\n(grad_mat,) = torch.autograd.grad(f(A_mat).sum(), A_mat)",
+        "A_mat = torch.randn(3, 4, requires_grad=True)\nf(A_mat).backward(gradient=torch.ones_like(A_mat))\ngrad_mat = A_mat.grad.clone()",
         "def grad_of_f(a):\n    f(a).sum().backward()\n    return a.grad.clone()\n\n"
         "grad_vec = grad_of_f(a_vec)\nA_mat = torch.rand(3, 4, requires_grad=True) * 10\nA_mat.retain_grad()\ngrad_mat = grad_of_f(A_mat)",
     ],
@@ -269,6 +269,11 @@ WRONG = {
         "f(A_mat).sum().backward()\ngrad_mat = a_vec.grad.clone()",
         # hard-coded
         "grad_vec = torch.ones(10)\nA_mat = torch.randn(3, 4, requires_grad=True)\ngrad_mat = torch.ones(3, 4)",
+        # the ratio d / a, no backward pass: a_vec.grad and A_mat.grad stay None
+        "grad_vec = (d_vec / a_vec).detach()\nA_mat = torch.randn(3, 4, requires_grad=True)\ngrad_mat = (f(A_mat) / A_mat).detach()",
+        # torch.autograd.grad: the values are right, but the question asks for A_mat.grad from a backward pass
+        "a_vec.grad = None\nd_vec = f(a_vec)\nd_vec.sum().backward()\ngrad_vec = a_vec.grad.clone()\n"
+        "A_mat = torch.randn(3, 4, requires_grad=True)\n(grad_mat,) = torch.autograd.grad(f(A_mat).sum(), A_mat)",
     ],
     "e3c": [
         # sum() forgotten: fine for scalars only
@@ -281,6 +286,8 @@ WRONG = {
         "def control_flow_grad(a):\n    return torch.full_like(a, 512.0)",
         # mean instead of sum
         "def control_flow_grad(a):\n    a = a.detach().clone().requires_grad_(True)\n    f(a).mean().backward()\n    return a.grad",
+        # the slope f(a) / a without autograd: nan where a holds an exact 0
+        "def control_flow_grad(a):\n    with torch.no_grad():\n        return f(a) / a",
     ],
     "e4a": [
         # no control flow at all
