@@ -305,6 +305,10 @@ USES_COS = {
     "an alias in another cell": ("ax.plot(x_plot.detach(), trig(x_plot.detach()))", "trig = torch.cos"),
     "a line magic": ("%time derivative = torch.cos(x_plot)",),
     "a variable called cos": ("cos = dydx",),
+    # untagged cells that bind an answer name through strings are read as the answer too
+    "a namespace written to in another cell": ("", 'globals()["dydx"] = torch.cos(torch.zeros(3))'),
+    "exec in another cell": ("", 'exec("fig = None\\nslope = torch.cos")'),
+    "setattr in another cell": ("", 'import sys\nsetattr(sys.modules["__main__"], "y_plot", torch.cos(torch.zeros(3)))'),
 }
 SHIFTED_SINE = {
     "math.pi / 2": ("ax.plot(x_plot.detach(), torch.sin(x_plot.detach() + math.pi / 2))",),
@@ -332,6 +336,8 @@ NOT_COS = {
     "getattr of a fixed name": ('getattr(ax, "plot")(x_plot.detach(), dydx)',),
     "exec of fixed code": ('exec("again = torch.sin(x_plot)", globals())',),
     "a membership test": ('assert "x_plot" in globals()',),
+    # a grader's own check cell (nbgrader runs the hidden tests there, in the kernel)
+    "a namespace handed to a function": ("", 'def _run_checks(env, name):\n    return getattr(env["grader"], name)\n\n_run_checks(globals(), "check")'),
 }
 
 
