@@ -44,7 +44,7 @@ def test_solution_notebook_is_executed_with_the_plot(course):
     e5_cells = [c for c in solution.cells if "e5" in c.metadata.get("tags", [])]
     assert any(o.get("data", {}).get("image/png") for c in e5_cells for o in c.outputs), "the sin plot is missing"
     check_outputs = [o for c in solution.cells if c.cell_type == "code" and "grader.check(" in source_of(c) for o in c.outputs]
-    assert check_outputs and all("All test cases passed" in str(o) for o in check_outputs)
+    assert check_outputs and all("the public check passed; hidden tests on new inputs decide the points" in str(o) for o in check_outputs)
 
 
 @pytest.mark.slow

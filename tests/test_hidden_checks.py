@@ -1,26 +1,35 @@
-"""Every hidden test in the built autograder zip has the probes / observe / judge shape, and its
-parts work apart: observe beside the student's objects, returning JSON; probes and judge in a
-clean process that never ran student code. A judge handed junk answers with a message, never
-with an exception or an echo of the junk. Grading is deterministic whatever the student's seeds."""
+"""Every hidden test in the built autograder zip has the probes / observe / (inspect) / judge
+shape, and its parts work apart: observe beside the student's objects, returning JSON; probes,
+inspect (on the notebook's cells, as the grader reads the submitted file) and judge in a clean
+process that never ran student code. A judge handed junk answers with a message, never with an
+exception or an echo of the junk. Grading is deterministic whatever the student's seeds.
 
+Then the rules the hidden tests enforce, each with right and wrong answers written as students
+write them, graded by otter's own test runner: control flow is what executes (e4a), gradients
+come from a backward pass (e3b) and are not a ratio (e3c), and e5's "no cos" is read from the
+code, including names built from strings, helpers from other cells and the shifted sine."""
+
+import ast
 import json
 import random
 import subprocess
 import sys
+import textwrap
 import zipfile
 
 import numpy as np
 import pytest
 import torch
 
-from conftest import ASSIGNMENT
+from conftest import ASSIGNMENT, with_answers
 from corpus import inprocess
 from coursegrader.checks import CheckFormatError, hidden_checks, standalone
-from coursegrader.notebooks import read
+from coursegrader.notebooks import read, source_of, tags_of
 
 ECHO = "ECHO-7f3a"
 
-# Runs in a fresh interpreter: probes and judge only, from their sources.
+# Runs in a fresh interpreter: probes, inspect and judge only, from their sources. A test with an
+# inspect step is judged with inspect's reading of the solution's cells, then of junk cells.
 CLEAN_JUDGE = r"""
 import json, sys
 from coursegrader.checks import standalone
@@ -28,12 +37,23 @@ verdicts = []
 for item in json.load(sys.stdin):
     given = standalone(item["probes"])()
     judge = standalone(item["judge"])
-    one = {"given": json.dumps(given, sort_keys=True), "verdicts": []}
-    for seen in item["seen"]:
-        try:
-            one["verdicts"].append({"verdict": judge(given, seen)})
-        except Exception as error:
-            one["verdicts"].append({"raised": repr(error)})
+    one = {"given": json.dumps(given, sort_keys=True), "verdicts": [], "readings": [], "on_cells": []}
+    seens, on_cells = item["seen"], []
+    if item["inspect"]:
+        inspect = standalone(item["inspect"])
+        for cells in [item["cells"]] + item["junk_cells"]:
+            try:
+                one["readings"].append(json.loads(json.dumps(inspect(cells))))
+            except Exception as error:
+                one["readings"].append({"raised": repr(error)})
+        solution, *on_cells = [dict(seens[0], inspected=reading) for reading in one["readings"]]
+        seens = [solution] + [dict(seens[0], inspected=junk) for junk in item["junk_readings"]] + seens[1:]
+    for key, cases in (("verdicts", seens), ("on_cells", on_cells)):
+        for seen in cases:
+            try:
+                one[key].append({"verdict": judge(given, seen)})
+            except Exception as error:
+                one[key].append({"raised": repr(error)})
     verdicts.append(one)
 json.dump(verdicts, sys.stdout)
 """
@@ -47,6 +67,23 @@ def checks(course):
             if name.startswith("tests/") and name.endswith(".py"):
                 found[name[len("tests/"):-3]] = hidden_checks(archive.read(name).decode(), name)
     return found
+
+
+def hidden_parts(course, question: str) -> dict[str, str]:
+    """The nested functions of a question's hidden test in the autograder zip, each as a standalone
+    source, by name: probes, observe, inspect (where the test has one) and judge."""
+    with zipfile.ZipFile(course.autograder(ASSIGNMENT)) as archive:
+        source = archive.read(f"tests/{question}.py").decode()
+    (test,) = [node for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)
+               and any(keyword.arg == "hidden" and getattr(keyword.value, "value", False) is True
+                       for decorator in node.decorator_list if isinstance(decorator, ast.Call) for keyword in decorator.keywords)]
+    return {node.name: textwrap.dedent(ast.get_source_segment(source, node, padded=True))
+            for node in test.body if isinstance(node, ast.FunctionDef)}
+
+
+def code_cells(notebook) -> list[dict]:
+    """A notebook's code cells as the grader hands them to inspect: source and tags, in order."""
+    return [{"source": source_of(cell), "tags": tags_of(cell)} for cell in notebook.cells if cell.cell_type == "code"]
 
 
 @pytest.fixture(scope="module")
@@ -75,33 +112,43 @@ def test_every_autograded_question_has_one_hidden_check_worth_its_points(checks,
         assert all(check.success_message and " / " in check.success_message for check in found), question
 
 
-def test_parts_run_apart_and_agree_with_otter_on_the_solution(checks, solution_run, tmp_path):
+def test_parts_run_apart_and_agree_with_otter_on_the_solution(course, points, solution_run, tmp_path):
     env, workdir = solution_run
+    cells = code_cells(read(course.solution(ASSIGNMENT)))
+    junk_cells = [None, [], ECHO, [ECHO], [{"source": ECHO, "tags": ECHO}], [{"source": 1e308, "tags": [None]}],
+                  [{"source": "x_plot = " + "(" * 5000, "tags": ["e5"]}]]
     batch = []
-    for question, (check,) in sorted(checks.items()):
-        given = standalone(check.probes_source)()
+    for question in sorted(points):
+        parts = hidden_parts(course, question)
+        given = standalone(parts["probes"])()
         assert json.loads(json.dumps(given)) == given, f"{question}: probes() must return JSON data"
         with pytest.MonkeyPatch.context() as patch:
             patch.chdir(workdir)
-            seen = standalone(check.observe_source)(env, json.loads(json.dumps(given)))
+            seen = standalone(parts["observe"])(env, json.loads(json.dumps(given)))
         seen = json.loads(json.dumps(seen, allow_nan=True))  # raises if observe returned anything but JSON data
+        seen.pop("cells", None)  # what observe found of the notebook: the grader reads the file instead
         junk = [None, [], ECHO, {}, junk_like(seen), junk_like(seen, number=float("nan")), junk_like(seen, number=-1)]
-        batch.append({"question": question, "probes": check.probes_source, "judge": check.judge_source,
+        batch.append({"question": question, "probes": parts["probes"], "judge": parts["judge"], "inspect": parts.get("inspect"),
+                      "cells": cells, "junk_cells": junk_cells, "junk_readings": [None, ECHO, {"cells": ECHO, "found": ECHO}],
                       "given": given, "seen": [seen] + junk})
+    assert [item["question"] for item in batch if item["inspect"]] == ["e5"]
     completed = subprocess.run([sys.executable, "-c", CLEAN_JUDGE], input=json.dumps(batch), capture_output=True,
                                text=True, timeout=300, check=True)
     for item, outcome in zip(batch, json.loads(completed.stdout), strict=True):
         question = item["question"]
         assert outcome["given"] == json.dumps(item["given"], sort_keys=True), f"{question}: probes differ between processes"
+        assert all("raised" not in reading for reading in outcome["readings"]), f"{question}: inspect raised: {outcome['readings']}"
         solution, *on_junk = outcome["verdicts"]
         assert solution == {"verdict": None}, f"{question}: the judge fails the solution: {solution}"
         for verdict in on_junk:
             assert "raised" not in verdict, f"{question}: the judge raised on junk: {verdict}"
             message = verdict["verdict"]
             assert isinstance(message, str) and ECHO not in message and " / " in message, f"{question}: {message!r}"
+        for verdict in outcome["on_cells"]:  # junk cells: no answer code found, or none that uses cos
+            assert "raised" not in verdict and ECHO not in str(verdict["verdict"]), f"{question}: {verdict}"
 
 
-def test_a_check_that_reaches_outside_its_part_is_refused(checks, course):
+def test_a_check_that_reaches_outside_its_part_is_refused(course):
     with zipfile.ZipFile(course.autograder(ASSIGNMENT)) as archive:
         source = archive.read("tests/w1.py").decode()
     broken = source.replace("def judge(probes, seen):", "def judge(probes, seen):\n        given = name", 1)
@@ -111,7 +158,7 @@ def test_a_check_that_reaches_outside_its_part_is_refused(checks, course):
         hidden_checks(source.replace("_value(env):", "_value(env, grad_w1):"), "tests/w1.py")
 
 
-def test_the_same_submission_always_gets_the_same_score(course, checks, tmp_path):
+def test_the_same_submission_always_gets_the_same_score(course, points, tmp_path):
     """The solution run 20 times with different random states (its own random tensors change):
     every hidden check's verdict is the same, and probes never read the global RNG."""
     sources = inprocess.test_sources(course.autograder(ASSIGNMENT))
@@ -128,9 +175,191 @@ def test_the_same_submission_always_gets_the_same_score(course, checks, tmp_path
     assert len(outcomes) == 1
     (outcome,) = outcomes
     assert all(score > 0 for _, score, _ in outcome)
-    for question, (check, ) in checks.items():
+    for question in points:
         drawn = set()
         for seed in (0, 1):
             torch.manual_seed(seed)
-            drawn.add(json.dumps(standalone(check.probes_source)(), sort_keys=True))
+            drawn.add(json.dumps(standalone(hidden_parts(course, question)["probes"])(), sort_keys=True))
         assert len(drawn) == 1, question
+
+
+def graded(course, question: str, answer: str, tmp_path, book_f: bool = False):
+    """Points and, when it loses points, the hidden test's message for ``answer`` (code run in a
+    fresh namespace), from otter's own runner on the question's test file, as in a student's kernel."""
+    env = {"__name__": "__main__"}
+    exec("import torch\n" + (BOOK_F if book_f else "") + answer, env)
+    (outcome,) = inprocess.grade(env, {question: inprocess.test_sources(course.autograder(ASSIGNMENT))[question]}, tmp_path).values()
+    return outcome.score, "" if outcome.score == outcome.possible else " ".join(str(m) for m in outcome.hidden_messages)
+
+
+BOOK_F = """
+def f(a):
+    b = a * 2
+    while b.norm() < 1000:
+        b = b * 2
+    if b.sum() > 0:
+        c = b
+    else:
+        c = 100 * b
+    return c
+
+"""
+
+# Control flow whose path changes inside one line: right answers to e4a.
+ONE_LINE_CONTROL_FLOW = {
+    "conditional expression": "def my_control_flow(x):\n    return x ** 2 if x > 0 else torch.sin(x) * 3",
+    "and/or": "def my_control_flow(x):\n    return (x > 0 and x ** 2) or x ** 3",
+    "filtered comprehension": "def my_control_flow(x):\n    return sum([t for t in (x, 2 * x, x ** 3) if t > 0], x * 0)",
+    "early return on one line": "def my_control_flow(x):\n    if x > 1: return torch.exp(x)\n    return x * 5",
+    "lambda": "my_control_flow = lambda x: x * 2 if x < 0.5 else x ** 3",
+}
+
+
+@pytest.mark.parametrize("style", ONE_LINE_CONTROL_FLOW)
+def test_e4a_control_flow_inside_one_line_is_branching(course, style, tmp_path):
+    assert graded(course, "e4a", ONE_LINE_CONTROL_FLOW[style], tmp_path) == (4, "")
+
+
+@pytest.mark.parametrize("answer", [
+    "def my_control_flow(x):\n    return torch.where(x > 0, x ** 2, -x)",  # a branch in the data, not in the code
+    "def my_control_flow(x):\n    return x ** 2 if True else x",  # a condition that never depends on x
+])
+def test_e4a_one_path_for_every_input_is_not_branching(course, answer, tmp_path):
+    score, message = graded(course, "e4a", answer, tmp_path)
+    assert score == 0 and "every probe took the same path" in message
+
+
+@pytest.mark.slow
+def test_e4a_a_loop_that_never_ends_at_zero_runs_over_and_a_slow_call_passes(course, tmp_path):
+    """Slow at x = 0 only (3 s of CPU, under the limit): full points. Never ending at x = 0: the
+    check stops it and says it ran over, 0 points."""
+    slow = ("import time\n\ndef my_control_flow(x):\n    if x == 0:\n        start = time.process_time()\n"
+            "        while time.process_time() - start < 3:\n            pass\n    return x ** 2 if x > 0 else torch.sin(x) * 3")
+    endless = ("def my_control_flow(x):\n    y = x\n    while y.abs() < 1:\n        y = y * 2\n"
+               "    return y ** 2 if y > 0 else -y")
+    assert graded(course, "e4a", slow, tmp_path) == (4, "")
+    score, message = graded(course, "e4a", endless, tmp_path)
+    assert score == 0 and "运行超过 10 秒 CPU 时间" in message and "ran over 10 s of CPU time" in message
+
+
+E3B_TAIL = "A_mat = torch.randn(3, 4, requires_grad=True)\n"
+
+
+@pytest.mark.parametrize("answer, points, words", [
+    ("d_vec.sum().backward()\ngrad_vec = a_vec.grad.clone()\n" + E3B_TAIL + "f(A_mat).sum().backward()\ngrad_mat = A_mat.grad.clone()", 2, ""),
+    # the ratio d / a: the values coincide, no backward pass ran
+    ("grad_vec = (d_vec / a_vec).detach()\n" + E3B_TAIL + "grad_mat = (f(A_mat) / A_mat).detach()", 0,
+     "a_vec.grad is None: grad_vec did not come from a backward pass"),
+    # torch.autograd.grad leaves A_mat.grad empty
+    ("d_vec.sum().backward()\ngrad_vec = a_vec.grad.clone()\n" + E3B_TAIL + "(grad_mat,) = torch.autograd.grad(f(A_mat).sum(), A_mat)", 0,
+     "A_mat.grad is None: grad_mat did not come from a backward pass"),
+    # saved, then a second backward pass changed a_vec.grad
+    ("d_vec.sum().backward(retain_graph=True)\ngrad_vec = a_vec.grad.clone()\nd_vec.sum().backward()\n" + E3B_TAIL
+     + "f(A_mat).sum().backward()\ngrad_mat = A_mat.grad.clone()", 0, "grad_vec differs from a_vec.grad"),
+])
+def test_e3b_gradients_come_from_a_backward_pass(course, answer, points, words, tmp_path):
+    score, message = graded(course, "e3b", "a_vec = torch.randn(10, requires_grad=True)\nd_vec = f(a_vec)\n" + answer, tmp_path, book_f=True)
+    assert score == points and words in message
+
+
+def test_e3c_inputs_holding_zeros_tell_the_gradient_from_the_ratio(course, tmp_path):
+    right = "def control_flow_grad(a):\n    a = a.detach().clone().requires_grad_(True)\n    f(a).sum().backward()\n    return a.grad"
+    ratio = "def control_flow_grad(a):\n    with torch.no_grad():\n        return f(a) / a"
+    assert graded(course, "e3c", right, tmp_path, book_f=True) == (2, "")
+    score, message = graded(course, "e3c", ratio, tmp_path, book_f=True)
+    assert score == 0 and "nan or inf where a is 0: that is the slope f(a) / a" in message
+
+
+def e5_cells(course, extra: str = "", *earlier: str) -> list[dict]:
+    """The solution's code cells as the grader reads them, with ``extra`` appended to the e5 answer
+    and the ``earlier`` cells placed just before it."""
+    cells = code_cells(read(course.solution(ASSIGNMENT)))
+    (at,) = [i for i, cell in enumerate(cells) if "e5" in cell["tags"]]
+    answer = dict(cells[at], source=cells[at]["source"] + ("\n" + extra if extra else ""))
+    return cells[:at] + [{"source": code, "tags": []} for code in earlier] + [answer] + cells[at + 1:]
+
+
+# (extra code in the e5 answer, cells before it): what a reasonable reader calls using cos
+USES_COS = {
+    "torch.cos": ("dydx = torch.cos(x_plot)",),
+    "np.cos in the plot": ("import numpy as np\nax.plot(x_plot.detach(), np.cos(x_plot.detach()))",),
+    "method": ("derivative = x_plot.detach().cos()",),
+    "Tensor.cos": ("derivative = torch.Tensor.cos(x_plot)",),
+    "import under another name": ("from math import cos as c\nvalue = c(1.0)",),
+    "getattr": ('derivative = getattr(torch, "cos")(x_plot)',),
+    "getattr of a sum": ('derivative = getattr(torch, "co" + "s")(x_plot)',),
+    "f-string": ("derivative = getattr(torch, f\"{'co'}s\")(x_plot)",),
+    "join": ('derivative = getattr(torch, "".join(["c", "o", "s"]))(x_plot)',),
+    "chr": ("derivative = getattr(torch, ''.join(map(chr, [99, 111, 115])))(x_plot)",),
+    "reversed": ('derivative = getattr(torch, "soc"[::-1])(x_plot)',),
+    "format": ('derivative = getattr(torch, "{}s".format("co"))(x_plot)',),
+    "a name holding part of it": ('part = "co"\nderivative = getattr(torch, part + "s")(x_plot)',),
+    "a name from another cell": ("derivative = getattr(torch, name)(x_plot)", 'name = "cos"'),
+    "__dict__": ('derivative = torch.__dict__["cos"](x_plot)',),
+    "vars": ('derivative = vars(torch)["cos"](x_plot)',),
+    "eval": ('derivative = eval("torch.cos(x_plot)")',),
+    "exec": ('exec("derivative = torch.co" + "s(x_plot)")',),
+    "methodcaller": ('import operator\nderivative = operator.methodcaller("cos")(x_plot)',),
+    "picked from the members": ('import inspect\nderivative = dict(inspect.getmembers(torch))["cos"]',),
+    "a helper in another cell": ("ax.plot(x_plot.detach(), slope(x_plot.detach()))", "def slope(t):\n    return torch.cos(t)"),
+    "an alias in another cell": ("ax.plot(x_plot.detach(), trig(x_plot.detach()))", "trig = torch.cos"),
+    "a line magic": ("%time derivative = torch.cos(x_plot)",),
+    "a variable called cos": ("cos = dydx",),
+    # untagged cells that bind an answer name through strings are read as the answer too
+    "a namespace written to in another cell": ("", 'globals()["dydx"] = torch.cos(torch.zeros(3))'),
+    "exec in another cell": ("", 'exec("fig = None\\nslope = torch.cos")'),
+    "setattr in another cell": ("", 'import sys\nsetattr(sys.modules["__main__"], "y_plot", torch.cos(torch.zeros(3)))'),
+}
+SHIFTED_SINE = {
+    "math.pi / 2": ("ax.plot(x_plot.detach(), torch.sin(x_plot.detach() + math.pi / 2))",),
+    "pi / 2 - x": ("import numpy as np\nxs = x_plot.detach().numpy()\nax.plot(xs, np.sin(np.pi / 2 - xs))",),
+    "method": ("ax.plot(x_plot.detach(), (x_plot.detach() + torch.pi / 2).sin())",),
+    "a decimal": ("ax.plot(x_plot.detach(), torch.sin(x_plot.detach() + 1.5707963))",),
+}
+UNKNOWN_LOOKUP = {
+    "getattr of a computed name": ("derivative = getattr(torch, input())(x_plot)",),
+    "exec of a file": ('exec(open("helper.py").read())',),
+    "a namespace handed on": ("table = vars(torch)",),
+    "%run": ("%run helper.py",),
+}
+NOT_COS = {
+    "the solution": ("",),
+    "a comment": ("# cos(x) would be the closed form; the curve above comes from autograd",),
+    "a name containing cos": ('cosine_label = "导数"\nax.set_title(cosine_label)',),
+    "a legend label": ('ax.plot(x_plot.detach(), dydx, label="autograd = cos(x)")',),
+    "a title and a print": ('ax.set_title("sin 与 cos")\nprint("cos")',),
+    "cos in another question": ("", "def my_control_flow(x):\n    return torch.cos(x) if x > 0 else x"),
+    "an alias defined but not used": ("", "trig = torch.cos"),
+    "an alias rebound before use": ("ax.plot(x_plot.detach(), trig(x_plot.detach()))", "trig = torch.cos", "trig = torch.sin"),
+    "sin shifted by 1": ("ax.plot(x_plot.detach(), torch.sin(x_plot.detach() + 1.0))",),
+    "ticks at pi / 2": ("import numpy as np\nax.set_xticks([-np.pi / 2, np.pi / 2])",),
+    "getattr of a fixed name": ('getattr(ax, "plot")(x_plot.detach(), dydx)',),
+    "exec of fixed code": ('exec("again = torch.sin(x_plot)", globals())',),
+    "a membership test": ('assert "x_plot" in globals()',),
+    # a grader's own check cell (nbgrader runs the hidden tests there, in the kernel)
+    "a namespace handed to a function": ("", 'def _run_checks(env, name):\n    return getattr(env["grader"], name)\n\n_run_checks(globals(), "check")'),
+}
+
+
+@pytest.mark.parametrize("kind, variants", [("cos", USES_COS), ("shifted-sine", SHIFTED_SINE), ("dynamic", UNKNOWN_LOOKUP), (None, NOT_COS)])
+def test_e5_inspect_reads_what_the_answer_uses(course, kind, variants):
+    inspect = standalone(hidden_parts(course, "e5")["inspect"])
+    for name, (extra, *earlier) in variants.items():
+        reading = inspect(e5_cells(course, extra, *earlier))
+        assert reading["cells"] >= 1 and reading["found"] == ([kind] if kind else []), (name, reading)
+
+
+@pytest.mark.parametrize("extra, words", [
+    ('derivative = getattr(torch, "co" + "s")(x_plot)', "the answer uses cos"),
+    ("ax.plot(x_plot.detach(), torch.sin(x_plot.detach() + torch.pi / 2))", "sin(x + pi/2) is cos(x) written another way"),
+    ("derivative = getattr(torch, input())(x_plot)", "so it cannot be shown to avoid cos"),
+])
+def test_e5_loses_its_points_with_a_message_for_each_kind_of_use(course, extra, words, tmp_path):
+    """The whole test in one namespace, as otter runs it in the student's kernel: observe finds the
+    saved notebook's cells, inspect reads them."""
+    solution = read(course.solution(ASSIGNMENT))
+    (answer,) = [source_of(cell) for cell in solution.cells if "e5" in tags_of(cell) and cell.cell_type == "code"]
+    extra = extra.replace("input()", "str(len(dydx))")  # computed, never typed in
+    env = inprocess.run_cells(with_answers(solution, {"e5": answer + "\n" + extra}), tmp_path / "run")
+    (outcome,) = inprocess.grade(env, {"e5": inprocess.test_sources(course.autograder(ASSIGNMENT))["e5"]}, tmp_path / "run").values()
+    assert outcome.score == 0 and words in " ".join(outcome.hidden_messages)

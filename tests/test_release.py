@@ -74,7 +74,8 @@ def test_release_checks_every_autograded_question_with_public_tests(release, que
     autograded = {q.name for q in questions if not q.manual}
     assert set(public_tests) == autograded == checks
     assert all("hidden=True" not in code for code in public_tests.values())
-    assert 'grader = otter.Notebook("autograd.ipynb")' in source_of(release.cells[0])
+    # the init cell names the file only when it exists, so a renamed notebook is still checked and graded
+    assert 'grader = otter.Notebook("autograd.ipynb" if os.path.isfile("autograd.ipynb") else None)' in source_of(release.cells[0])
 
 
 def test_release_has_no_outputs(release):
