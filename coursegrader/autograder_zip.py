@@ -44,7 +44,3 @@ def read_manifest(autograder_zip: Path) -> dict:
             f"({type(error).__name__}: {error})"
         ) from error
 
-
-def autograded_points(questions: list[dict]) -> float:
-    """Points the autograder can award: every question but the manually graded ones."""
-    return sum(q["points"] for q in questions if not q["manual"])

@@ -13,13 +13,14 @@ import json
 import os
 import traceback
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict
 from pathlib import Path
 
 from .forkserver import ForkServer
-from .judging import Assignment, Graded, grade_submission, results_json
+from . import messages
+from .judging import Assignment, grade_submission
 from .notebooks import write_bytes_atomic
 from .progress import Progress
+from .results import Graded
 from .sandbox import Limits
 from .scratch import keep_private, scratch_folder
 from .submissions import Submission, SubmissionError, submitted_file
@@ -52,7 +53,7 @@ def previous_result(results_dir: Path, key: str) -> tuple[Graded | None, int]:
         if not key or record.pop("fingerprint") != key or not (results_dir / RESULTS_NAME).is_file():
             return None, 0
         error_runs = int(record.pop("error_runs", 0))
-        graded = Graded(**record)
+        graded = Graded.from_record(record)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None, 0
     if graded.status == "error" and error_runs < ERROR_RUNS_KEPT:
@@ -63,9 +64,9 @@ def previous_result(results_dir: Path, key: str) -> tuple[Graded | None, int]:
 def save_result(graded: Graded, assignment: Assignment, results_dir: Path, key: str, error_runs: int = 0) -> None:
     """results.json first, then the record that marks the submission as done."""
     results_dir.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(_json_bytes(results_json(graded, assignment)), results_dir / RESULTS_NAME)
+    write_bytes_atomic(_json_bytes(graded.to_gradescope(assignment)), results_dir / RESULTS_NAME)
     runs = error_runs + 1 if graded.status == "error" else 0
-    write_bytes_atomic(_json_bytes({**asdict(graded), "fingerprint": key, "error_runs": runs}), results_dir / RECORD_NAME)
+    write_bytes_atomic(_json_bytes({**graded.to_record(), "fingerprint": key, "error_runs": runs}), results_dir / RECORD_NAME)
     if graded.status != "error":
         (results_dir / FAULT_NAME).unlink(missing_ok=True)
 
@@ -84,11 +85,11 @@ def grader_fault(submission: Submission, step: str, error: BaseException, out_di
         write_bytes_atomic(text, folder / FAULT_NAME)
     except OSError:
         pass
-    return Graded(submission.id, "error",
-                  message=f"评分程序自身出错（{_STEPS[step]}时），不是提交的问题；下次运行会再评一次，仍出错则保留此行直到 --regrade / "
-                          f"the grader itself failed while {step} ({type(error).__name__}), not the submission: it is graded "
-                          f"again on the next run, and if it fails again this row is kept until --regrade; "
-                          f"details in {FAULT_NAME} in its results folder")
+    return Graded.failed(submission.id, "error",
+                         f"评分程序自身出错（{_STEPS[step]}时），不是提交的问题；下次运行会再评一次，仍出错则保留此行直到 --regrade / "
+                         f"the grader itself failed while {step} ({type(error).__name__}), not the submission: it is graded "
+                         f"again on the next run, and if it fails again this row is kept until --regrade; "
+                         f"details in {FAULT_NAME} in its results folder")
 
 
 def grade_all(submissions: list[Submission], autograder: Path, out_dir: Path, limits: Limits, workers: int,
@@ -135,9 +136,7 @@ def grade_all(submissions: list[Submission], autograder: Path, out_dir: Path, li
 
 
 def _duplicate(submission: Submission) -> Graded:
-    return Graded(submission.id, "duplicate",
-                  message="同一学生有多份提交，只评了最新的一份，这一份没有评分 / "
-                          "several submissions for one student: the newest was graded, this one was not")
+    return Graded.failed(submission.id, "duplicate", messages.DUPLICATE)
 
 
 def _grade_local(pending, assignment, limits, workers, out_dir):

@@ -29,9 +29,10 @@ def _build(args) -> int:
 def _grade(args) -> int:
     from .batch import grade_all
     from .checks import CheckFormatError
-    from .grades import table, write_csv
+    from .notebooks import write_bytes_atomic
     from .progress import Progress
     from .report import write_report
+    from .results import grades_csv, grades_table
     from .sandbox import Limits
     from .scratch import reachable_by_others
     from .submissions import discover
@@ -79,9 +80,9 @@ def _grade(args) -> int:
               f"{out / 'results'}/<submission>/grader-error.txt); each is graded again on the next run, "
               "and kept after a second failure until --regrade", file=sys.stderr)
     questions = _questions(autograder)
-    write_csv(graded, questions, out / "grades.csv")
+    write_bytes_atomic(grades_csv(graded, questions).encode("utf-8", "replace"), out / "grades.csv")
     report = write_report(graded, questions, out)
-    print(table(graded, questions))
+    print(grades_table(graded, questions))
     print(f"\nGrades: {out / 'grades.csv'}\nReport: {report}\n"
           f"Feedback per submission (Gradescope format): {out / 'results'}/<submission>/results.json")
     return 0

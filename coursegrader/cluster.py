@@ -7,12 +7,12 @@ grading does. Results come back as data and are written by the client.
 
 import tempfile
 import threading
-from dataclasses import asdict
 from pathlib import Path
 
-from .judging import Assignment, Graded, grade_submission
+from .judging import Assignment, grade_submission
 from .nbreader import CodeCell
 from .problems import MESSAGES
+from .results import Graded
 from .sandbox import Limits
 from .scratch import scratch_folder
 from .submissions import Notebook, Submission, SubmissionError, read_submission
@@ -34,10 +34,10 @@ def grade_on_cluster(scheduler: str, pending, autograder: Path, limits: Limits, 
             try:
                 notebook = read_submission(submission)
             except SubmissionError as error:
-                unreadable.append((submission, key, error_runs, Graded(submission.id, "invalid", message=str(error))))
+                unreadable.append((submission, key, error_runs, Graded.failed(submission.id, "invalid", str(error))))
                 continue
             except Exception:  # noqa: BLE001 - bytes no check foresaw: still this submission's own row
-                unreadable.append((submission, key, error_runs, Graded(submission.id, "invalid", message=MESSAGES["unexpected"])))
+                unreadable.append((submission, key, error_runs, Graded.failed(submission.id, "invalid", MESSAGES["unexpected"])))
                 continue
             cells = [(cell.number, cell.source, cell.tags) for cell in notebook.code_cells]  # only code travels, never outputs
             future = client.submit(grade_shipped, autograder_bytes, submission.id, cells, limits.as_dict(), pure=False)
@@ -46,7 +46,7 @@ def grade_on_cluster(scheduler: str, pending, autograder: Path, limits: Limits, 
         for future in as_completed(futures):
             submission, key, error_runs = futures[future]
             try:
-                graded = Graded(**future.result())
+                graded = Graded.from_record(future.result())
             except Exception as error:  # noqa: BLE001 - a lost worker: the submission gets a row, the batch goes on
                 graded = grader_fault(submission, "grading", error, out_dir)
             yield submission, key, error_runs, graded
@@ -59,7 +59,7 @@ def grade_shipped(autograder_bytes: bytes, submission_id: str, cells: list, limi
     with scratch_folder("coursegrader-grade-") as scratch:
         graded = grade_submission(server, assignment, Submission(submission_id, scratch / "shipped"), scratch / "job",
                                   Limits(**limits), notebook=notebook)
-    return asdict(graded)
+    return graded.to_record()
 
 
 def _worker_tools(autograder_bytes: bytes):

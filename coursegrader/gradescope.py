@@ -22,8 +22,9 @@ from pathlib import Path
 from . import landlock
 from .autograder_zip import MANIFEST_NAME, read_manifest
 from .forkserver import ForkServer
-from .judging import Assignment, Graded, grade_submission, results_json
+from .judging import Assignment, grade_submission
 from .notebooks import write_bytes_atomic
+from .results import Graded
 from .sandbox import Limits
 from .submissions import GRADABLE_SUFFIXES, Submission
 
@@ -79,15 +80,15 @@ def run(root: Path, overrides: dict, log=_log) -> int:
         log(f"hidden tests read in {time.monotonic() - started:.1f} s")
         graded = _grade(assignment, _upload(root / "submission", private), limits, scratch, log)
     except _Failed as failed:
-        graded = Graded(SUBMISSION_ID, failed.status, message=failed.message)
+        graded = Graded.failed(SUBMISSION_ID, failed.status, failed.message)
         log(f"not graded: {failed.message}" + (f"\n{failed.detail}" if failed.detail else ""))
     except Exception:  # a fault of the grader itself: still a result, and the log says what it was
-        graded = Graded(SUBMISSION_ID, "error", message=GRADER_FAILED)
+        graded = Graded.failed(SUBMISSION_ID, "error", GRADER_FAILED)
         log(f"grading failed:\n{traceback.format_exc()}")
     finally:
         shutil.rmtree(private, ignore_errors=True)
         shutil.rmtree(scratch, ignore_errors=True)
-    results = results_json(graded, assignment, seconds=time.monotonic() - started)
+    results = graded.to_gradescope(assignment, seconds=time.monotonic() - started)
     try:
         write_bytes_atomic(json.dumps(results, ensure_ascii=False, indent=1).encode("utf-8"),
                            root / "results" / "results.json")

@@ -10,30 +10,26 @@ lie well it would have to compute the right answers on inputs it has not seen.
 import ast
 import builtins
 import json
-import re
 import shutil
 import signal
 import socket
 import time
 import uuid
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-
-from . import protocol, scratch
+from . import messages, protocol, scratch
 from .autograder_zip import read_manifest
 from .checks import INSPECTED_KEY, HiddenCheck, hidden_checks, public_tests_source, standalone
 from .sandbox import JobGroup, Limits, walls_left_out
 from .problems import MESSAGES
+from .results import Graded, Verdict
 from .submissions import Notebook, SubmissionError, read_submission
 
 IGNORE_TAG = "otter_ignore"  # otter skips these cells when grading (the export cell)
 MEMORY_HINTS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
 OUTPUT_HINTS = ("File too large", "No space left on device")  # one file over OUTPUT_LIMIT_MB, the folder over DISK_LIMIT_MB
-DISK_LIMIT_MESSAGE = ("提交在自己的文件夹中写入的文件总量超过上限，已被停止；请少写文件或写小一些的文件 / "
-                      "the files the submission wrote in its folder went over the disk limit, so it was stopped; "
-                      "write fewer or smaller files")
 
 
 @dataclass
@@ -87,22 +83,6 @@ class Assignment:
         return sum(q["points"] for q in self.questions if not q["manual"])
 
 
-@dataclass
-class Graded:
-    submission: str
-    status: str  # ok | cell-timeout | output-limit | memory-limit | timeout | crashed | invalid | error
-    scores: dict[str, float] = field(default_factory=dict)
-    total: float = 0.0
-    message: str = ""
-    seconds: float = 0.0
-    feedback: dict = field(default_factory=dict)  # hidden check -> (passed, message the student reads)
-    peak_mb: float = 0.0  # the submission process's peak resident memory
-    phases: dict = field(default_factory=dict)  # seconds spent starting, running cells, public tests, checks
-    missing_walls: list = field(default_factory=list)  # sandbox parts this machine could not provide
-    walls: list = field(default_factory=list)  # sandbox parts built around this submission
-    public: list = field(default_factory=list)
-
-
 class _Stopped(Exception):
     """The submission process stopped talking: it died, or ran out of time."""
 
@@ -125,16 +105,16 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
     try:
         notebook = read_submission(submission) if notebook is None else notebook
     except SubmissionError as error:
-        return Graded(submission.id, "invalid", message=str(error), seconds=time.monotonic() - started)
+        return Graded.failed(submission.id, "invalid", str(error), time.monotonic() - started)
     except Exception:  # noqa: BLE001 - bytes no check foresaw are still this submission's own row
-        return Graded(submission.id, "invalid", message=MESSAGES["unexpected"], seconds=time.monotonic() - started)
+        return Graded.failed(submission.id, "invalid", MESSAGES["unexpected"], time.monotonic() - started)
     cells = _code_cells(notebook)
     (workdir / assignment.notebook_name).write_bytes(notebook.saved())  # an OSError from here on is the grader's
     graded = Graded(submission.id, "ok")
     try:
         without = walls_left_out()
     except ValueError as error:  # the instructor's setting, not the submission's fault
-        return Graded(submission.id, "error", message=str(error), seconds=time.monotonic() - started)
+        return Graded.failed(submission.id, "error", str(error), time.monotonic() - started)
     job = JobGroup(uuid.uuid4().hex[:12], limits.processes, use_cgroup="cgroup" not in without)
     disk = scratch.DiskWatch(workdir, limits.disk_mb, stop=job.kill)  # the quota where no tmpfs holds it
     graded.walls.append("disk watcher")
@@ -160,7 +140,7 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
         ours.close()
         job.close()
         if disk.close():
-            graded.status, graded.message = "output-limit", DISK_LIMIT_MESSAGE
+            graded.status, graded.message = "output-limit", messages.DISK_LIMIT
         if pid is not None:
             server.exit_status(name, timeout=0.5)  # reaped, so its pid is free for the next one
             server.forget(name)
@@ -365,21 +345,22 @@ def _worse(current: str, new: str) -> str:
     return max(current, new, key=_SEVERITY.index)
 
 
-def _verdict(judged: Judged, seen, check_seconds: float) -> tuple[bool, str]:
-    """(passed, message) for one hidden check; the judge's message, or a fixed one."""
+def _verdict(judged: Judged, seen, check_seconds: float) -> Verdict:
+    """One hidden check's verdict: the judge's ``(misconception id, message)``, or a fixed one."""
     if not isinstance(seen, dict) or not seen.get("ok"):
         error = seen.get("error") if isinstance(seen, dict) else None
         if error == "CellTimeout":
-            return False, (f"检查时你的代码运行超过 {check_seconds:g} 秒（可能有死循环），未能判断 / "
-                           f"your code ran over {check_seconds:g} s while being checked (an endless loop?), so it could not be judged")
-        return False, "无法检查这道题：相关变量或函数缺失，或运行时出错 / could not check this question: a name is missing or your code failed"
+            return Verdict(False, messages.CHECK_TIMEOUT.format(seconds=check_seconds), messages.CHECK_TIMEOUT_ID)
+        return Verdict(False, messages.CANNOT_CHECK, messages.CANNOT_CHECK_ID)
     try:
         problem = judged.judge(judged.probes, seen.get("data"))
     except Exception:  # a judge must not crash on odd data; if it does, the answer is not credited
-        problem = "答案的格式不对，无法判断 / the answer has an unexpected form and could not be judged"
+        return Verdict(False, messages.UNEXPECTED_FORM, messages.UNEXPECTED_FORM_ID)
     if problem is None:
-        return True, judged.check.success_message or "通过 / passed"
-    return False, str(problem) if isinstance(problem, str) else "未通过 / failed"
+        return Verdict(True, judged.check.success_message or messages.PASSED)
+    if isinstance(problem, (tuple, list)) and len(problem) == 2 and all(isinstance(p, str) for p in problem):
+        return Verdict(False, problem[1], problem[0])
+    return Verdict(False, problem if isinstance(problem, str) else messages.FAILED, messages.UNLABELLED_ID)
 
 
 def _exit_note(status: dict | None) -> str:
@@ -399,88 +380,7 @@ def _exit_note(status: dict | None) -> str:
 def _score(graded: Graded, assignment: Assignment) -> None:
     for judged in assignment.checks:
         question = judged.question
-        passed, _ = graded.feedback.get(judged.check.name, (False, ""))
+        verdict = graded.feedback.get(judged.check.name)
+        passed = verdict is not None and verdict.passed
         graded.scores[question] = graded.scores.get(question, 0.0) + (judged.check.points if passed else 0.0)
     graded.total = sum(graded.scores.values())
-
-
-def results_json(graded: Graded, assignment: Assignment | None, seconds: float | None = None) -> dict:
-    """Gradescope's results format, the same on every route (Gradescope, ``coursegrader grade``).
-
-    A box per question holds the judge's messages as markdown (never test code), visible after
-    grades are published when hidden results are shown at all; the public checks' box is visible
-    at once. ``extra_data``, which students do not see, gives instructors the status, each failed
-    check with its message (to count misconceptions) and the sandbox walls this machine lacked;
-    the grader's log (Gradescope's stdout) stays hidden from students too.
-    ``seconds`` is the whole run (Gradescope's); the submission's own time by default. Without an
-    assignment (its files could not be read) one box carries the status line.
-    """
-    visibility = "after_published" if assignment and assignment.show_hidden else "hidden"
-    tests = []
-    if graded.public:
-        tests.append(_test("Public Tests", 0.0, 0.0, "visible", _public_output(graded.public), {"status": graded.status}))
-    for question in assignment.questions if assignment else []:
-        if question["manual"]:
-            continue
-        name = question["name"]
-        verdicts = [(j.check.name, *graded.feedback.get(j.check.name, (False, _not_checked(graded))))
-                    for j in assignment.checks if j.question == name]
-        failed = [{"check": check, "message": message} for check, passed, message in verdicts if not passed]
-        tests.append(_test(name, graded.scores.get(name, 0.0), question["points"], visibility,
-                           "\n\n".join(message for _, _, message in verdicts), {"status": graded.status, "failed": failed}))
-    if not tests:
-        tests.append(_test("自动评分 / autograder", 0.0, 0.0, "visible", _md_escaped(_status_line(graded)),
-                           {"status": graded.status}))
-    return {"score": graded.total, "execution_time": round(graded.seconds if seconds is None else seconds, 2),
-            "output": _status_line(graded), "stdout_visibility": "hidden", "tests": tests,
-            "extra_data": {"status": graded.status, "missing_walls": list(graded.missing_walls)}}
-
-
-def _test(name: str, score: float, max_score: float, visibility: str, output: str, extra: dict) -> dict:
-    return {"name": name, "score": score, "max_score": max_score, "visibility": visibility,
-            "output": output, "output_format": "md", "extra_data": extra}
-
-
-PUBLIC_NOTE = ("公开检查只看类型、形状和一个简单值；得分由隐藏测试在新的输入上决定，成绩发布后可见 / "
-               "public checks test only type, shape and one easy value; hidden tests on new inputs decide the points, "
-               "shown when grades are published")
-
-
-def _public_output(public: list[dict]) -> str:
-    """Markdown: the note, a line per public check, then each failure's message as a code block
-    (its text comes from the submission's process: shown literally, never as markdown)."""
-    lines = [PUBLIC_NOTE, ""]
-    lines += [f"- {'✅' if r.get('passed') else '❌'} {_md_escaped(r.get('name'))}" for r in public]
-    for r in public:
-        if not r.get("passed"):
-            lines += ["", f"❌ {_md_escaped(r.get('name'))}:", "", _md_code_block(str(r.get("message")))]
-    return "\n".join(lines)
-
-
-def _md_escaped(text) -> str:
-    """One line of plain text that markdown shows as typed."""
-    return "".join(f"\\{c}" if c in "\\`*_[]<>#|~!&" else c for c in " ".join(str(text).split()))
-
-
-def _md_code_block(text: str) -> str:
-    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
-    return f"{fence}text\n{text}\n{fence}"
-
-
-def _not_checked(graded: Graded) -> str:
-    return f"未检查：{_md_escaped(graded.message)} / not checked"
-
-
-def _status_line(graded: Graded) -> str:
-    lines = {"ok": "评分完成 / graded",
-             "cell-timeout": "有单元格超时，被中断后继续评分 / a cell ran out of time and was interrupted; grading went on",
-             "output-limit": "输出超过上限，相应单元格被中断 / output over the limit; that cell was stopped",
-             "memory-limit": "有单元格超出内存上限 / a cell went over the memory limit",
-             "timeout": "评分超时 / the submission ran out of time",
-             "crashed": "提交的进程崩溃 / the submission's process crashed",
-             "invalid": "无法读取提交：请按下面的说明改正后重新提交 / the submission could not be read: "
-                        "fix what follows and submit again",
-             "error": "评分程序出错，不是你的答案的问题：请重新提交，若仍出错请告诉课程助教 / "
-                      "the grader failed, not your answers: submit again, and tell the course staff if it fails again"}
-    text = lines.get(graded.status, graded.status)
-    return f"{text}. {graded.message}" if graded.message else text

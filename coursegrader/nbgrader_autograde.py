@@ -27,7 +27,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .config import load_course
 from .forkserver import ForkServer
-from .judging import Assignment, Graded, grade_submission, results_json
+from .judging import Assignment, grade_submission
+from .results import Graded
 from .nbgrader_source import CHECK_CALL
 from .sandbox import Limits
 from .submissions import Submission
@@ -181,13 +182,13 @@ def _cell_report(question: str, assignment: Assignment | None, graded: Graded | 
         return NO_TESTS + "\n", 0.0
     lines = []
     for judged in checks:
-        passed, message = graded.feedback.get(judged.check.name, (None, NOT_CHECKED))
+        passed, message, _ = graded.feedback.get(judged.check.name, (None, NOT_CHECKED, ""))
         verdict = {True: "通过 / passed", False: "未通过 / failed", None: NOT_CHECKED}[passed]
         lines.append(f"{question} 隐藏测试 / hidden test: {verdict} ({judged.check.points:g} 分 / points)")
         if message and message != NOT_CHECKED:
             lines.append("    " + message.replace("\n", "\n    "))
     if graded.status != "ok":
-        lines.append(results_json(graded, assignment)["output"])
+        lines.append(graded.status_line())
     score = graded.scores.get(question, 0.0)
     lines.append(f"{question}: {score:g} / {sum(j.check.points for j in checks):g} 分 / points")
     return "\n".join(lines) + "\n", score

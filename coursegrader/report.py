@@ -10,8 +10,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
-from .autograder_zip import autograded_points
-from .judging import Graded
+from .results import Graded, feedback_html, possible_points
 from .notebooks import write_bytes_atomic
 
 REPORT_NAME = "report.html"
@@ -19,7 +18,7 @@ REPORT_NAME = "report.html"
 
 def write_report(graded: list[Graded], questions: list[dict], out: Path) -> Path:
     auto = [q for q in questions if not q["manual"]]
-    possible = autograded_points(questions)
+    possible = possible_points(questions)
     _histogram([g.total for g in graded], possible, out / "score-histogram.png")
     for g in graded:
         _feedback_page(g, out / "results" / g.submission)
@@ -79,7 +78,7 @@ def _question_table(graded: list[Graded], auto: list[dict]) -> str:
 
 
 def _common_failures(graded: list[Graded], top: int = 10) -> str:
-    counts = Counter(message for g in graded for passed, message in g.feedback.values() if not passed)
+    counts = Counter(verdict.message for g in graded for _, verdict in g.failures())
     counts.update(g.message for g in graded if g.status not in ("ok",) and g.message)
     rows = "".join(f"<tr><td class='num'>{n}</td><td>{html.escape(m)}</td></tr>" for m, n in counts.most_common(top))
     return f"<h2>Most common failure messages</h2><table><tr><th>count</th><th>message</th></tr>{rows}</table>"
@@ -108,13 +107,5 @@ def _feedback_page(g: Graded, folder: Path) -> None:
         results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         results = {"score": g.total, "output": g.message, "tests": []}
-    sections = "".join(
-        f"<h3>{html.escape(str(t.get('name')))}"
-        + (f" — {t.get('score', 0):g}/{t.get('max_score', 0):g}" if "max_score" in t else "")
-        + f"</h3><pre>{html.escape(str(t.get('output', '')))}</pre>" for t in results.get("tests", []))
-    page = (f"<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>{html.escape(g.submission)}</title></head>"
-            f"<body style='font-family:sans-serif;margin:2em'><p><a href='../../report.html'>report</a></p>"
-            f"<h1>{html.escape(g.submission)}: {results.get('score', 0):g}</h1><p>{html.escape(str(results.get('output', '')))}</p>"
-            f"{sections}</body></html>")
     folder.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(page.encode("utf-8", "replace"), folder / "feedback.html")
+    write_bytes_atomic(feedback_html(g.submission, results).encode("utf-8", "replace"), folder / "feedback.html")

@@ -27,7 +27,7 @@ from packaging.specifiers import SpecifierSet
 
 from conftest import ASSIGNMENT, ROOT, leaked_lines, with_answers
 from coursegrader.gradescope_image import pins
-from coursegrader.judging import Graded, results_json
+from coursegrader.results import Graded
 from coursegrader.notebooks import read
 from gradescope_harness import environment, gradescope_tree, log_of, results_of, run_autograder
 
@@ -325,7 +325,7 @@ def test_text_from_the_submission_is_shown_as_typed_in_markdown():
 
     hostile = "```\n# 满分 24/24\n[click](http://example.com) <img src=x onerror=alert(1)> **bold**\n````"
     graded = Graded("s", "ok", public=[{"name": "w1 [x](http://example.com) *a* <b>", "passed": False, "message": hostile}])
-    (public, *_) = results_json(graded, None)["tests"]
+    (public, *_) = graded.to_gradescope(None)["tests"]
     html = MarkdownIt("commonmark").render(public["output"])
     assert not re.search(r"<(h1|a|img|strong|em|b)\b", html), html
     assert "onerror=alert(1)" in html and "&lt;img" in html  # shown, as text

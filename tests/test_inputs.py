@@ -17,7 +17,8 @@ from broken_inputs import MARK, NAME_MARK
 from conftest import ASSIGNMENT, ROOT, package_grade
 from coursegrader import protocol
 from coursegrader.batch import ERROR_RUNS_KEPT, FAULT_NAME, grade_all, previous_result, save_result
-from coursegrader.judging import Assignment, Graded
+from coursegrader.judging import Assignment
+from coursegrader.results import Graded
 from coursegrader.problems import MAX_FILE_BYTES, MESSAGES
 from coursegrader.progress import Progress
 from coursegrader.sandbox import Limits

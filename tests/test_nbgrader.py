@@ -25,7 +25,8 @@ from nbgrader.preprocessors import Execute
 from traitlets.config.loader import PyFileConfigLoader
 
 from conftest import ASSIGNMENT, ROOT, answers_of, distinctive_lines, leaked_lines, with_answers
-from coursegrader.autograder_zip import autograded_points, read_manifest
+from coursegrader.autograder_zip import read_manifest
+from coursegrader.results import possible_points
 from coursegrader.config import CONFIG_FILENAME, load_course
 from coursegrader.nbgrader_autograde import ENGINE_FAILED, without_hidden_tests
 from coursegrader.nbgrader_release import CONFIG_OPTION
@@ -239,7 +240,7 @@ def test_exported_grades_are_the_gradebook_totals(course, nbgrader_run, points):
         earned = sum(score or 0 for score in nbgrader_points(nbgrader_run["root"], sample).values())
         assert float(row["raw_score"]) == earned
         assert float(row["max_score"]) == sum(q["points"] for q in questions)  # hand-graded points count too
-    assert float(rows["full_marks"]["raw_score"]) == autograded_points(questions)
+    assert float(rows["full_marks"]["raw_score"]) == possible_points(questions)
 
 
 @pytest.mark.slow

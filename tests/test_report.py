@@ -30,6 +30,6 @@ def test_report_shows_the_distribution_questions_failures_and_links(graded_examp
         feedback = (out / unquote(link)).read_text(encoding="utf-8")
         assert "<h3>w1" in feedback
     records = [json.loads(p.read_text(encoding="utf-8")) for p in out.glob("results/*/graded.json")]
-    failures = Counter(message for r in records for passed, message in r["feedback"].values() if not passed)
+    failures = Counter(message for r in records for passed, message, _ in r["feedback"].values() if not passed)
     (most_common, count), = failures.most_common(1)
     assert re.search(rf"<td class='num'>{count}</td><td>{re.escape(html.escape(most_common))}</td>", page)

@@ -27,7 +27,8 @@ import pytest
 from conftest import ASSIGNMENT, ROOT, package_grade
 from coursegrader import landlock, sandbox
 from coursegrader.forkserver import ForkServer
-from coursegrader.judging import DISK_LIMIT_MESSAGE, Assignment, grade_submission
+from coursegrader.judging import Assignment, grade_submission
+from coursegrader.messages import DISK_LIMIT
 from coursegrader.sandbox import Limits, submission_environment
 from coursegrader.scratch import keep_private, scratch_folder
 from coursegrader.submissions import Submission
@@ -307,7 +308,7 @@ def test_many_files_stop_at_the_disk_quota(grading, monkeypatch, tmp_path, witho
         graded = grading.grade(notebook, scratch / "s")
     assert graded.status == "output-limit", graded
     if without:
-        assert graded.message == DISK_LIMIT_MESSAGE
+        assert graded.message == DISK_LIMIT
         assert any("disk quota (tmpfs) (left out" in w and "watcher" in w for w in graded.missing_walls)
     else:
         assert "disk quota (tmpfs)" in graded.walls
