@@ -27,6 +27,7 @@ def _build(args) -> int:
 
 
 def _grade(args) -> int:
+    from .analysis import class_work, sections
     from .batch import grade_all
     from .checks import CheckFormatError
     from .notebooks import write_bytes_atomic
@@ -81,7 +82,8 @@ def _grade(args) -> int:
               "and kept after a second failure until --regrade", file=sys.stderr)
     questions = _questions(autograder)
     write_bytes_atomic(grades_csv(graded, questions).encode("utf-8", "replace"), out / "grades.csv")
-    report = write_report(graded, questions, out)
+    work = class_work(questions, graded, submissions, course.release(assignment))
+    report = write_report(graded, questions, out, sections(work, out))
     print(grades_table(graded, questions))
     print(f"\nGrades: {out / 'grades.csv'}\nReport: {report}\n"
           f"Feedback per submission (Gradescope format): {out / 'results'}/<submission>/results.json")

@@ -16,7 +16,8 @@ from .notebooks import write_bytes_atomic
 REPORT_NAME = "report.html"
 
 
-def write_report(graded: list[Graded], questions: list[dict], out: Path) -> Path:
+def write_report(graded: list[Graded], questions: list[dict], out: Path, sections: list[str] = ()) -> Path:
+    """report.html; ``sections`` (analysis.sections) come after the per-question table."""
     auto = [q for q in questions if not q["manual"]]
     possible = possible_points(questions)
     _histogram([g.total for g in graded], possible, out / "score-histogram.png")
@@ -31,6 +32,7 @@ def write_report(graded: list[Graded], questions: list[dict], out: Path) -> Path
         _status_counts(graded),
         "<h2>Score distribution</h2><img src='score-histogram.png' alt='histogram of total scores'>",
         _question_table(graded, auto),
+        *sections,
         _common_failures(graded),
         _slowest(graded),
         _all_submissions(graded, possible),

@@ -1,0 +1,59 @@
+"""What a graded batch says about the class, beside who got what.
+
+``ClassWork`` is everything the analyses read: the results (from a local batch, a Dask batch or
+a folder of Gradescope results.json, all as ``Graded``), each submission's answer cells, and the
+release notebook's answer cells (the template every student started from). Each analysis
+module writes its own files into the output folder and returns a section of ``report.html``.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .results import Graded
+from .submissions import Notebook, Submission, SubmissionError, read_submission
+
+ANSWER_TAG = "otter_answer_cell"  # otter tags each answer cell with this and the question's name
+
+
+@dataclass
+class ClassWork:
+    questions: list[dict]  # the autograder manifest's questions
+    graded: list[Graded]
+    answers: dict[str, dict[str, str]] = field(default_factory=dict)  # submission -> question -> answer cell's text
+    template: dict[str, str] = field(default_factory=dict)  # question -> the release notebook's answer cell
+
+
+def answers_of(notebook: Notebook, questions: list[dict]) -> dict[str, str]:
+    """Each question's answer cell text (code cells, then written answers), by otter's tags;
+    cells of one question are joined in notebook order."""
+    names = {q["name"] for q in questions}
+    found: dict[str, list[str]] = {}
+    for cell in notebook.code_cells:
+        for tag in cell.tags:
+            if tag in names:
+                found.setdefault(tag, []).append(cell.source)
+    return {name: "\n".join(sources) for name, sources in found.items()}
+
+
+def class_work(questions: list[dict], graded: list[Graded], submissions: list[Submission], release: Path) -> ClassWork:
+    """The batch's ClassWork; a submission that cannot be read has no answers (its row says why)."""
+    work = ClassWork(questions, graded)
+    by_id = {s.id: s for s in submissions if not s.duplicate}
+    for g in graded:
+        if g.submission in by_id:
+            try:
+                work.answers[g.submission] = answers_of(read_submission(by_id[g.submission]), questions)
+            except SubmissionError:
+                pass
+    try:
+        work.template = answers_of(read_submission(Submission("release", release)), questions)
+    except SubmissionError:
+        pass
+    return work
+
+
+def sections(work: ClassWork, out: Path) -> list[str]:
+    """The report's sections about the class, each analysis writing its files into ``out``."""
+    from . import misconceptions, similarity
+
+    return [misconceptions.section(work, out), similarity.section(work, out)]
