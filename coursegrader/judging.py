@@ -25,9 +25,9 @@ from .checks import INSPECTED_KEY, HiddenCheck, hidden_checks, public_tests_sour
 from .sandbox import JobGroup, Limits, walls_left_out
 from .problems import MESSAGES
 from .results import Graded, Verdict
+from .notebooks import IGNORE_TAG
 from .submissions import Notebook, SubmissionError, read_submission
 
-IGNORE_TAG = "otter_ignore"  # otter skips these cells when grading (the export cell)
 MEMORY_HINTS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
 OUTPUT_HINTS = ("File too large", "No space left on device")  # one file over OUTPUT_LIMIT_MB, the folder over DISK_LIMIT_MB
 
