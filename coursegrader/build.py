@@ -146,7 +146,7 @@ def write_folder(folder: Path, files: dict[str, bytes]) -> None:
 def build_assignment(course: Course, assignment: str, out_root: Path | None = None, progress=print) -> None:
     """Build ``assignment`` into ``out_root`` (the course root by default)."""
     started = time.monotonic()
-    out = Course(root=Path(out_root or course.root), settings=course.settings)
+    out = course.at(out_root or course.root)
     master_path = course.master(assignment)
     try:
         master_nb = notebooks.read(master_path)
