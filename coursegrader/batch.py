@@ -96,7 +96,7 @@ def grade_all(submissions: list[Submission], autograder: Path, out_dir: Path, li
               progress: Progress, regrade: bool = False, scheduler: str | None = None) -> list[Graded]:
     """Grade every submission not graded before; returns results in input order."""
     autograder = autograder.resolve()
-    assignment = Assignment.from_zip(autograder)
+    assignment = Assignment.from_autograder(autograder)
     results: dict[str, Graded] = {}
     pending = []  # (submission, fingerprint, error runs so far)
     autograder_digest = hashlib.sha256(autograder.read_bytes()).hexdigest()

@@ -12,7 +12,6 @@ import contextlib
 import io
 import shutil
 import time
-import zipfile
 from pathlib import Path
 import tempfile
 
@@ -94,8 +93,8 @@ def solution_notebook(autograder_nb: nbformat.NotebookNode, student: nbformat.No
 
 def otter_test_files(zip_bytes: bytes, questions: list[master.Question]) -> dict[str, str]:
     """otter's test file source for each autograded question, as the autograder zip holds it."""
-    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
-        return {q.name: archive.read(f"tests/{q.name}.py").decode("utf-8") for q in questions if not q.manual}
+    tests = autograder_zip.read(zip_bytes).tests
+    return {q.name: tests[autograder_zip.test_path(q.name)] for q in questions if not q.manual}
 
 
 def nbgrader_notebooks(course: Course, assignment: str, otter_release: nbformat.NotebookNode,

@@ -76,5 +76,5 @@ def _worker_tools(autograder_bytes: bytes):
             with tempfile.TemporaryDirectory(prefix="coursegrader-autograder-") as folder:
                 path = Path(folder) / "autograder.zip"
                 path.write_bytes(autograder_bytes)
-                _worker_state.update(digest=digest, assignment=Assignment.from_zip(path))
+                _worker_state.update(digest=digest, assignment=Assignment.from_autograder(path))
         return _worker_state["server"], _worker_state["assignment"]

@@ -16,11 +16,9 @@ import shutil
 import tempfile
 import time
 import traceback
-import zipfile
 from pathlib import Path
 
 from . import landlock
-from .autograder_zip import MANIFEST_NAME, read_manifest
 from .forkserver import ForkServer
 from .judging import Assignment, grade_submission
 from .notebooks import write_bytes_atomic
@@ -30,7 +28,6 @@ from .submissions import GRADABLE_SUFFIXES, Submission
 
 DEFAULT_ROOT = Path("/autograder")
 SUBMISSION_ID = "submission"
-OTTER_FILES = ("otter_config.json",)  # besides the manifest and tests/: what the grader reads from the zip
 
 NO_NOTEBOOK = ("提交中没有找到笔记本：请上传你的 .ipynb 文件（文件名随意）或导出单元格生成的 zip，然后重新提交 / "
                "no notebook in your submission: upload your .ipynb (any file name) or the zip its export cell made, "
@@ -73,10 +70,10 @@ def run(root: Path, overrides: dict, log=_log) -> int:
         for folder in ("source", "results", "submission"):
             make_private(root / folder)
     assignment = None
-    private = Path(tempfile.mkdtemp(prefix="coursegrader-gradescope-"))  # the grader's own: the tests, the upload
+    private = Path(tempfile.mkdtemp(prefix="coursegrader-gradescope-"))  # the grader's own: the upload
     scratch = Path(tempfile.mkdtemp(prefix="coursegrader-grade-"))  # holds the submission's folder, as in a batch
     try:
-        assignment, limits = _assignment(root / "source", private, overrides)
+        assignment, limits = _assignment(root / "source", overrides)
         log(f"hidden tests read in {time.monotonic() - started:.1f} s")
         graded = _grade(assignment, _upload(root / "submission", private), limits, scratch, log)
     except _Failed as failed:
@@ -100,16 +97,12 @@ def run(root: Path, overrides: dict, log=_log) -> int:
     return 0
 
 
-def _assignment(source: Path, private: Path, overrides: dict) -> tuple[Assignment, Limits]:
-    """The hidden tests and limits from the unpacked autograder zip, read as the zip it was."""
-    copy = private / "autograder.zip"
+def _assignment(source: Path, overrides: dict) -> tuple[Assignment, Limits]:
+    """The hidden tests and limits from the unpacked autograder zip."""
     try:
-        with zipfile.ZipFile(copy, "w") as archive:
-            for path in [source / MANIFEST_NAME, *(source / name for name in OTTER_FILES), *sorted((source / "tests").glob("*.py"))]:
-                archive.write(path, path.relative_to(source).as_posix())
-        manifest = read_manifest(copy)
-        limits = Limits(**{**manifest["limits"], **{k: v for k, v in overrides.items() if v is not None}})
-        return Assignment.from_zip(copy), limits
+        assignment = Assignment.from_autograder(source)
+        limits = Limits(**{**assignment.limits, **{k: v for k, v in overrides.items() if v is not None}})
+        return assignment, limits
     except Exception as error:  # any fault here is in the autograder's files, never the student's
         raise _Failed("error", BROKEN_AUTOGRADER, f"{type(error).__name__}: {error}") from error
 

@@ -15,12 +15,10 @@ import signal
 import socket
 import time
 import uuid
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import messages, protocol, scratch
-from .autograder_zip import read_manifest
+from . import autograder_zip, messages, protocol, scratch
 from .checks import INSPECTED_KEY, HiddenCheck, hidden_checks, public_tests_source, standalone
 from .sandbox import JobGroup, Limits, walls_left_out
 from .problems import MESSAGES
@@ -51,27 +49,29 @@ class Assignment:
     seed: int | None
     show_hidden: bool
     notebook_name: str  # what the release notebook is called; its init cell opens this file
+    limits: dict  # the course's limits when the zip was built (Gradescope's image has no course_config.py)
 
     @classmethod
-    def from_zip(cls, path: Path) -> "Assignment":
-        manifest = read_manifest(path)
-        with zipfile.ZipFile(path) as archive:
-            config = json.loads(archive.read("otter_config.json")) if "otter_config.json" in archive.namelist() else {}
-            checks, public = [], {}
-            for question in manifest["questions"]:
-                test_path = f"tests/{question['name']}.py"
-                if question["manual"] or test_path not in archive.namelist():
-                    continue
-                source = archive.read(test_path).decode("utf-8")
-                for check in hidden_checks(source, test_path):
-                    probes = json.loads(json.dumps(standalone(check.probes_source)()))
-                    inspect = standalone(check.inspect_source) if check.inspect_source else None
-                    checks.append(Judged(check, question["name"], standalone(check.judge_source), probes, inspect))
-                visible = public_tests_source(source)
-                if visible:
-                    public[question["name"]] = (test_path, visible)
-        return cls(manifest["questions"], checks, public, config.get("seed"), bool(config.get("show_hidden", False)),
-                   f"{config.get('assignment_name', 'submission')}.ipynb")
+    def from_autograder(cls, source) -> "Assignment":
+        """Read from an autograder zip, or the folder it was unpacked into (see autograder_zip.read)."""
+        autograder = autograder_zip.read(source)
+        checks, public = [], {}
+        for question in autograder.manifest["questions"]:
+            test_path = autograder_zip.test_path(question["name"])
+            if question["manual"] or test_path not in autograder.tests:
+                continue
+            source_code = autograder.tests[test_path]
+            for check in hidden_checks(source_code, test_path):
+                probes = json.loads(json.dumps(standalone(check.probes_source)()))
+                inspect = standalone(check.inspect_source) if check.inspect_source else None
+                checks.append(Judged(check, question["name"], standalone(check.judge_source), probes, inspect))
+            visible = public_tests_source(source_code)
+            if visible:
+                public[question["name"]] = (test_path, visible)
+        config = autograder.otter_config
+        return cls(autograder.manifest["questions"], checks, public, config.get("seed"),
+                   bool(config.get("show_hidden", False)), f"{config.get('assignment_name', 'submission')}.ipynb",
+                   autograder.manifest["limits"])
 
     @property
     def autograded(self) -> list[str]:

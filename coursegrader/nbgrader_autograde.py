@@ -102,7 +102,7 @@ class _Engine:
         key = (str(autograder.resolve()), stat.st_mtime_ns, stat.st_size)
         with self._lock:
             if key not in self._assignments:
-                self._assignments[key] = Assignment.from_zip(autograder)
+                self._assignments[key] = Assignment.from_autograder(autograder)
             return self._assignments[key]
 
     def close(self) -> None:
