@@ -171,11 +171,17 @@ class _Conversation:
 
     def __init__(self, sock: socket.socket, deadline: float, graded: Graded):
         self.sock, self.deadline, self.graded = sock, deadline, graded
-        self.place = {"zh": "第一个单元格之前", "en": "before the first cell"}
+        self.place = {}
+        self.at("start")
         self.clock = time.monotonic()
 
+    def at(self, place: str, **numbers) -> None:
+        """Where the submission's process is (a key of messages.PLACES), for the messages below."""
+        zh, en = messages.PLACES[place]
+        self.place = {"zh": zh.format(**numbers), "en": en.format(**numbers)}
+
     def _died(self) -> "_Stopped":
-        return _Stopped("crashed", f"提交的进程意外退出，位置：{self.place['zh']} / the submission's process died {self.place['en']}")
+        return _Stopped("crashed", messages.DIED.format(**self.place))
 
     def receive(self) -> dict:
         remaining = self.deadline - time.monotonic()
@@ -185,23 +191,22 @@ class _Conversation:
             self.sock.settimeout(remaining)
             message = protocol.receive(self.sock)
         except socket.timeout:
-            raise _Stopped("timeout", f"评分超过每份提交的时间上限，停止于{self.place['zh']} / "
-                                      f"stopped at the time limit per submission, {self.place['en']}") from None
+            raise _Stopped("timeout", messages.TIMED_OUT.format(**self.place)) from None
         except protocol.ProtocolError:
-            raise _Stopped("crashed", "提交的进程发送了无效数据 / the submission's process sent invalid data") from None
+            raise _Stopped("crashed", messages.INVALID_DATA) from None
         except OSError:  # the connection was reset: the process died with data unsent
             message = None
         if message is None:
             raise self._died()
         if not isinstance(message, dict):
-            raise _Stopped("crashed", "提交的进程发送了无效数据 / the submission's process sent invalid data (not an object)")
+            raise _Stopped("crashed", messages.NOT_AN_OBJECT)
         return message
 
     def send(self, message: dict) -> None:
         try:
             protocol.send(self.sock, message)
         except protocol.ProtocolError:  # only the notebook's own cells can be this large
-            raise _Stopped("invalid", "笔记本的代码太大，无法评分 / the notebook's code is too large to grade") from None
+            raise _Stopped("invalid", messages.CODE_TOO_LARGE) from None
         except OSError:
             raise self._died() from None
 
@@ -231,7 +236,7 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
         if "cell" in message:
             index = message["cell"]
             number = cells[index]["number"] if isinstance(index, int) and 0 <= index < len(cells) else "?"
-            talk.place.update(zh=f"第 {number} 个单元格", en=f"at cell {number}")
+            talk.at("cell", number=number)
         elif "checkpoint" in message:
             talk.lap("cells")
             judge.question(message["checkpoint"])
@@ -240,7 +245,7 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
             _note_cell_errors(graded, message.get("executed", []), cells)
             break
     talk.lap("cells")
-    talk.place.update(zh="检查答案时", en="while its answers were checked")
+    talk.at("checks")
     for question in assignment.autograded:
         if question not in judge.judged:
             judge.question(question)
@@ -306,7 +311,7 @@ def _public_results(question: str, results, source: str) -> list[dict]:
         passed = result.get("passed") is True
         message = str(result.get("message", ""))
         found = [text for text in own_messages if len(text) > 8 and text in message]
-        text = max(found, key=len) if found else "公开检查未通过：代码运行出错 / the public check failed: your code raised an error"
+        text = max(found, key=len) if found else messages.PUBLIC_CHECK_RAISED
         shown.append({"name": f"{question} - {len(shown) + 1}", "passed": passed, "message": "" if passed else text})
     return shown
 
