@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from coursegrader.config import load_course
 from coursegrader.gradescope_image import TEMPLATES
 from coursegrader.torch_install import PROBE_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "coursegrader" / "torch_install.py"
-VERSION = "2.13.0"
+VERSION = load_course(ROOT).TORCH_VERSION
 # well under pip's own give-up time on an unreachable index (PIP_DEFAULT_TIMEOUT, retries: minutes)
 QUICK = PROBE_SECONDS + 10
 
