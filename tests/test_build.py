@@ -90,7 +90,8 @@ def test_a_failing_solution_fails_the_build_and_writes_nothing(course, tmp_path)
 
 
 def test_missing_master_is_a_clear_error(tmp_path):
-    (tmp_path / "course_config.py").write_text("ASSIGNMENTS = ['nowhere']\n")
+    course_file = (ROOT / "course_config.py").read_text()  # a complete configuration: settings are checked first
+    (tmp_path / "course_config.py").write_text(course_file.replace('ASSIGNMENTS = ["autograd"]', "ASSIGNMENTS = ['nowhere']"))
     completed = subprocess.run([sys.executable, "-m", "coursegrader", "--course-root", str(tmp_path), "build"],
                                capture_output=True, text=True, timeout=60)
     assert completed.returncode == 2
