@@ -20,10 +20,10 @@ from pathlib import Path
 
 from . import autograder_zip, messages, protocol, scratch
 from .checks import INSPECTED_KEY, HiddenCheck, hidden_checks, public_tests_source, standalone
+from .notebooks import IGNORE_TAG
 from .sandbox import JobGroup, Limits, walls_left_out
 from .problems import MESSAGES
 from .results import Graded, Verdict
-from .notebooks import IGNORE_TAG
 from .submissions import Notebook, SubmissionError, read_submission
 
 MEMORY_HINTS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
