@@ -27,10 +27,18 @@ if [ ! -x .venv/bin/python ]; then
   echo "== creating .venv with $($python --version)"
   "$python" -m venv .venv
 fi
-pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
-torch_version=$(.venv/bin/python -c 'import runpy; print(runpy.run_path("course_config.py")["TORCH_VERSION"])')
-echo "== installing torch $torch_version (CPU) first, so nothing else pulls a CUDA build"
-"${pip[@]}" "torch==$torch_version"
+pip_options=(--quiet --disable-pip-version-check)
+pip=(.venv/bin/python -m pip install "${pip_options[@]}")
+# The pins are course_config.py's, read (and the whole file checked) by coursegrader.config.
+pins=$(.venv/bin/python -m coursegrader.config TORCH_VERSION TORCH_CPU_INDEX_URL)
+torch_version="" torch_index=""
+{ read -r torch_version; read -r torch_index; } <<<"$pins" || true
+[ -n "$torch_version" ] && [ -n "$torch_index" ] || { echo "error: course_config.py gave no TORCH_VERSION / TORCH_CPU_INDEX_URL" >&2; exit 1; }
+# torch first, so nothing else pulls a CUDA build: the CPU build from PyTorch's CPU index when it
+# answers within seconds, else the default index at once (coursegrader/torch_install.py, which
+# the autograder zip's setup.sh runs too); it prints which build it installed.
+echo "== installing torch $torch_version"
+.venv/bin/python coursegrader/torch_install.py "$torch_version" "$torch_index" "${pip_options[@]}"
 echo "== installing otter-grader, nbgrader, matplotlib, pytest and the Jupyter stack (requirements.txt)"
 "${pip[@]}" -r requirements.txt
 "${pip[@]}" --no-deps -e .

@@ -9,10 +9,10 @@ module writes its own files into the output folder and returns a section of ``re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .notebooks import ANSWER_TAG
 from .results import Graded
 from .submissions import Notebook, Submission, SubmissionError, read_submission
 
-ANSWER_TAG = "otter_answer_cell"  # otter tags each answer cell with this and the question's name
 
 
 @dataclass

@@ -1,18 +1,22 @@
-"""Repacks otter's autograder zip reproducibly and reads it back for grading.
+"""Repacks otter's autograder zip reproducibly, and is the one reader of it for grading.
 
 otter stamps each entry with the build time; here entries are sorted and dated 1980-01-01, so
 the same master gives the same bytes. A manifest (questions, points, limits) is added for the
 grader; ``files`` (name -> bytes and permission bits) add entries or replace otter's (the
-Gradescope scripts, see gradescope_image.py).
+Gradescope scripts, see gradescope_image.py). ``read`` takes what the grader needs from the
+zip, from its bytes (the build) or from the folder Gradescope unpacked it into.
 """
 
 import io
 import json
 import stat
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 MANIFEST_NAME = "coursegrader.json"
+OTTER_CONFIG_NAME = "otter_config.json"
+TESTS_FOLDER = "tests"
 _FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 
 
@@ -33,14 +37,45 @@ def repack(otter_zip: Path, manifest: dict, files: dict[str, tuple[bytes, int]] 
     return buffer.getvalue()
 
 
-def read_manifest(autograder_zip: Path) -> dict:
-    """The questions and points of an autograder zip built by this package."""
+@dataclass
+class Autograder:
+    """What grading reads from an autograder zip."""
+    manifest: dict  # questions, points, limits (see build.manifest)
+    otter_config: dict  # otter's settings: seed, show_hidden, assignment_name
+    tests: dict[str, str]  # "tests/<question>.py" -> otter's test file source
+
+
+def _members(source) -> dict[str, bytes]:
+    """The manifest, otter's configuration and the test files, by their names in the zip."""
+    wanted = lambda name: name in (MANIFEST_NAME, OTTER_CONFIG_NAME) or \
+        (name.startswith(f"{TESTS_FOLDER}/") and name.endswith(".py") and name.count("/") == 1)
+    if isinstance(source, Path) and source.is_dir():
+        found = [source / MANIFEST_NAME, source / OTTER_CONFIG_NAME, *sorted((source / TESTS_FOLDER).glob("*.py"))]
+        return {path.relative_to(source).as_posix(): path.read_bytes() for path in found if path.is_file()}
+    with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as archive:
+        return {name: archive.read(name) for name in archive.namelist() if wanted(name)}
+
+
+def read(source: Path | bytes) -> Autograder:
+    """The autograder built by this package: a zip file, its bytes, or the folder it was unpacked into."""
     try:
-        with zipfile.ZipFile(autograder_zip) as archive:
-            return json.loads(archive.read(MANIFEST_NAME))
+        members = _members(source)
+        manifest = json.loads(members[MANIFEST_NAME])
+        config = json.loads(members[OTTER_CONFIG_NAME]) if OTTER_CONFIG_NAME in members else {}
+        tests = {name: data.decode("utf-8") for name, data in members.items() if name.startswith(f"{TESTS_FOLDER}/")}
     except (OSError, KeyError, zipfile.BadZipFile, ValueError) as error:
+        where = "these bytes" if isinstance(source, bytes) else source
         raise ValueError(
-            f"{autograder_zip} is not an autograder zip built by `python -m coursegrader build` "
+            f"{where} is not an autograder zip built by `python -m coursegrader build` "
             f"({type(error).__name__}: {error})"
         ) from error
+    return Autograder(manifest, config, tests)
 
+
+def test_path(question: str) -> str:
+    return f"{TESTS_FOLDER}/{question}.py"
+
+
+def read_manifest(autograder_zip: Path) -> dict:
+    """The questions, points and limits of an autograder zip built by this package."""
+    return read(autograder_zip).manifest

@@ -29,7 +29,6 @@ RESULTS_NAME = "results.json"
 RECORD_NAME = "graded.json"
 FAULT_NAME = "grader-error.txt"  # the traceback of the grader's own failure, for whoever fixes it
 ERROR_RUNS_KEPT = 2  # an error is graded again once; after that it is kept until --regrade
-_STEPS = {"reading": "读取提交", "grading": "评分", "saving": "保存结果"}
 
 
 def fingerprint(submission: Submission, autograder_digest: str) -> str:
@@ -85,18 +84,15 @@ def grader_fault(submission: Submission, step: str, error: BaseException, out_di
         write_bytes_atomic(text, folder / FAULT_NAME)
     except OSError:
         pass
-    return Graded.failed(submission.id, "error",
-                         f"评分程序自身出错（{_STEPS[step]}时），不是提交的问题；下次运行会再评一次，仍出错则保留此行直到 --regrade / "
-                         f"the grader itself failed while {step} ({type(error).__name__}), not the submission: it is graded "
-                         f"again on the next run, and if it fails again this row is kept until --regrade; "
-                         f"details in {FAULT_NAME} in its results folder")
+    return Graded.failed(submission.id, "error", messages.GRADER_FAULT.format(
+        step_zh=messages.GRADER_STEPS[step], step=step, error=type(error).__name__, file=FAULT_NAME))
 
 
 def grade_all(submissions: list[Submission], autograder: Path, out_dir: Path, limits: Limits, workers: int,
               progress: Progress, regrade: bool = False, scheduler: str | None = None) -> list[Graded]:
     """Grade every submission not graded before; returns results in input order."""
     autograder = autograder.resolve()
-    assignment = Assignment.from_zip(autograder)
+    assignment = Assignment.from_autograder(autograder)
     results: dict[str, Graded] = {}
     pending = []  # (submission, fingerprint, error runs so far)
     autograder_digest = hashlib.sha256(autograder.read_bytes()).hexdigest()

@@ -12,7 +12,6 @@ import contextlib
 import io
 import shutil
 import time
-import zipfile
 from pathlib import Path
 import tempfile
 
@@ -21,12 +20,10 @@ import nbformat
 from . import autograder_zip, gradescope_image, master, nbgrader_release, nbgrader_source, notebooks
 from .config import Course
 from .execute import execute_seeded
-from .notebooks import ANSWER_TAG, source_of, tags_of
+from .notebooks import ANSWER_TAG, SKIP_TAG, source_of, tags_of
 from .sandbox import Limits
 
 EXPORT_CALL = "grader.export("
-# nbclient (nbgrader's autograde, the build) skips cells with this tag; students' Jupyter does not.
-SKIP_TAG = "skip-execution"
 
 
 def tag_export_cells_skipped(nb: nbformat.NotebookNode) -> None:
@@ -96,8 +93,8 @@ def solution_notebook(autograder_nb: nbformat.NotebookNode, student: nbformat.No
 
 def otter_test_files(zip_bytes: bytes, questions: list[master.Question]) -> dict[str, str]:
     """otter's test file source for each autograded question, as the autograder zip holds it."""
-    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
-        return {q.name: archive.read(f"tests/{q.name}.py").decode("utf-8") for q in questions if not q.manual}
+    tests = autograder_zip.read(zip_bytes).tests
+    return {q.name: tests[autograder_zip.test_path(q.name)] for q in questions if not q.manual}
 
 
 def nbgrader_notebooks(course: Course, assignment: str, otter_release: nbformat.NotebookNode,
@@ -134,10 +131,21 @@ def _support_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix != ".ipynb" and not p.name.startswith("."))
 
 
+def write_folder(folder: Path, files: dict[str, bytes]) -> None:
+    """Make ``folder`` hold exactly ``files`` (name -> bytes): a file the build does not write is
+    removed, so what running a notebook in place leaves (otter's .OTTER_LOG, its export zips,
+    a stale support file) is never committed as if the build had made it."""
+    for name, data in sorted(files.items()):
+        notebooks.write_bytes_atomic(data, folder / name)
+    for path in sorted(folder.iterdir()):
+        if path.name not in files and (path.is_file() or path.is_symlink()):
+            path.unlink()
+
+
 def build_assignment(course: Course, assignment: str, out_root: Path | None = None, progress=print) -> None:
     """Build ``assignment`` into ``out_root`` (the course root by default)."""
     started = time.monotonic()
-    out = Course(root=Path(out_root or course.root), settings=course.settings)
+    out = course.at(out_root or course.root)
     master_path = course.master(assignment)
     try:
         master_nb = notebooks.read(master_path)
@@ -180,10 +188,9 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
     except Exception as error:  # nbclient reports the failing cell and its traceback
         raise BuildError(f"the solution notebook of {assignment} failed to run: {error}") from error
 
-    notebooks.write_bytes_atomic(release_bytes, out.release(assignment))
-    for name, data in sorted(release_files.items()):
-        notebooks.write_bytes_atomic(data, out.release(assignment).parent / name)
-    notebooks.write_atomic(instructor, out.nbgrader_source(assignment))
-    notebooks.write_atomic(solution, out.solution(assignment))
+    write_folder(out.release(assignment).parent, {out.release(assignment).name: release_bytes, **release_files})
+    write_folder(out.nbgrader_source(assignment).parent,
+                 {out.nbgrader_source(assignment).name: notebooks.notebook_bytes(instructor)})
+    write_folder(out.solution(assignment).parent, {out.solution(assignment).name: notebooks.notebook_bytes(solution)})
     notebooks.write_bytes_atomic(zip_bytes, out.autograder(assignment))
     progress(f"[build {assignment}] done in {time.monotonic() - started:.1f} s")

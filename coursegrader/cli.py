@@ -12,11 +12,7 @@ def _build(args) -> int:
     from .build import BuildError, build_assignment
 
     course = load_course(args.course_root)
-    names = args.assignments or course.ASSIGNMENTS
-    unknown = sorted(set(names) - set(course.ASSIGNMENTS))
-    if unknown:
-        print(f"error: unknown assignment(s) {', '.join(unknown)}; course_config.py lists {', '.join(course.ASSIGNMENTS)}", file=sys.stderr)
-        return 2
+    names = [course.check_assignment(name) for name in args.assignments] or course.ASSIGNMENTS
     try:
         for name in names:
             build_assignment(course, name, out_root=args.out)
@@ -39,7 +35,7 @@ def _grade(args) -> int:
     from .submissions import discover
 
     course = load_course(args.course_root)
-    assignment = args.assignment or course.ASSIGNMENTS[0]
+    assignment = course.check_assignment(args.assignment) if args.assignment else course.ASSIGNMENTS[0]
     autograder = args.autograder or course.autograder(assignment)
     if not autograder.is_file():
         print(f"error: autograder zip {autograder} not found; run `python -m coursegrader build` first", file=sys.stderr)
@@ -97,12 +93,13 @@ def _questions(autograder: Path) -> list[dict]:
 
 
 def _demo(args) -> int:
-    status = _build(argparse.Namespace(course_root=args.course_root, assignments=[], out=None))
+    """``build`` then ``grade``, each with its parser's defaults (so a new option needs nothing here)."""
+    parser = _parser()
+    course_root = ["--course-root", str(args.course_root)] if args.course_root else []
+    status = _build(parser.parse_args([*course_root, "build"]))
     if status:
         return status
-    return _grade(argparse.Namespace(course_root=args.course_root, assignment=None, autograder=None, submissions=[],
-                                     out=None, timeout=None, cell_timeout=None, workers=None, regrade=False,
-                                     scheduler=None))
+    return _grade(parser.parse_args([*course_root, "grade"]))
 
 
 def _gradescope(args) -> int:
@@ -111,7 +108,7 @@ def _gradescope(args) -> int:
     return run(args.root or DEFAULT_ROOT, {"submission_seconds": args.timeout, "cell_seconds": args.cell_timeout})
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coursegrader", description=__doc__)
     parser.add_argument("--course-root", type=Path, default=None, help="folder holding course_config.py (default: found from the current folder)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -143,8 +140,11 @@ def main(argv=None) -> int:
     gradescope.add_argument("--timeout", type=float, help="seconds per submission (default: the zip's limits)")
     gradescope.add_argument("--cell-timeout", type=float, help="seconds per notebook cell (default: the zip's limits)")
     gradescope.set_defaults(run=_gradescope)
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
     try:
         return args.run(args)
     except ConfigError as error:

@@ -5,7 +5,6 @@ keeps its own fork server and judges with its own copy of the autograder, exactl
 grading does. Results come back as data and are written by the client.
 """
 
-import tempfile
 import threading
 from pathlib import Path
 
@@ -73,8 +72,5 @@ def _worker_tools(autograder_bytes: bytes):
         if "server" not in _worker_state:
             _worker_state["server"] = ForkServer()
         if _worker_state.get("digest") != digest:
-            with tempfile.TemporaryDirectory(prefix="coursegrader-autograder-") as folder:
-                path = Path(folder) / "autograder.zip"
-                path.write_bytes(autograder_bytes)
-                _worker_state.update(digest=digest, assignment=Assignment.from_zip(path))
+            _worker_state.update(digest=digest, assignment=Assignment.from_autograder(autograder_bytes))
         return _worker_state["server"], _worker_state["assignment"]

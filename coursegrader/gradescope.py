@@ -16,11 +16,9 @@ import shutil
 import tempfile
 import time
 import traceback
-import zipfile
 from pathlib import Path
 
-from . import landlock
-from .autograder_zip import MANIFEST_NAME, read_manifest
+from . import landlock, messages
 from .forkserver import ForkServer
 from .judging import Assignment, grade_submission
 from .notebooks import write_bytes_atomic
@@ -30,20 +28,6 @@ from .submissions import GRADABLE_SUFFIXES, Submission
 
 DEFAULT_ROOT = Path("/autograder")
 SUBMISSION_ID = "submission"
-OTTER_FILES = ("otter_config.json",)  # besides the manifest and tests/: what the grader reads from the zip
-
-NO_NOTEBOOK = ("提交中没有找到笔记本：请上传你的 .ipynb 文件（文件名随意）或导出单元格生成的 zip，然后重新提交 / "
-               "no notebook in your submission: upload your .ipynb (any file name) or the zip its export cell made, "
-               "and submit again")
-SEVERAL_NOTEBOOKS = ("提交中有不止一个笔记本或 zip，无法确定评哪一个：只上传一个 .ipynb 或一个导出的 zip，然后重新提交 / "
-                     "more than one notebook or zip in your submission: upload exactly one .ipynb or one export zip, "
-                     "and submit again")
-BROKEN_AUTOGRADER = ("自动评分程序的文件损坏或不完整，请告诉课程助教：教师需重新上传 autograder zip / "
-                     "the autograder's files are broken or incomplete; tell the course staff: the instructor must "
-                     "upload the autograder zip again")
-NOT_STARTED = "评分进程没有启动 / the grading process did not start"
-GRADER_FAILED = "评分程序在评你的提交时出错 / the grader failed while grading your submission"
-
 
 class _Failed(Exception):
     """No grade: ``message`` tells the student, ``detail`` the instructor (the log)."""
@@ -73,17 +57,17 @@ def run(root: Path, overrides: dict, log=_log) -> int:
         for folder in ("source", "results", "submission"):
             make_private(root / folder)
     assignment = None
-    private = Path(tempfile.mkdtemp(prefix="coursegrader-gradescope-"))  # the grader's own: the tests, the upload
+    private = Path(tempfile.mkdtemp(prefix="coursegrader-gradescope-"))  # the grader's own: the upload
     scratch = Path(tempfile.mkdtemp(prefix="coursegrader-grade-"))  # holds the submission's folder, as in a batch
     try:
-        assignment, limits = _assignment(root / "source", private, overrides)
+        assignment, limits = _assignment(root / "source", overrides)
         log(f"hidden tests read in {time.monotonic() - started:.1f} s")
         graded = _grade(assignment, _upload(root / "submission", private), limits, scratch, log)
     except _Failed as failed:
         graded = Graded.failed(SUBMISSION_ID, failed.status, failed.message)
         log(f"not graded: {failed.message}" + (f"\n{failed.detail}" if failed.detail else ""))
     except Exception:  # a fault of the grader itself: still a result, and the log says what it was
-        graded = Graded.failed(SUBMISSION_ID, "error", GRADER_FAILED)
+        graded = Graded.failed(SUBMISSION_ID, "error", messages.GRADER_FAILED)
         log(f"grading failed:\n{traceback.format_exc()}")
     finally:
         shutil.rmtree(private, ignore_errors=True)
@@ -100,18 +84,14 @@ def run(root: Path, overrides: dict, log=_log) -> int:
     return 0
 
 
-def _assignment(source: Path, private: Path, overrides: dict) -> tuple[Assignment, Limits]:
-    """The hidden tests and limits from the unpacked autograder zip, read as the zip it was."""
-    copy = private / "autograder.zip"
+def _assignment(source: Path, overrides: dict) -> tuple[Assignment, Limits]:
+    """The hidden tests and limits from the unpacked autograder zip."""
     try:
-        with zipfile.ZipFile(copy, "w") as archive:
-            for path in [source / MANIFEST_NAME, *(source / name for name in OTTER_FILES), *sorted((source / "tests").glob("*.py"))]:
-                archive.write(path, path.relative_to(source).as_posix())
-        manifest = read_manifest(copy)
-        limits = Limits(**{**manifest["limits"], **{k: v for k, v in overrides.items() if v is not None}})
-        return Assignment.from_zip(copy), limits
+        assignment = Assignment.from_autograder(source)
+        limits = Limits(**{**assignment.limits, **{k: v for k, v in overrides.items() if v is not None}})
+        return assignment, limits
     except Exception as error:  # any fault here is in the autograder's files, never the student's
-        raise _Failed("error", BROKEN_AUTOGRADER, f"{type(error).__name__}: {error}") from error
+        raise _Failed("error", messages.BROKEN_AUTOGRADER, f"{type(error).__name__}: {error}") from error
 
 
 def _upload(folder: Path, private: Path) -> Submission:
@@ -121,9 +101,9 @@ def _upload(folder: Path, private: Path) -> Submission:
              if p.suffix.lower() in GRADABLE_SUFFIXES and p.is_file() and not p.is_symlink()
              and not any(part.startswith(".") or part == "__MACOSX" for part in p.relative_to(folder).parts)]
     if not found:
-        raise _Failed("invalid", NO_NOTEBOOK)
+        raise _Failed("invalid", messages.NO_NOTEBOOK)
     if len(found) > 1:
-        raise _Failed("invalid", SEVERAL_NOTEBOOKS)
+        raise _Failed("invalid", messages.SEVERAL_NOTEBOOKS)
     copy = private / "upload" / f"{SUBMISSION_ID}{found[0].suffix.lower()}"
     copy.parent.mkdir()
     shutil.copyfile(found[0], copy)
@@ -135,7 +115,7 @@ def _grade(assignment: Assignment, upload: Submission, limits: Limits, scratch: 
     try:
         server = ForkServer()
     except Exception as error:
-        raise _Failed("error", NOT_STARTED, f"{type(error).__name__}: {error}") from error
+        raise _Failed("error", messages.NOT_STARTED, f"{type(error).__name__}: {error}") from error
     log(f"fork server ready in {time.monotonic() - started:.1f} s")
     with server:
         graded = grade_submission(server, assignment, upload, scratch, limits)
@@ -143,5 +123,5 @@ def _grade(assignment: Assignment, upload: Submission, limits: Limits, scratch: 
         f"{'; '.join(graded.missing_walls) or 'none'}")
     if graded.status == "error":  # the grader's own fault: the details are for the instructor
         log(f"grading failed: {graded.message}")
-        graded.message = GRADER_FAILED
+        graded.message = messages.GRADER_FAILED
     return graded

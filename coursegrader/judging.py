@@ -15,19 +15,17 @@ import signal
 import socket
 import time
 import uuid
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import messages, protocol, scratch
-from .autograder_zip import read_manifest
+from . import autograder_zip, messages, protocol, scratch
 from .checks import INSPECTED_KEY, HiddenCheck, hidden_checks, public_tests_source, standalone
+from .notebooks import IGNORE_TAG
 from .sandbox import JobGroup, Limits, walls_left_out
 from .problems import MESSAGES
 from .results import Graded, Verdict
 from .submissions import Notebook, SubmissionError, read_submission
 
-IGNORE_TAG = "otter_ignore"  # otter skips these cells when grading (the export cell)
 MEMORY_HINTS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
 OUTPUT_HINTS = ("File too large", "No space left on device")  # one file over OUTPUT_LIMIT_MB, the folder over DISK_LIMIT_MB
 
@@ -51,27 +49,29 @@ class Assignment:
     seed: int | None
     show_hidden: bool
     notebook_name: str  # what the release notebook is called; its init cell opens this file
+    limits: dict  # the course's limits when the zip was built (Gradescope's image has no course_config.py)
 
     @classmethod
-    def from_zip(cls, path: Path) -> "Assignment":
-        manifest = read_manifest(path)
-        with zipfile.ZipFile(path) as archive:
-            config = json.loads(archive.read("otter_config.json")) if "otter_config.json" in archive.namelist() else {}
-            checks, public = [], {}
-            for question in manifest["questions"]:
-                test_path = f"tests/{question['name']}.py"
-                if question["manual"] or test_path not in archive.namelist():
-                    continue
-                source = archive.read(test_path).decode("utf-8")
-                for check in hidden_checks(source, test_path):
-                    probes = json.loads(json.dumps(standalone(check.probes_source)()))
-                    inspect = standalone(check.inspect_source) if check.inspect_source else None
-                    checks.append(Judged(check, question["name"], standalone(check.judge_source), probes, inspect))
-                visible = public_tests_source(source)
-                if visible:
-                    public[question["name"]] = (test_path, visible)
-        return cls(manifest["questions"], checks, public, config.get("seed"), bool(config.get("show_hidden", False)),
-                   f"{config.get('assignment_name', 'submission')}.ipynb")
+    def from_autograder(cls, source) -> "Assignment":
+        """Read from an autograder zip, or the folder it was unpacked into (see autograder_zip.read)."""
+        autograder = autograder_zip.read(source)
+        checks, public = [], {}
+        for question in autograder.manifest["questions"]:
+            test_path = autograder_zip.test_path(question["name"])
+            if question["manual"] or test_path not in autograder.tests:
+                continue
+            source_code = autograder.tests[test_path]
+            for check in hidden_checks(source_code, test_path):
+                probes = json.loads(json.dumps(standalone(check.probes_source)()))
+                inspect = standalone(check.inspect_source) if check.inspect_source else None
+                checks.append(Judged(check, question["name"], standalone(check.judge_source), probes, inspect))
+            visible = public_tests_source(source_code)
+            if visible:
+                public[question["name"]] = (test_path, visible)
+        config = autograder.otter_config
+        return cls(autograder.manifest["questions"], checks, public, config.get("seed"),
+                   bool(config.get("show_hidden", False)), f"{config.get('assignment_name', 'submission')}.ipynb",
+                   autograder.manifest["limits"])
 
     @property
     def autograded(self) -> list[str]:
@@ -171,11 +171,17 @@ class _Conversation:
 
     def __init__(self, sock: socket.socket, deadline: float, graded: Graded):
         self.sock, self.deadline, self.graded = sock, deadline, graded
-        self.place = {"zh": "第一个单元格之前", "en": "before the first cell"}
+        self.place = {}
+        self.at("start")
         self.clock = time.monotonic()
 
+    def at(self, place: str, **numbers) -> None:
+        """Where the submission's process is (a key of messages.PLACES), for the messages below."""
+        zh, en = messages.PLACES[place]
+        self.place = {"zh": zh.format(**numbers), "en": en.format(**numbers)}
+
     def _died(self) -> "_Stopped":
-        return _Stopped("crashed", f"提交的进程意外退出，位置：{self.place['zh']} / the submission's process died {self.place['en']}")
+        return _Stopped("crashed", messages.DIED.format(**self.place))
 
     def receive(self) -> dict:
         remaining = self.deadline - time.monotonic()
@@ -185,23 +191,22 @@ class _Conversation:
             self.sock.settimeout(remaining)
             message = protocol.receive(self.sock)
         except socket.timeout:
-            raise _Stopped("timeout", f"评分超过每份提交的时间上限，停止于{self.place['zh']} / "
-                                      f"stopped at the time limit per submission, {self.place['en']}") from None
+            raise _Stopped("timeout", messages.TIMED_OUT.format(**self.place)) from None
         except protocol.ProtocolError:
-            raise _Stopped("crashed", "提交的进程发送了无效数据 / the submission's process sent invalid data") from None
+            raise _Stopped("crashed", messages.INVALID_DATA) from None
         except OSError:  # the connection was reset: the process died with data unsent
             message = None
         if message is None:
             raise self._died()
         if not isinstance(message, dict):
-            raise _Stopped("crashed", "提交的进程发送了无效数据 / the submission's process sent invalid data (not an object)")
+            raise _Stopped("crashed", messages.NOT_AN_OBJECT)
         return message
 
     def send(self, message: dict) -> None:
         try:
             protocol.send(self.sock, message)
         except protocol.ProtocolError:  # only the notebook's own cells can be this large
-            raise _Stopped("invalid", "笔记本的代码太大，无法评分 / the notebook's code is too large to grade") from None
+            raise _Stopped("invalid", messages.CODE_TOO_LARGE) from None
         except OSError:
             raise self._died() from None
 
@@ -231,7 +236,7 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
         if "cell" in message:
             index = message["cell"]
             number = cells[index]["number"] if isinstance(index, int) and 0 <= index < len(cells) else "?"
-            talk.place.update(zh=f"第 {number} 个单元格", en=f"at cell {number}")
+            talk.at("cell", number=number)
         elif "checkpoint" in message:
             talk.lap("cells")
             judge.question(message["checkpoint"])
@@ -240,7 +245,7 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
             _note_cell_errors(graded, message.get("executed", []), cells)
             break
     talk.lap("cells")
-    talk.place.update(zh="检查答案时", en="while its answers were checked")
+    talk.at("checks")
     for question in assignment.autograded:
         if question not in judge.judged:
             judge.question(question)
@@ -306,7 +311,7 @@ def _public_results(question: str, results, source: str) -> list[dict]:
         passed = result.get("passed") is True
         message = str(result.get("message", ""))
         found = [text for text in own_messages if len(text) > 8 and text in message]
-        text = max(found, key=len) if found else "公开检查未通过：代码运行出错 / the public check failed: your code raised an error"
+        text = max(found, key=len) if found else messages.PUBLIC_CHECK_RAISED
         shown.append({"name": f"{question} - {len(shown) + 1}", "passed": passed, "message": "" if passed else text})
     return shown
 

@@ -58,22 +58,34 @@ def _test_config(source: str) -> tuple[dict, str]:
     raise MasterError(f"a test cell opens a TEST CONFIG but never closes it: {lines[0]!r}")
 
 
-def questions(nb: nbformat.NotebookNode) -> list[Question]:
-    """The master's questions in notebook order, with points and hidden test sources."""
-    found, current, in_tests = [], None, False
+def _walk(nb: nbformat.NotebookNode):
+    """Each cell with its marker (or None), the BEGIN QUESTION configuration it is inside (None
+    outside a question) and the blocks (TESTS, SOLUTION, PROMPT) it is inside: otter's format,
+    read in one place."""
+    question, blocks = None, set()
     for cell in nb.cells:
         marker = _marker(cell)
         if marker == "BEGIN QUESTION":
-            config = _yaml_body(cell)
-            if "name" not in config:
-                raise MasterError(f"a BEGIN QUESTION cell has no name: {source_of(cell)!r}")
-            current = Question(str(config["name"]), bool(config.get("manual", False)), float(config.get("points", 0)))
-            found.append(current)
+            question = _yaml_body(cell)
         elif marker == "END QUESTION":
-            current = None
-        elif marker in ("BEGIN TESTS", "END TESTS"):
-            in_tests = marker == "BEGIN TESTS"
-        elif in_tests and current is not None and cell.cell_type == "code":
+            question = None
+        elif marker is not None:
+            edge, block = marker.split()
+            (blocks.add if edge == "BEGIN" else blocks.discard)(block)
+        yield cell, marker, question, frozenset(blocks)
+
+
+def questions(nb: nbformat.NotebookNode) -> list[Question]:
+    """The master's questions in notebook order, with points and hidden test sources."""
+    found = []
+    for cell, marker, question, blocks in _walk(nb):
+        if marker == "BEGIN QUESTION":
+            if "name" not in question:
+                raise MasterError(f"a BEGIN QUESTION cell has no name: {source_of(cell)!r}")
+            found.append(Question(str(question["name"]), bool(question.get("manual", False)),
+                                  float(question.get("points", 0))))
+        elif "TESTS" in blocks and question is not None and cell.cell_type == "code":
+            current = found[-1]
             config, code = _test_config(source_of(cell))
             if not current.manual:
                 current.points += float(config.get("points") or 0)
@@ -99,15 +111,5 @@ def prepared_for_otter(master: nbformat.NotebookNode, name: str, settings: dict)
 
 def solution_cells(nb: nbformat.NotebookNode) -> list[tuple[nbformat.NotebookNode, str]]:
     """Each cell inside a BEGIN/END SOLUTION block, with its question's name, in notebook order."""
-    found, question, in_solution = [], None, False
-    for cell in nb.cells:
-        marker = _marker(cell)
-        if marker == "BEGIN QUESTION":
-            question = _yaml_body(cell).get("name")
-        elif marker == "END QUESTION":
-            question = None
-        elif marker in ("BEGIN SOLUTION", "END SOLUTION"):
-            in_solution = marker == "BEGIN SOLUTION"
-        elif in_solution and question and marker is None:
-            found.append((cell, str(question)))
-    return found
+    return [(cell, str(question["name"])) for cell, marker, question, blocks in _walk(nb)
+            if "SOLUTION" in blocks and marker is None and question and question.get("name")]

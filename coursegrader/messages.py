@@ -44,3 +44,106 @@ DISK_LIMIT = ("提交在自己的文件夹中写入的文件总量超过上限�
               "write fewer or smaller files")
 DUPLICATE = ("同一学生有多份提交，只评了最新的一份，这一份没有评分 / "
              "several submissions for one student: the newest was graded, this one was not")
+
+# --- Why a submission cannot be read (problems.py has the reasons' caps) -----------------
+# reason -> (Chinese, English gloss); {file_mb}, {code_mb} and {code_cells} are the grader's caps.
+_RESAVE = ("请在 Jupyter 中打开、保存后重新提交", "open it in Jupyter, save, and submit again")
+_FRESH = ("请把答案复制到一份新的作业 notebook 中，保存后重新提交",
+          "copy your answers into a fresh copy of the assignment notebook, save, and submit again")
+_EXPORT = ("请用 notebook 最后一个单元格重新导出", "export it again with the notebook's last cell")
+_CLEAR = ("请清除所有输出，保存后重新提交", "clear all outputs, save, and submit again")
+SUBMISSION_PROBLEMS = {
+    "link": ("提交的是符号链接，评分程序不会跟随它；请提交文件本身",
+             "this submission is a symbolic link, which the grader never follows: submit the file itself"),
+    "link-inside": ("提交的文件夹里有符号链接，评分程序不会跟随；请提交文件本身",
+                    "the submission's folder holds a symbolic link, which the grader never follows: submit the files themselves"),
+    "special": ("提交的不是普通文件（是管道、设备或套接字）；请提交 notebook（.ipynb）或导出的 zip",
+                "this submission is not a regular file (a pipe, device or socket): submit the notebook (.ipynb) or its exported zip"),
+    "special-inside": ("提交的文件夹里有管道、设备或套接字；请只放入 notebook 或导出的 zip",
+                       "the submission's folder holds a pipe, device or socket: keep only the notebook or its exported zip in it"),
+    "unreadable": ("无法读取提交的文件（没有读取权限或读取出错）；请检查文件权限或重新上传",
+                   "the submitted file could not be read (no permission, or a read error): check its permissions or upload it again"),
+    "not-gradable": ("提交的不是 notebook（.ipynb）或 otter 导出的 zip；请提交作业 notebook 或导出的 zip",
+                     "this is not a notebook (.ipynb) or an otter export (.zip): submit the assignment notebook or the zip it exported"),
+    "too-large": (f"提交的文件超过 {{file_mb}} MB 上限（通常是输出太多）；{_CLEAR[0]}",
+                  f"the file is larger than the {{file_mb}} MB cap (usually because of outputs): {_CLEAR[1]}"),
+    "empty": ("提交的 notebook 是空文件；请在 Jupyter 中保存后重新提交", "the notebook is empty: save it in Jupyter and submit again"),
+    "not-utf8": ("提交的 notebook 不是 UTF-8 文本；请提交 Jupyter 保存的 .ipynb 文件",
+                 "the notebook is not UTF-8 text: submit the .ipynb file Jupyter saved"),
+    "truncated": (f"提交的 notebook 不完整（文件被截断）；{_RESAVE[0]}", f"the notebook is truncated (it ends too early): {_RESAVE[1]}"),
+    "not-json": (f"提交的文件不是 notebook：它的 JSON 已损坏；{_RESAVE[0]}", f"this is not a notebook: its JSON is broken; {_RESAVE[1]}"),
+    "too-deep": (f"提交的 notebook 的 JSON 嵌套过深，不是 Jupyter 保存的；{_FRESH[0]}",
+                 f"the notebook's JSON nests too deeply for a saved notebook: {_FRESH[1]}"),
+    "too-complex": (f"提交的 notebook 结构过于庞大，超出评分程序的读取上限；{_CLEAR[0]}",
+                    f"the notebook has too many parts to read within the grader's limits: {_CLEAR[1]}"),
+    "not-notebook": ("提交的文件是 JSON，但不是 Jupyter notebook（没有单元格）；请提交作业 notebook",
+                     "this is JSON but not a Jupyter notebook (no cells): submit the assignment notebook"),
+    "malformed-cell": (f"notebook 中有格式错误的单元格（字段类型不对）；{_FRESH[0]}",
+                       f"a cell of the notebook is malformed (a field of the wrong type): {_FRESH[1]}"),
+    "too-much-code": ("notebook 的代码超过上限（共 {code_mb} MB 或 {code_cells} 个代码单元格）；"
+                      "请删去粘贴进代码的大段数据，保存后重新提交",
+                      "the notebook's code is over the cap ({code_mb} MB or {code_cells} code cells in all): "
+                      "remove data pasted into code, save, and submit again"),
+    "bad-zip": (f"zip 文件已损坏；{_EXPORT[0]}", f"this is not a valid zip file (it is damaged): {_EXPORT[1]}"),
+    "encrypted-zip": (f"zip 文件设置了密码，无法读取；{_EXPORT[0]}，不要加密码",
+                      f"the zip is password-protected: {_EXPORT[1]}, without a password"),
+    "zip-no-notebook": (f"zip 中没有 notebook（.ipynb）；{_EXPORT[0]}", f"the zip contains no notebook (.ipynb): {_EXPORT[1]}"),
+    "zip-several": ("zip 中有多个 notebook；请只提交一个", "the zip contains more than one notebook: submit exactly one"),
+    "zip-too-many": (f"zip 中的文件远多于 otter 导出的；{_EXPORT[0]}", f"the zip holds far more files than an otter export: {_EXPORT[1]}"),
+    "folder-empty": ("提交的文件夹里没有 notebook（.ipynb）或导出的 zip；请放入 notebook",
+                     "the submission's folder holds no notebook (.ipynb) or exported zip: put the notebook in it"),
+    "folder-several": ("提交的文件夹里有多个 notebook 或 zip；请只保留一个",
+                       "the submission's folder holds more than one notebook or zip: keep exactly one"),
+    "folder-too-big": ("提交的文件夹里文件太多或层级太深；请只放入 notebook",
+                       "the submission's folder holds too many files or levels of folders: keep only the notebook in it"),
+    "unexpected": (f"提交的内容无法读取（格式异常）；{_RESAVE[0]}",
+                   f"the submission could not be read (its contents are in no form the grader knows): {_RESAVE[1]}"),
+}
+
+# --- Gradescope: the upload, the autograder's own files ------------------------------------
+NO_NOTEBOOK = ("提交中没有找到笔记本：请上传你的 .ipynb 文件（文件名随意）或导出单元格生成的 zip，然后重新提交 / "
+               "no notebook in your submission: upload your .ipynb (any file name) or the zip its export cell made, "
+               "and submit again")
+SEVERAL_NOTEBOOKS = ("提交中有不止一个笔记本或 zip，无法确定评哪一个：只上传一个 .ipynb 或一个导出的 zip，然后重新提交 / "
+                     "more than one notebook or zip in your submission: upload exactly one .ipynb or one export zip, "
+                     "and submit again")
+BROKEN_AUTOGRADER = ("自动评分程序的文件损坏或不完整，请告诉课程助教：教师需重新上传 autograder zip / "
+                     "the autograder's files are broken or incomplete; tell the course staff: the instructor must "
+                     "upload the autograder zip again")
+NOT_STARTED = "评分进程没有启动 / the grading process did not start"
+GRADER_FAILED = "评分程序在评你的提交时出错 / the grader failed while grading your submission"
+
+# --- The submission's process, as the grader talks with it (judging.py) --------------------
+# Where it was: {zh} and {en} of PLACES (the cell number is the notebook's, never the submission's text)
+PLACES = {
+    "start": ("第一个单元格之前", "before the first cell"),
+    "cell": ("第 {number} 个单元格", "at cell {number}"),
+    "checks": ("检查答案时", "while its answers were checked"),
+}
+DIED = "提交的进程意外退出，位置：{zh} / the submission's process died {en}"
+TIMED_OUT = "评分超过每份提交的时间上限，停止于{zh} / stopped at the time limit per submission, {en}"
+INVALID_DATA = "提交的进程发送了无效数据 / the submission's process sent invalid data"
+NOT_AN_OBJECT = "提交的进程发送了无效数据 / the submission's process sent invalid data (not an object)"
+CODE_TOO_LARGE = "笔记本的代码太大，无法评分 / the notebook's code is too large to grade"
+PUBLIC_CHECK_RAISED = "公开检查未通过：代码运行出错 / the public check failed: your code raised an error"
+
+# --- A batch: the grader's own failure on one submission (batch.py) -------------------------
+GRADER_STEPS = {"reading": "读取提交", "grading": "评分", "saving": "保存结果"}  # step -> its Chinese name
+GRADER_FAULT = ("评分程序自身出错（{step_zh}时），不是提交的问题；下次运行会再评一次，仍出错则保留此行直到 --regrade / "
+                "the grader itself failed while {step} ({error}), not the submission: it is graded "
+                "again on the next run, and if it fails again this row is kept until --regrade; "
+                "details in {file} in its results folder")
+
+# --- nbgrader autograde: what a test cell prints, and the log (nbgrader_autograde.py) ------
+ENGINE_FAILED = ("评分引擎出错，本题暂记 0 分；请教师查看 nbgrader 的日志后重新运行 nbgrader autograde。"
+                 " / The grading engine failed, so this question has 0 points for now; the instructor should "
+                 "read nbgrader's log and run nbgrader autograde again.")
+NO_TESTS = ("自动评分包里没有这道题的测试，本题记 0 分；请教师运行 python -m coursegrader build。"
+            " / The autograder zip has no tests for this question, so it has 0 points; the instructor should "
+            "run python -m coursegrader build.")
+UNCHECKED = "未检查 / not checked"
+HIDDEN_TEST_LINE = "{question} 隐藏测试 / hidden test: {verdict} ({points:g} 分 / points)"
+QUESTION_SCORE_LINE = "{question}: {score:g} / {possible:g} 分 / points"
+ENGINE_FAILED_LOG = "评分引擎出错 / the grading engine failed on %s: %s"  # logger arguments: what failed, why
+WALLS_MISSING_LOG = "本机无法提供这些沙箱隔离 / this machine could not give the submission these sandbox walls: %s (README: threat model)"
+GRADED_LOG = "coursegrader: %s %s, %g / %g 分 / points, %.1f s"  # who, status, points, possible, seconds

@@ -25,6 +25,7 @@ import nbformat
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from . import messages
 from .config import load_course
 from .forkserver import ForkServer
 from .judging import Assignment, grade_submission
@@ -34,14 +35,6 @@ from .sandbox import Limits
 from .submissions import Submission
 
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"  # nbgrader's own delimiters
-
-ENGINE_FAILED = ("评分引擎出错，本题暂记 0 分；请教师查看 nbgrader 的日志后重新运行 nbgrader autograde。"
-                 " / The grading engine failed, so this question has 0 points for now; the instructor should "
-                 "read nbgrader's log and run nbgrader autograde again.")
-NO_TESTS = ("自动评分包里没有这道题的测试，本题记 0 分；请教师运行 python -m coursegrader build。"
-            " / The autograder zip has no tests for this question, so it has 0 points; the instructor should "
-            "run python -m coursegrader build.")
-NOT_CHECKED = "未检查 / not checked"
 
 
 def without_hidden_tests(source: str) -> str:
@@ -102,7 +95,7 @@ class _Engine:
         key = (str(autograder.resolve()), stat.st_mtime_ns, stat.st_size)
         with self._lock:
             if key not in self._assignments:
-                self._assignments[key] = Assignment.from_zip(autograder)
+                self._assignments[key] = Assignment.from_autograder(autograder)
             return self._assignments[key]
 
     def close(self) -> None:
@@ -137,8 +130,8 @@ class GradeWithEngine(NbGraderPreprocessor):
         try:
             assignment, graded = self._grade(nb, ids["assignment"], f"{ids['student']}/{ids['notebook']}")
         except Exception as error:  # the grader's own failure: this notebook gets 0, nbgrader goes on
-            self.log.error("评分引擎出错 / the grading engine failed on %s of %s: %s: %s",
-                           ids["notebook"], ids["student"], type(error).__name__, error)
+            self.log.error(messages.ENGINE_FAILED_LOG, f"{ids['notebook']} of {ids['student']}",
+                           f"{type(error).__name__}: {error}")
             assignment, graded = None, None
         for question, cells in _check_cells(nb).items():
             text, points = _cell_report(question, assignment, graded)
@@ -162,13 +155,12 @@ class GradeWithEngine(NbGraderPreprocessor):
             graded = grade_submission(_ENGINE.server(), assignment, Submission(name, notebook),
                                       Path(scratch) / "grading", Limits.from_course(course))
         if graded.missing_walls:
-            self.log.warning("本机无法提供这些沙箱隔离 / this machine could not give the submission these sandbox "
-                             "walls: %s (README: threat model)", "; ".join(graded.missing_walls))
+            self.log.warning(messages.WALLS_MISSING_LOG, "; ".join(graded.missing_walls))
         if graded.status == "error":  # the grader's fault (its sandbox did not start, its server stopped)
-            self.log.error("评分引擎出错 / the grading engine failed on %s: %s", name, graded.message)
+            self.log.error(messages.ENGINE_FAILED_LOG, name, graded.message)
             _ENGINE.close()  # the next notebook starts a fresh fork server
             return assignment, None
-        self.log.info("coursegrader: %s %s, %g / %g 分 / points, %.1f s", name, graded.status, graded.total,
+        self.log.info(messages.GRADED_LOG, name, graded.status, graded.total,
                       assignment.possible, graded.seconds)
         return assignment, graded
 
@@ -176,19 +168,20 @@ class GradeWithEngine(NbGraderPreprocessor):
 def _cell_report(question: str, assignment: Assignment | None, graded: Graded | None) -> tuple[str, float]:
     """What the test cell of ``question`` prints (verdicts and messages, never test code) and its points."""
     if assignment is None or graded is None:
-        return ENGINE_FAILED + "\n", 0.0
+        return messages.ENGINE_FAILED + "\n", 0.0
     checks = [judged for judged in assignment.checks if judged.question == question]
     if not checks:
-        return NO_TESTS + "\n", 0.0
+        return messages.NO_TESTS + "\n", 0.0
     lines = []
     for judged in checks:
-        passed, message, _ = graded.feedback.get(judged.check.name, (None, NOT_CHECKED, ""))
-        verdict = {True: "通过 / passed", False: "未通过 / failed", None: NOT_CHECKED}[passed]
-        lines.append(f"{question} 隐藏测试 / hidden test: {verdict} ({judged.check.points:g} 分 / points)")
-        if message and message != NOT_CHECKED:
+        passed, message, _ = graded.feedback.get(judged.check.name, (None, messages.UNCHECKED, ""))
+        verdict = {True: messages.PASSED, False: messages.FAILED, None: messages.UNCHECKED}[passed]
+        lines.append(messages.HIDDEN_TEST_LINE.format(question=question, verdict=verdict, points=judged.check.points))
+        if message and message != messages.UNCHECKED:
             lines.append("    " + message.replace("\n", "\n    "))
     if graded.status != "ok":
         lines.append(graded.status_line())
     score = graded.scores.get(question, 0.0)
-    lines.append(f"{question}: {score:g} / {sum(j.check.points for j in checks):g} 分 / points")
+    lines.append(messages.QUESTION_SCORE_LINE.format(question=question, score=score,
+                                                     possible=sum(j.check.points for j in checks)))
     return "\n".join(lines) + "\n", score

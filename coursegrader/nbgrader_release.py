@@ -29,15 +29,15 @@ class NbgraderReleaseError(Exception):
 def generate_release(course: Course, assignment: str, instructor: nbformat.NotebookNode) -> bytes:
     """nbgrader's release of ``instructor`` with this course's configuration, as written bytes."""
     with tempfile.TemporaryDirectory(prefix="coursegrader-nbgrader-") as scratch:
-        root = Path(scratch)
-        shutil.copy(course.root / CONFIG_FILENAME, root / CONFIG_FILENAME)
-        source = root / course.NBGRADER_SOURCE_DIRECTORY / assignment / f"{assignment}.ipynb"
+        here = course.at(scratch)  # nbgrader's layout is the course's (course_config.py tells nbgrader)
+        shutil.copy(course.root / CONFIG_FILENAME, here.root / CONFIG_FILENAME)
+        source = here.nbgrader_source(assignment)
         source.parent.mkdir(parents=True)
         nbformat.write(instructor, str(source))
         completed = subprocess.run(
             [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--no-db", CONFIG_OPTION],
-            cwd=root, capture_output=True, text=True, timeout=300)
-        released = root / "release" / assignment / f"{assignment}.ipynb"
+            cwd=here.root, capture_output=True, text=True, timeout=300)
+        released = here.release(assignment)
         if completed.returncode != 0 or not released.is_file():
             raise NbgraderReleaseError(f"nbgrader generate_assignment failed:\n{completed.stderr[-3000:]}")
         return released.read_bytes()

@@ -20,6 +20,7 @@ import re
 
 import nbformat
 
+from . import messages
 from .notebooks import ANSWER_TAG, source_of, tags_of
 
 CHECK_CALL = re.compile(r'^grader\.check\("(\w+)"\)$')
@@ -51,13 +52,15 @@ def _run_otter_tests(env, name, source):
     random.setstate(saved[0]); numpy.random.set_state(saved[1]); torch.random.set_rng_state(saved[2])
     for result in tests.test_case_results:
         if result.test_case.hidden:
-            verdict = "通过 / passed" if result.passed else "未通过 / failed"
-            print(f"{name} 隐藏测试 / hidden test: {verdict} ({result.test_case.points:g} 分 / points)")
+            verdict = @PASSED@ if result.passed else @FAILED@
+            print(@HIDDEN_TEST_LINE@.format(question=name, verdict=verdict, points=result.test_case.points))
             if result.message:
                 print("    " + result.message.replace("\\n", "\\n    "))
-    print(f"{name}: {tests.score:g} / {tests.possible:g} 分 / points")
+    print(@QUESTION_SCORE_LINE@.format(question=name, score=tests.score, possible=tests.possible))
     return tests.score
 '''
+for _name in ("PASSED", "FAILED", "HIDDEN_TEST_LINE", "QUESTION_SCORE_LINE"):  # the catalog's texts, written in
+    HIDDEN_TEST_RUNNER = HIDDEN_TEST_RUNNER.replace(f"@{_name}@", repr(getattr(messages, _name)))
 
 
 class NbgraderSourceError(Exception):

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import nbformat
 
-ANSWER_TAG = "otter_answer_cell"
+# Cell tags, the one place each is named.
+ANSWER_TAG = "otter_answer_cell"  # otter tags each answer cell with this (the build adds the question's name)
+IGNORE_TAG = "otter_ignore"  # otter skips these cells when grading (the export cell)
+SKIP_TAG = "skip-execution"  # nbclient (nbgrader's autograde, the build) skips these; students' Jupyter does not
 
 # Metadata kept on generated notebooks; everything else (editor state, jupytext, timings) is
 # dropped so that building twice gives the same bytes.
@@ -44,9 +47,14 @@ def normalized(nb: nbformat.NotebookNode, id_prefix: str) -> nbformat.NotebookNo
     return nb
 
 
+def notebook_bytes(nb: nbformat.NotebookNode) -> bytes:
+    """``nb`` as the build writes it."""
+    return nbformat.writes(nb).encode("utf-8") + b"\n"
+
+
 def write_atomic(nb: nbformat.NotebookNode, path: Path) -> None:
     """Write ``nb`` so that ``path`` is never left half-written."""
-    write_bytes_atomic(nbformat.writes(nb).encode("utf-8") + b"\n", path)
+    write_bytes_atomic(notebook_bytes(nb), path)
 
 
 def write_bytes_atomic(data: bytes, path: Path) -> None:

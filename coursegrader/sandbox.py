@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import landlock, scratch, seccomp
+from .config import LIMIT_SETTINGS
 from .forkserver import WARM_ENVIRONMENT
 
 _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 4, 36
@@ -54,21 +55,19 @@ WALLS = ("cgroup", "mount", "quota", "proc", "uid", "landlock", "seccomp")
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-submission limits; course_config.py supplies them (see ``from_course``), the defaults
-    are the course's."""
-    submission_seconds: float = 300
-    cell_seconds: float = 60
-    check_seconds: float = 60
-    memory_mb: int = 1024
-    processes: int = 32
-    output_mb: int = 16
-    disk_mb: int = 128
+    """Per-submission limits. No defaults here: ``from_course`` takes each from the
+    course_config.py setting that ``config.SETTINGS`` declares for it (``config.LIMIT_SETTINGS``)."""
+    submission_seconds: float
+    cell_seconds: float
+    check_seconds: float
+    memory_mb: int
+    processes: int
+    output_mb: int
+    disk_mb: int
 
     @classmethod
     def from_course(cls, course, **overrides) -> "Limits":
-        values = dict(submission_seconds=course.SUBMISSION_TIMEOUT_SECONDS, cell_seconds=course.CELL_TIMEOUT_SECONDS,
-                      check_seconds=course.CHECK_TIMEOUT_SECONDS, memory_mb=course.MEMORY_LIMIT_MB,
-                      processes=course.PROCESS_LIMIT, output_mb=course.OUTPUT_LIMIT_MB, disk_mb=course.DISK_LIMIT_MB)
+        values = {limit: getattr(course, setting) for limit, setting in LIMIT_SETTINGS.items()}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

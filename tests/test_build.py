@@ -13,24 +13,49 @@ from coursegrader.autograder_zip import read_manifest
 from coursegrader.notebooks import read, source_of
 
 
+GENERATED_FOLDERS = ("release", "solutions", "autograder")  # everything `python -m coursegrader build` writes
+
+
+def _files_under(root, folders) -> set[str]:
+    return {path.relative_to(root).as_posix() for folder in folders for path in (root / folder).rglob("*") if path.is_file()}
+
+
+def _same_zip_members(committed, rebuilt) -> bool:
+    with zipfile.ZipFile(committed) as old, zipfile.ZipFile(rebuilt) as new:
+        return sorted(old.namelist()) == sorted(new.namelist()) and all(old.read(n) == new.read(n) for n in old.namelist())
+
+
 @pytest.mark.slow
-def test_committed_artifacts_equal_a_rebuild(course, tmp_path):
+def test_committed_artifacts_equal_a_rebuild(tmp_path):
+    """Every tracked file of the generated folders is what the build writes, and the build writes
+    nothing that is not tracked: a leftover (otter's .OTTER_LOG, an export zip) fails this test."""
     shutil.copy(ROOT / "course_config.py", tmp_path)
     completed = subprocess.run([sys.executable, "-m", "coursegrader", "--course-root", str(ROOT), "build", "--out", str(tmp_path)],
                                capture_output=True, text=True, timeout=600)
     assert completed.returncode == 0, completed.stderr[-3000:]
-    release_folder = course.release(ASSIGNMENT).parent
-    assert sorted(p.name for p in release_folder.iterdir()) == \
-           sorted(p.name for p in (tmp_path / release_folder.relative_to(ROOT)).iterdir())
-    for committed in (*sorted(release_folder.iterdir()), course.solution(ASSIGNMENT), course.nbgrader_source(ASSIGNMENT)):
-        rebuilt = tmp_path / committed.relative_to(ROOT)
-        assert rebuilt.read_bytes() == committed.read_bytes(), f"{committed.relative_to(ROOT)} is stale: run `python -m coursegrader build`"
-    committed_zip, rebuilt_zip = course.autograder(ASSIGNMENT), tmp_path / course.autograder(ASSIGNMENT).relative_to(ROOT)
-    with zipfile.ZipFile(committed_zip) as old, zipfile.ZipFile(rebuilt_zip) as new:
-        assert sorted(old.namelist()) == sorted(new.namelist())
-        for name in old.namelist():
-            assert old.read(name) == new.read(name), f"{name} in the autograder zip is stale"
-    assert rebuilt_zip.read_bytes() == committed_zip.read_bytes()
+    tracked = set(subprocess.run(["git", "ls-files", "-z", "--", *GENERATED_FOLDERS], cwd=ROOT, capture_output=True,
+                                 check=True).stdout.decode().split("\0")) - {""}
+    rebuilt = _files_under(tmp_path, GENERATED_FOLDERS)
+    assert tracked == rebuilt, f"tracked but not built: {sorted(tracked - rebuilt)}; built but not tracked: {sorted(rebuilt - tracked)}"
+    for name in sorted(tracked):
+        committed, fresh = ROOT / name, tmp_path / name
+        if committed.read_bytes() != fresh.read_bytes():
+            assert name.endswith(".zip") and _same_zip_members(committed, fresh), \
+                f"{name} is stale: run `python -m coursegrader build`"
+
+
+def test_the_build_leaves_a_generated_folder_holding_only_what_it_writes(tmp_path):
+    """What running the solution in place leaves beside it goes at the next build."""
+    from coursegrader.build import write_folder
+
+    folder = tmp_path / "solutions" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    (folder / ".OTTER_LOG").write_bytes(b"log")
+    (folder / f"{ASSIGNMENT}_2026_11_22T05_17_52_805764.zip").write_bytes(b"zip")
+    (folder / ".ipynb_checkpoints").mkdir()
+    write_folder(folder, {f"{ASSIGNMENT}.ipynb": b"{}"})
+    assert sorted(p.name for p in folder.iterdir()) == [".ipynb_checkpoints", f"{ASSIGNMENT}.ipynb"]
+    assert (folder / f"{ASSIGNMENT}.ipynb").read_bytes() == b"{}"
 
 
 def test_manifest_lists_every_question_with_the_masters_points(course, questions):
@@ -65,7 +90,8 @@ def test_a_failing_solution_fails_the_build_and_writes_nothing(course, tmp_path)
 
 
 def test_missing_master_is_a_clear_error(tmp_path):
-    (tmp_path / "course_config.py").write_text("ASSIGNMENTS = ['nowhere']\n")
+    course_file = (ROOT / "course_config.py").read_text()  # a complete configuration: settings are checked first
+    (tmp_path / "course_config.py").write_text(course_file.replace('ASSIGNMENTS = ["autograd"]', "ASSIGNMENTS = ['nowhere']"))
     completed = subprocess.run([sys.executable, "-m", "coursegrader", "--course-root", str(tmp_path), "build"],
                                capture_output=True, text=True, timeout=60)
     assert completed.returncode == 2

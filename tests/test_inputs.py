@@ -352,7 +352,7 @@ def test_text_with_a_lone_surrogate_can_be_sent():
 # --- the batch: results kept, grader faults reported once ---------------------------------------
 
 def test_an_error_is_graded_again_once_then_kept(tmp_path, course):
-    assignment = Assignment.from_zip(course.autograder(ASSIGNMENT))
+    assignment = Assignment.from_autograder(course.autograder(ASSIGNMENT))
     folder = tmp_path / "results" / "s"
     fault = Graded("s", "error", message="the grader failed")
     save_result(fault, assignment, folder, "key", error_runs=0)

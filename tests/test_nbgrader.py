@@ -28,7 +28,8 @@ from conftest import ASSIGNMENT, ROOT, answers_of, distinctive_lines, leaked_lin
 from coursegrader.autograder_zip import read_manifest
 from coursegrader.results import possible_points
 from coursegrader.config import CONFIG_FILENAME, load_course
-from coursegrader.nbgrader_autograde import ENGINE_FAILED, without_hidden_tests
+from coursegrader.messages import ENGINE_FAILED
+from coursegrader.nbgrader_autograde import without_hidden_tests
 from coursegrader.nbgrader_release import CONFIG_OPTION
 from coursegrader.nbgrader_source import CHECK_CALL
 from coursegrader.notebooks import read, source_of

@@ -67,7 +67,7 @@ def grading(course):
                 for path in [folder, *folder.rglob("*")]:
                     path.chmod(0o755 if path.is_dir() else 0o644)
             keep_private(source)
-            assignment = Assignment.from_zip(source / "autograder.zip")
+            assignment = Assignment.from_autograder(source / "autograder.zip")
             with ForkServer() as server:
                 yield Grading(server, assignment, source, open_copy, course)
         finally:

@@ -33,14 +33,14 @@ if ! python_fits; then
   python_fits || { echo "error: no Python $python_version of at least $python_minimum here" >&2; exit 1; }
 fi
 python="$prefix/bin/python"
-pip=("$python" -m pip install --no-cache-dir --disable-pip-version-check --no-input
-     --constraint "$here/gradescope/constraints.txt")
+pip_options=(--no-cache-dir --disable-pip-version-check --no-input --constraint "$here/gradescope/constraints.txt")
+pip=("$python" -m pip install "${pip_options[@]}")
 
-echo "== torch $torch_version, CPU only (PyTorch's CPU index; the default Linux wheel adds GBs of CUDA)"
-if ! "${pip[@]}" --extra-index-url "$torch_index" "torch==$torch_version+cpu"; then
-  echo "== no torch $torch_version+cpu wheel for $(uname -m): torch==$torch_version instead"
-  "${pip[@]}" --extra-index-url "$torch_index" "torch==$torch_version"
-fi
+# The CPU build from PyTorch's CPU index when it answers within seconds (the default Linux wheel
+# adds GBs of CUDA), else the default index at once; the rule is the bundled torch_install.py's,
+# the same the repository's setup.sh runs.
+echo "== torch $torch_version"
+"$python" "$here/gradescope/package/coursegrader/torch_install.py" "$torch_version" "$torch_index" "${pip_options[@]}"
 
 echo "== otter-grader, NumPy, matplotlib, IPython and the rest of what coursegrader imports"
 "${pip[@]}" --requirement "$here/gradescope/requirements.txt"

@@ -1,0 +1,28 @@
+"""Every fixed bilingual text is in the catalog, messages.py, and nowhere else in the package."""
+
+import re
+from pathlib import Path
+
+from coursegrader import messages, problems
+
+PACKAGE = Path(__file__).resolve().parents[1] / "coursegrader"
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_no_module_but_the_catalog_writes_chinese_text():
+    elsewhere = {path.name for path in PACKAGE.rglob("*.py") if path.name != "messages.py" and CHINESE.search(path.read_text())}
+    assert not elsewhere, f"move these texts into messages.py: {sorted(elsewhere)}"
+
+
+def test_each_catalog_text_is_chinese_then_an_english_gloss():
+    texts = [value for name, value in vars(messages).items() if name.isupper() and isinstance(value, str) and CHINESE.search(value)]
+    texts += list(problems.MESSAGES.values()) + list(messages.STATUS_LINES.values())
+    assert len(texts) > 50
+    for text in texts:
+        chinese, _, english = text.rpartition(" / ")  # a label may itself be "分 / points"
+        assert CHINESE.search(chinese) and english and not CHINESE.search(english), text
+
+
+def test_submission_problems_name_the_graders_caps():
+    assert "200 MB" in problems.MESSAGES["too-large"] and "{" not in "".join(problems.MESSAGES.values())
+    assert f"{problems.MAX_CODE_CELLS} 个代码单元格" in problems.MESSAGES["too-much-code"]
