@@ -412,7 +412,8 @@ def mismatch_csv(book: Gradebook) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["kind", "student id", "name", "email", "submission", "note"])
     for kind, student, submission, note in book.notes:
-        writer.writerow([kind, *(student.id, student.name, student.email) if student else ("", "", ""), submission, note])
+        who = (student.id, student.name, student.email) if student else ("", "", "")
+        writer.writerow([kind, *who, submission, note])
     return buffer.getvalue()
 
 
