@@ -137,6 +137,9 @@ def _from_gradescope(args, course, assignment, autograder, roster) -> int:
     from .notebooks import write_bytes_atomic
 
     folder = args.from_gradescope
+    if args.submissions:
+        print("error: give either submissions to grade or --from-gradescope FOLDER, not both", file=sys.stderr)
+        return 2
     if not folder.is_dir():
         print(f"error: {folder} is not a folder (unzip Gradescope's export first)", file=sys.stderr)
         return 2

@@ -50,6 +50,8 @@ _EMAIL_NAMES = {"email", "emailaddress", "mail", "邮箱", "电子邮箱", "电�
 _LOGIN_NAMES = {"sisloginid", "loginid", "login", "username", "用户名"}
 _SECTION_NAMES = {"section", "sections", "班级", "班", "课程班"}
 _SUBMISSION_NAMES = {"submission", "submissionid", "提交"}
+_REMARK_NAMES = {"comment", "comments", "note", "notes", "remark", "remarks", "备注", "评语", "说明"}  # a grader's own notes
+_CANVAS_TEST_STUDENT = {"studenttest", "teststudent"}  # Canvas's own test account, in every Canvas export
 _CANVAS_ID = "id"  # Canvas's own user id, when the roster is a Canvas export (it has "SIS User ID" as well)
 
 
@@ -185,8 +187,8 @@ def read_roster(path: Path) -> list[Student]:
         sid = _cell(cells, columns["id"])
         name = _cell(cells, columns.get("name")) or " ".join(
             part for part in (_cell(cells, columns.get("first")), _cell(cells, columns.get("last"))) if part)
-        if _header_key(name) == _header_key(CANVAS_POINTS_ROW) and not sid:
-            continue  # the second row of a Canvas export
+        if not sid and re.sub(r"[\s,]+", "", name).casefold() in {_header_key(CANVAS_POINTS_ROW), *_CANVAS_TEST_STUDENT}:
+            continue  # a Canvas export's Points Possible row and its test student (who has no SIS User ID)
         email = _cell(cells, columns.get("email"))
         if not sid:
             problems.append(messages.ROSTER_NO_ID.format(file=path, line=line))
@@ -221,13 +223,12 @@ def read_manual(path: Path, questions: list[dict], roster: list[Student], matchi
     header, rows = read_table(path)
     manual = {q["name"]: float(q["points"]) for q in questions if q["manual"]}
     columns = _columns(header)
-    identity = {columns[k] for k in ("id", "email", "submission", "name", "first", "last", "login", "section",
-                                     "canvas_id") if k in columns}
+    not_questions = set(columns.values()) | {i for i, name in enumerate(header) if _header_key(name) in _REMARK_NAMES}
     if not {"id", "email", "submission"} & set(columns):
         raise GradebookError([messages.MANUAL_NO_ID_COLUMN.format(file=path)])
     problems, question_at = [], {}
     for index, name in enumerate(header):
-        if index in identity or not name:
+        if index in not_questions or not name:
             continue
         question = next((q for q in manual if q.casefold() == name.strip().casefold()), None)
         if question is None:
@@ -381,7 +382,8 @@ def build(roster: list[Student], graded: list[Graded], questions: list[dict], ma
 
 
 def _points(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+    """Plain decimals (no exponent, at most 4 places), as both gradebooks read them."""
+    return "" if value is None else f"{value:.4f}".rstrip("0").rstrip(".")
 
 
 def canvas_csv(book: Gradebook, column: str) -> str:
@@ -390,7 +392,7 @@ def canvas_csv(book: Gradebook, column: str) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([*CANVAS_IDENTITY, column])
-    writer.writerow([CANVAS_POINTS_ROW, "", "", "", "", f"{book.possible:g}"])
+    writer.writerow([CANVAS_POINTS_ROW, "", "", "", "", _points(book.possible)])
     for s in book.roster:
         writer.writerow([s.name, s.canvas_id, s.id, s.login, s.section, _points(book.grades[s.id])])
     return buffer.getvalue()

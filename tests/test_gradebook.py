@@ -88,7 +88,8 @@ def test_a_canvas_export_as_roster_keeps_canvas_ids_and_logins(tmp_path, questio
     export = ('Student,ID,SIS User ID,SIS Login ID,Section,Homework 1 (123)\n'
               '    Points Possible,,,,,10\n'
               '"Zhang, San",4501,20260001,zhangs,Section A,9\n'
-              '"Li, Si",4502,20260002,lis,Section A,\n')
+              '"Li, Si",4502,20260002,lis,Section A,\n'
+              '"Student, Test",4510,,a1b2c3,Section A,0\n')  # Canvas's test account: not a student
     roster = gradebook.read_roster(write(tmp_path / "canvas-export.csv", export))
     assert [(s.id, s.canvas_id, s.login, s.section, s.name) for s in roster] == [
         ("20260001", "4501", "zhangs", "Section A", "Zhang, San"), ("20260002", "4502", "lis", "Section A", "Li, Si")]
@@ -147,10 +148,10 @@ def test_a_grader_fault_is_not_exported_as_a_zero(tmp_path, questions):
 def test_manual_points_make_the_total_the_whole_assignment(tmp_path, questions, manual_points):
     roster = gradebook.read_roster(write(tmp_path / "roster.csv", ROSTER))
     manual = write(tmp_path / "manual.csv", (
-        "submission,E1C,e2c,e3d,e4b,name\n"  # any id column, question names in any case, a name for the grader
-        "20260001,2,1,1,2,张三\n"
-        "li.si@example.edu,0,0,0.5,1.5,李四\n"  # by email
-        "wang,1,,1,1,王五\n"))  # e2c not graded yet
+        "submission,E1C,e2c,e3d,e4b,name,备注\n"  # any id column, questions in any case, a name and notes for graders
+        "20260001,2,1,1,2,张三,\n"
+        "li.si@example.edu,0,0,0.5,1.5,李四,字迹潦草\n"  # by email
+        "wang,1,,1,1,王五,\n"))  # e2c not graded yet
     batch = [graded("20260001", 24), graded("li.si", 3), graded("wang", 10)]
     book = gradebook.build(roster, batch, questions, manual)
     assert book.grades == {"20260001": 24 + sum(manual_points.values()), "20260002": 5, "20260003": None}
