@@ -110,7 +110,7 @@ def _write_outputs(args, course, assignment, autograder, out, graded, submission
     print(f"\nGrades: {out / 'grades.csv'}\nReport: {report}\n"
           f"Feedback per submission (Gradescope format): {out / 'results'}/<submission>/results.json")
     if book:
-        print(f"Gradebook: {out / gradebook.CANVAS_NAME}, {out / gradebook.MOODLE_NAME}; "
+        print(f"Gradebook files: {out / gradebook.CANVAS_NAME}, {out / gradebook.MOODLE_NAME}; "
               f"to check by hand: {out / gradebook.MISMATCH_NAME}")
     return status
 

@@ -160,7 +160,7 @@ def _columns(header: list[str]) -> dict[str, int]:
         for index, key in enumerate(keys):
             if key in names and kind not in found:
                 found[kind] = index
-    if canvas_export and "sisuserid" in keys:  # Canvas: the institution's id is SIS User ID, whatever else says id
+    if canvas_export:  # the institution's id is SIS User ID, whatever else says id
         found["id"] = keys.index("sisuserid")
     return found
 
