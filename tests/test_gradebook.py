@@ -382,3 +382,21 @@ def test_a_dask_batch_gives_the_same_report_and_gradebook(local_class, tmp_path)
     assert report_tables(out) == report_tables(local)
     for name in ("canvas.csv", "moodle.csv", "roster-mismatch.csv"):
         assert (out / name).read_bytes() == (local / name).read_bytes(), name
+
+
+@pytest.mark.slow
+def test_a_bad_manual_file_after_grading_keeps_the_grades_and_says_where(local_class, tmp_path):
+    folder, local, options = local_class
+    out = tmp_path / "grades"
+    shutil.copytree(local, out)  # graded already: the rerun grades nothing again
+    for name in ("canvas.csv", "moodle.csv", "roster-mismatch.csv", "grades.csv"):
+        (out / name).unlink()
+    manual = write(tmp_path / "manual.csv", "student id,e1c\n20260001,2\n20260002,9\n")
+    roster = options[options.index("--roster") + 1]
+    command = [sys.executable, "-m", "coursegrader", "--course-root", str(ROOT), "grade", str(folder), "--out", str(out),
+               "--roster", roster, "--manual", str(manual)]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 2
+    assert f"manual points {manual} line 3, column e1c: out of range; points go from 0 to 2" in completed.stderr
+    assert without_seconds(out) == without_seconds(local)  # grades.csv and the report are still written
+    assert (out / "report.html").is_file() and not (out / "canvas.csv").exists()
