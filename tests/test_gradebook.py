@@ -213,6 +213,7 @@ def test_bad_roster_rows_say_file_and_line(tmp_path, text, expected):
     assert len(error.value.problems) == len(expected)
 
 
+@pytest.mark.slow  # two runs of the command, about 10 s
 def test_a_bad_roster_stops_the_command_before_grading(tmp_path):
     roster = write(tmp_path / "roster.csv", "student id,name\n,张三\n")
     command = [sys.executable, "-m", "coursegrader", "--course-root", str(ROOT), "grade", "--out", str(tmp_path / "out"),
