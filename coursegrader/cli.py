@@ -23,13 +23,9 @@ def _build(args) -> int:
 
 
 def _grade(args) -> int:
-    from .analysis import class_work, sections
     from .batch import grade_all
     from .checks import CheckFormatError
-    from .notebooks import write_bytes_atomic
     from .progress import Progress
-    from .report import write_report
-    from .results import grades_csv, grades_table
     from .sandbox import Limits
     from .scratch import reachable_by_others
     from .submissions import discover
@@ -40,6 +36,11 @@ def _grade(args) -> int:
     if not autograder.is_file():
         print(f"error: autograder zip {autograder} not found; run `python -m coursegrader build` first", file=sys.stderr)
         return 2
+    roster, usable = _roster(args)  # checked before a long run
+    if not usable:
+        return 2
+    if args.from_gradescope:
+        return _from_gradescope(args, course, assignment, autograder, roster)
     inputs = args.submissions or [course.samples(assignment)]
     try:
         submissions = discover(inputs)
@@ -76,14 +77,79 @@ def _grade(args) -> int:
         print(f"warning: the grader itself failed on {faults} submission(s) (status error; the traceback is in "
               f"{out / 'results'}/<submission>/grader-error.txt); each is graded again on the next run, "
               "and kept after a second failure until --regrade", file=sys.stderr)
+    return _write_outputs(args, course, assignment, autograder, out, graded, submissions, roster)
+
+
+def _write_outputs(args, course, assignment, autograder, out, graded, submissions, roster, identities=None) -> int:
+    """grades.csv, report.html with the class analyses and, given a roster, the gradebook files."""
+    from . import gradebook
+    from .analysis import class_work, sections
+    from .notebooks import write_bytes_atomic
+    from .report import write_report
+    from .results import grades_csv, grades_table
+
     questions = _questions(autograder)
     write_bytes_atomic(grades_csv(graded, questions).encode("utf-8", "replace"), out / "grades.csv")
     work = class_work(questions, graded, submissions, course.release(assignment))
-    report = write_report(graded, questions, out, sections(work, out))
+    book, status = None, 0
+    if roster:
+        try:
+            book = gradebook.build(roster, graded, questions, args.manual, identities)
+            gradebook.write(book, out, args.gradebook_column or assignment)
+        except gradebook.GradebookError as error:
+            print(f"error: {error}", file=sys.stderr)
+            status = 2
+    report = write_report(graded, questions, out, sections(work, out) + ([gradebook.section(book)] if book else []))
     print(grades_table(graded, questions))
+    if book:
+        print("\n" + gradebook.summary(book))
     print(f"\nGrades: {out / 'grades.csv'}\nReport: {report}\n"
           f"Feedback per submission (Gradescope format): {out / 'results'}/<submission>/results.json")
-    return 0
+    if book:
+        print(f"Gradebook files: {out / gradebook.CANVAS_NAME}, {out / gradebook.MOODLE_NAME}; "
+              f"to check by hand: {out / gradebook.MISMATCH_NAME}")
+    return status
+
+
+def _roster(args):
+    """The roster given with --roster (None without one) and whether it can be used (if not, says why)."""
+    from . import gradebook, messages
+
+    if args.manual and not args.roster:
+        print(f"error: {messages.MANUAL_NEEDS_ROSTER}", file=sys.stderr)
+        return None, False
+    try:
+        return (gradebook.read_roster(args.roster) if args.roster else None), True
+    except gradebook.GradebookError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return None, False
+
+
+def _from_gradescope(args, course, assignment, autograder, roster) -> int:
+    """The outputs of a batch, from a folder of Gradescope results instead of grading."""
+    import json
+
+    from .gradescope_export import read_export
+    from .notebooks import write_bytes_atomic
+
+    folder = args.from_gradescope
+    if args.submissions:
+        print("error: give either submissions to grade or --from-gradescope FOLDER, not both", file=sys.stderr)
+        return 2
+    if not folder.is_dir():
+        print(f"error: {folder} is not a folder (unzip Gradescope's export first)", file=sys.stderr)
+        return 2
+    export = read_export(folder, _questions(autograder))
+    if not export.graded:
+        print(f"error: no submissions found in {folder}", file=sys.stderr)
+        return 2
+    out = args.out or course.root / "grades" / f"{assignment}-gradescope"
+    for g, results in export.results.items():  # the feedback pages of the report show what Gradescope showed
+        write_bytes_atomic(json.dumps(results, ensure_ascii=False, indent=1).encode("utf-8", "replace"),
+                           out / "results" / g / "results.json")
+    print(f"Read {len(export.graded)} Gradescope result(s) of {assignment} from {folder}", file=sys.stderr)
+    return _write_outputs(args, course, assignment, autograder, out, export.graded, export.submissions, roster,
+                          export.identities)
 
 
 def _questions(autograder: Path) -> list[dict]:
@@ -128,6 +194,15 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--cell-timeout", type=float, help="seconds per notebook cell (default: CELL_TIMEOUT_SECONDS)")
     grade.add_argument("--regrade", action="store_true", help="grade everything again, even submissions already graded")
     grade.add_argument("--scheduler", help="grade on a Dask cluster: its scheduler address (tcp://host:8786)")
+    grade.add_argument("--roster", type=Path, help="class roster CSV (student id, name, email): also write canvas.csv, "
+                                                  "moodle.csv and roster-mismatch.csv")
+    grade.add_argument("--manual", type=Path, help="hand-graded points CSV (student id or submission, a column per "
+                                                  "written question), added to the exported totals; needs --roster")
+    grade.add_argument("--gradebook-column", help="the grade column's name in canvas.csv and moodle.csv "
+                                                  "(default: the assignment name)")
+    grade.add_argument("--from-gradescope", type=Path, metavar="FOLDER",
+                       help="grade nothing: read a folder of Gradescope results (the unzipped Export Submissions, "
+                            "or a subfolder per submission with results.json); default --out grades/<assignment>-gradescope")
     grade.set_defaults(run=_grade)
 
     demo = commands.add_parser("demo", help="build everything, then grade the bundled sample submissions")

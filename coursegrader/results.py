@@ -114,7 +114,9 @@ class Graded:
             raise ValueError("not a Gradescope results.json (no list of tests)")
         extra = results.get("extra_data") if isinstance(results.get("extra_data"), dict) else {}
         status = extra.get("status") if extra.get("status") in STATUSES else "ok"
-        graded = cls(submission, status, message=str(results.get("output", ""))[:500])
+        output, line = str(results.get("output", "")), messages.STATUS_LINES.get(status, status)
+        message = output[len(line) + 2:] if output.startswith(line + ". ") else "" if output == line else output
+        graded = cls(submission, status, message=message[:500])  # the message status_line put after the status
         for test in results["tests"]:
             if not isinstance(test, dict) or test.get("name") not in questions:
                 continue
@@ -122,9 +124,12 @@ class Graded:
             graded.scores[test["name"]] = float(score) if isinstance(score, (int, float)) else 0.0
             data = test.get("extra_data") if isinstance(test.get("extra_data"), dict) else {}
             for failure in data.get("failed", []) if isinstance(data.get("failed"), list) else []:
-                if isinstance(failure, dict) and isinstance(failure.get("check"), str):
-                    graded.feedback[failure["check"]] = Verdict(False, str(failure.get("message", "")),
-                                                                str(failure.get("misconception", "")))
+                if not isinstance(failure, dict) or not isinstance(failure.get("check"), str):
+                    continue
+                if failure.get("misconception") == messages.NOT_CHECKED_ID:
+                    continue  # to_gradescope's filler for a check that never ran, not a verdict
+                graded.feedback[failure["check"]] = Verdict(False, str(failure.get("message", "")),
+                                                            str(failure.get("misconception", "")))
         graded.total = sum(graded.scores.values())
         seconds = results.get("execution_time")
         graded.seconds = float(seconds) if isinstance(seconds, (int, float)) else 0.0
