@@ -6,7 +6,7 @@ from pathlib import Path
 
 import nbformat
 
-ANSWER_TAG = "otter_answer_cell"
+from .nbreader import ANSWER_TAG  # noqa: F401 - defined where the standard-library-only reader needs it
 
 # Metadata kept on generated notebooks; everything else (editor state, jupytext, timings) is
 # dropped so that building twice gives the same bytes.

@@ -10,6 +10,10 @@ MiB = 2**20
 MAX_FILE_BYTES = 200 * MiB  # a notebook or zip file, and the notebook inside a zip
 MAX_CODE_BYTES = 2 * MiB  # all code cells of a notebook together
 MAX_CODE_CELLS = 1000
+# written answers (markdown answer cells), kept for the class analyses only: past these the text is
+# cut off, never a reason to refuse a notebook (grading does not read them)
+MAX_WRITTEN_CHARS = 200_000  # all of a notebook's written answers together
+MAX_WRITTEN_CELLS = 100
 
 _RESAVE = ("请在 Jupyter 中打开、保存后重新提交", "open it in Jupyter, save, and submit again")
 _FRESH = ("请把答案复制到一份新的作业 notebook 中，保存后重新提交",
