@@ -3,7 +3,7 @@
 ``honest_answers()``: student k answers each question with the k-th corpus answer of it (right
 and wrong code answers, written answers), so no two students share an answer, while many answers
 are naturally alike (the corpus's variants of one question share idioms, and its wrong answers are
-small changes of right ones). A student with no k-th answer leaves the question as released.
+small changes of right ones). A student with no k-th answer of a question has none (the cell is missing).
 
 ``COPIES``: planted copies, each one student's answer rewritten the way a copier hides it
 (variables renamed, independent lines reordered, comments changed, a light rewording of text).
