@@ -22,12 +22,13 @@ A lead for a person to read, never a verdict: the report says so. Per question:
 
 import builtins
 import csv
-import hashlib
+import functools
 import html
 import io
 import keyword
 import tokenize
 import unicodedata
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,8 @@ _BLOCK = 2048  # fingerprint columns per matrix product: bounds memory whatever 
 _KEPT_NAMES = frozenset(keyword.kwlist) | frozenset(dir(builtins))
 _DROPPED = {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER}
 _OPENING, _CLOSING = set("([{"), set(")]}")
+_LAYOUT = {tokenize.NEWLINE: ";", tokenize.INDENT: "{", tokenize.DEDENT: "}"}  # statements and blocks
+_STRINGS = {kind for kind, name in tokenize.tok_name.items() if name == "STRING" or name.startswith("FSTRING")}
 
 
 @dataclass
@@ -74,7 +77,7 @@ class Pair:
     shared: int  # rare fingerprints the two share
     median: float  # of the question's pair scores
     threshold: float
-    marks: tuple[list[tuple[int, int]], list[tuple[int, int]]]  # what is shared, in a's and b's text
+    marks: tuple[list[tuple[int, int]], list[tuple[int, int]]]  # what is shared, in a's and b's text (the question's top pairs)
 
 
 # --- code -----------------------------------------------------------------------------------
@@ -82,54 +85,49 @@ class Pair:
 def code_tokens(source: str) -> list[tuple[str, int, int]]:
     """The normalised tokens of ``source`` with their character spans. Code the tokenizer cannot
     read to the end keeps the tokens before the point it stopped at."""
-    starts, reader = [], io.StringIO(source)  # starts: each line's offset in source
+    starts, reader = [0], io.StringIO(source)  # each line's offset in source
 
     def readline() -> str:
         line = reader.readline()
-        starts.append(starts[-1] + len(lines[-1]) if starts else 0)
-        lines.append(line)
+        starts.append(starts[-1] + len(line))
         return line
 
-    lines: list[str] = []
-    raw = []
+    raw = []  # (type, text, start, end) of the tokens that matter
     try:
-        for token in tokenize.generate_tokens(readline):
-            if token.type not in _DROPPED and (token.string.strip() or token.type in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)):
-                raw.append(token)
+        for kind, text, (row, column), (end_row, end_column), _ in tokenize.generate_tokens(readline):
+            if kind in _DROPPED or not (text.strip() or kind in _LAYOUT):
+                continue
+            raw.append((kind, text, starts[row - 1] + column, starts[min(end_row, len(starts)) - 1] + end_column))
     except (tokenize.TokenError, SyntaxError):
         pass
-
-    def offset(row: int, column: int) -> int:
-        return starts[row - 1] + column if row - 1 < len(starts) else len(source)
-
     found, depth = [], 0
-    for index, token in enumerate(raw):
-        text = token.string
-        if token.type == tokenize.NAME:
-            after_dot = index > 0 and raw[index - 1].string == "."
-            keyword_argument = depth > 0 and index + 1 < len(raw) and raw[index + 1].string == "="
+    for index, (kind, text, start, end) in enumerate(raw):
+        if kind == tokenize.NAME:
+            after_dot = index > 0 and raw[index - 1][1] == "."
+            keyword_argument = depth > 0 and index + 1 < len(raw) and raw[index + 1][1] == "="
             word = text if text in _KEPT_NAMES or after_dot or keyword_argument else "V"
-        elif token.type == tokenize.NUMBER:
+        elif kind in _LAYOUT:
+            word = _LAYOUT[kind]
+        elif kind == tokenize.NUMBER:
             word = "N"
-        elif token.type == tokenize.STRING or "FSTRING" in tokenize.tok_name.get(token.type, ""):
+        elif kind in _STRINGS:
             word = "S"
-        elif token.type == tokenize.NEWLINE:
-            word = ";"
-        elif token.type == tokenize.INDENT:
-            word = "{"
-        elif token.type == tokenize.DEDENT:
-            word = "}"
         else:
             word = text.strip()
             depth += (word in _OPENING) - (word in _CLOSING)
-        found.append((word, offset(*token.start), offset(*token.end)))
+        found.append((word, min(start, len(source)), min(end, len(source))))
     return found
 
 
-def _hash(text: str) -> int:
-    """A hash that is the same in every run (Python's own is salted per process), so that winnowing
-    keeps the same fingerprints and a report can be made again."""
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+@functools.lru_cache(maxsize=1 << 16)
+def _word_id(word: str) -> int:
+    return zlib.crc32(word.encode("utf-8", "surrogatepass"))
+
+
+def _runs(ids: list[int], n: int) -> list[int]:
+    """A hash of every run of ``n`` ids. Python salts the hash of a string per process, not that of
+    a tuple of ints: fingerprints are the same in every run, so a report can be made again."""
+    return [hash(run) for run in zip(*(ids[i:] for i in range(n)))]
 
 
 def winnow(hashes: list[int]) -> list[int]:
@@ -148,16 +146,20 @@ def winnow(hashes: list[int]) -> list[int]:
 
 def _code_grams(source: str) -> tuple[list[int], list[tuple[int, int]]]:
     tokens = code_tokens(source[:MAX_ANSWER_CHARS])
-    words = [word for word, _, _ in tokens]
-    grams = [_hash(" ".join(words[i:i + K_TOKENS])) for i in range(len(words) - K_TOKENS + 1)]
+    grams = _runs([_word_id(word) for word, _, _ in tokens], K_TOKENS)
     spans = [(tokens[i][1], tokens[i + K_TOKENS - 1][2]) for i in range(len(grams))]
     return grams, spans
+
+
+@functools.lru_cache(maxsize=64)
+def _template_code_grams(template: str) -> frozenset[int]:
+    return frozenset(_code_grams(template)[0])  # every k-gram, not only those winnowing keeps
 
 
 def code_prints(source: str, template: str = "") -> Prints:
     """Winnowed fingerprints of ``source``, without any k-gram the template holds."""
     grams, spans = _code_grams(source)
-    removed = set(_code_grams(template)[0])
+    removed = _template_code_grams(template)
     found: dict[int, list[tuple[int, int]]] = {}
     for position in winnow(grams):
         if grams[position] not in removed:
@@ -169,16 +171,21 @@ def code_prints(source: str, template: str = "") -> Prints:
 
 def _text_grams(text: str) -> tuple[list[int], list[tuple[int, int]]]:
     kept = [(c, position) for position, ch in enumerate(text[:MAX_ANSWER_CHARS])
-            for c in unicodedata.normalize("NFKC", ch).casefold() if c.isalnum()]
-    grams = [_hash("".join(c for c, _ in kept[i:i + TEXT_N])) for i in range(len(kept) - TEXT_N + 1)]
+            for c in (ch.lower() if ch.isascii() else unicodedata.normalize("NFKC", ch).casefold()) if c.isalnum()]
+    grams = _runs([ord(c) for c, _ in kept], TEXT_N)
     spans = [(kept[i][1], kept[i + TEXT_N - 1][1] + 1) for i in range(len(grams))]
     return grams, spans
+
+
+@functools.lru_cache(maxsize=64)
+def _template_text_grams(template: str) -> frozenset[int]:
+    return frozenset(_text_grams(template)[0])
 
 
 def text_prints(text: str, template: str = "") -> Prints:
     """Character n-grams of a written answer, without any the template holds."""
     grams, spans = _text_grams(text)
-    removed = set(_text_grams(template)[0])
+    removed = _template_text_grams(template)
     found: dict[int, list[tuple[int, int]]] = {}
     for gram, span in zip(grams, spans):
         if gram not in removed:
@@ -217,9 +224,9 @@ def question_pairs(question: str, prints: dict[str, Prints], kind: str) -> tuple
     threshold = max(FLOOR[kind], median + MAD_K * 1.4826 * mad)
     reported = np.nonzero((scores > threshold) & (common >= MIN_SHARED[kind]))[0]
     pairs = []
-    for index in reported[np.argsort(-scores[reported], kind="stable")]:
+    for rank, index in enumerate(reported[np.argsort(-scores[reported], kind="stable")]):
         a, b = ids[upper[0][index]], ids[upper[1][index]]
-        both_have = kept[a] & kept[b]
+        both_have = kept[a] & kept[b] if rank < TOP_PAIRS else set()  # only the report's pairs are shown
         marks = ([span for f in both_have for span in prints[a].spans[f]], [span for f in both_have for span in prints[b].spans[f]])
         pairs.append(Pair(question, a, b, float(scores[index]), int(common[index]), median, threshold, marks))
     return pairs, len(scores)
