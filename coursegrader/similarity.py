@@ -43,8 +43,8 @@ TEXT_N = 3  # a written-answer fingerprint: this many characters
 MAX_ANSWER_CHARS = 20_000  # of one answer, analysed; an honest answer is far shorter
 COMMON_MIN, COMMON_SHARE = 4, 0.10  # a fingerprint in more answers than this is the class's common one
 # never report a pair sharing less of what the two answers hold; on the corpus (tests/corpus), independent
-# answers score at most about 0.5 (code) and 0.25 (text), copies with renamed variables, reordered lines
-# and light rewording 0.6 and more (code), 0.45 and more (text)
+# answers score at most about 0.45 (code) and 0.25 (text), copies with renamed variables, reordered lines
+# and light rewording about 0.7 and more (code), 0.45 and more (text)
 FLOOR = {"code": 0.55, "text": 0.4}
 MAD_K = 5.0  # robust z-score above the class's pairs that counts as "far more alike"
 MIN_SHARED = {"code": 8, "text": 15}  # fingerprints a reported pair shares, at least (a few lines; a sentence)

@@ -176,14 +176,15 @@ def test_too_small_a_class_reports_nothing(questions, template, tmp_path):
 
 def test_report_section_marks_shared_parts_and_escapes_everything(questions, template, tmp_path):
     work, planted = planted_class(questions, template)
-    hostile = "s = '</pre><script>alert(1)</script>'  # <img src=x onerror=alert(2)>\n"
-    for submission in ("s00", "copier0"):
-        work.answers[submission]["e4a"] = hostile + work.answers[submission]["e4a"]
+    shared = "s = '</pre><script>alert(1)</script>'\n"  # in both: marked
+    for submission, own in (("s00", "# <img src=x onerror=alert(2)>\n"), ("copier0", "t = '<script>alert(4)</script>'\n")):
+        work.answers[submission]["e4a"] = own + shared + work.answers[submission]["e4a"]  # own: not marked
     work.answers["copier5"]["e4b"] += "<script>alert(3)</script>"
     work.answers["Tom & <b>Jerry</b>"] = work.answers.pop("copier1")
     page = similarity.section(work, tmp_path)
     assert "<script" not in page.lower() and "<img" not in page.lower() and "<b>" not in page
-    assert "&lt;script&gt;alert(1)" in page and "Tom &amp; &lt;b&gt;Jerry&lt;/b&gt;" in page
+    assert "&lt;script&gt;alert(1)" in page and "&lt;script&gt;alert(4)" in page and "&lt;img src=x" in page
+    assert "Tom &amp; &lt;b&gt;Jerry&lt;/b&gt;" in page
     assert "never an automatic penalty" in page and "绝不是自动扣分的依据" in page
     marked = [html.unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", page, re.S)]
     assert any("value.norm() < 2500" in m for m in marked)  # the copy's own code is marked where it matches
