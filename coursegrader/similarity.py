@@ -53,6 +53,7 @@ TOP_PAIRS = 20  # pairs shown side by side in the report (the CSV has all report
 MAX_SHOWN_CHARS = 4000  # of each answer, in the report
 CSV_NAME = "similarity.csv"
 _BLOCK = 2048  # fingerprint columns per matrix product: bounds memory whatever the class wrote
+# (the pair matrices are n × n: a few MB for a class of a thousand, 1.6 GB at twenty thousand)
 
 _KEPT_NAMES = frozenset(keyword.kwlist) | frozenset(dir(builtins))
 _DROPPED = {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER}
@@ -63,8 +64,7 @@ _STRINGS = {kind for kind, name in tokenize.tok_name.items() if name == "STRING"
 
 @dataclass
 class Prints:
-    """One answer's fingerprints: each with the character spans of ``text`` it covers."""
-    text: str  # the answer as analysed (its first MAX_ANSWER_CHARS characters)
+    """One answer's fingerprints, each with the character spans of the answer it covers."""
     spans: dict[int, list[tuple[int, int]]]
 
 
@@ -164,7 +164,7 @@ def code_prints(source: str, template: str = "") -> Prints:
     for position in winnow(grams):
         if grams[position] not in removed:
             found.setdefault(grams[position], []).append(spans[position])
-    return Prints(source[:MAX_ANSWER_CHARS], found)
+    return Prints(found)
 
 
 # --- written answers --------------------------------------------------------------------------
@@ -190,7 +190,7 @@ def text_prints(text: str, template: str = "") -> Prints:
     for gram, span in zip(grams, spans):
         if gram not in removed:
             found.setdefault(gram, []).append(span)
-    return Prints(text[:MAX_ANSWER_CHARS], found)
+    return Prints(found)
 
 
 # --- the class ----------------------------------------------------------------------------------
@@ -265,6 +265,9 @@ RULE_EN = ("Rule: the release notebook's template is removed first; code is comp
            "Marked: what both have and few others do.")
 
 
+_PRE_STYLE = "white-space:pre-wrap;overflow-wrap:anywhere;max-width:34em;vertical-align:top"
+
+
 def section(work, out: Path) -> str:
     """Writes similarity.csv into ``out``; returns the report's similarity section."""
     pairs, scored = class_pairs(work)
@@ -273,8 +276,9 @@ def section(work, out: Path) -> str:
     parts = ["<h2>相似的答案 / Similar answers</h2>",
              f"<p><strong>{html.escape(LEAD)}</strong><br>{html.escape(LEAD_EN)}</p>",
              f"<p>{html.escape(RULE)}<br>{html.escape(RULE_EN)}</p>",
-             f"<p>{len(pairs)} 对 / pair(s) listed, of {sum(scored.values())} scored; "
-             f"all in <a href='{CSV_NAME}'>{CSV_NAME}</a>.</p>"]
+             f"<p>列出 {len(pairs)} 对（共比较 {sum(scored.values())} 对），全部见 <a href='{CSV_NAME}'>{CSV_NAME}</a>；"
+             f"下面是相似度最高的 {min(len(pairs), TOP_PAIRS)} 对。 / {len(pairs)} pair(s) listed of "
+             f"{sum(scored.values())} compared, all in {CSV_NAME}; the {min(len(pairs), TOP_PAIRS)} most alike below.</p>"]
     if not shown:
         parts.append("<p>没有哪一对提交明显比全班更相似。 / No pair stands out from the class.</p>")
     answers = work.answers
@@ -287,7 +291,7 @@ def section(work, out: Path) -> str:
             f"门槛 / threshold {pair.threshold:.2f})</p>"
             "<table class='pair'><tr>"
             f"<th>{html.escape(pair.a)}</th><th>{html.escape(pair.b)}</th></tr><tr>"
-            f"<td><pre>{left}</pre></td><td><pre>{right}</pre></td></tr></table>")
+            f"<td><pre style='{_PRE_STYLE}'>{left}</pre></td><td><pre style='{_PRE_STYLE}'>{right}</pre></td></tr></table>")
     return "\n".join(parts)
 
 
