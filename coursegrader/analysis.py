@@ -9,7 +9,6 @@ module writes its own files into the output folder and returns a section of ``re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .notebooks import ANSWER_TAG
 from .results import Graded
 from .submissions import Notebook, Submission, SubmissionError, read_submission
 
@@ -19,7 +18,7 @@ from .submissions import Notebook, Submission, SubmissionError, read_submission
 class ClassWork:
     questions: list[dict]  # the autograder manifest's questions
     graded: list[Graded]
-    answers: dict[str, dict[str, str]] = field(default_factory=dict)  # submission -> question -> answer cell's text
+    answers: dict[str, dict[str, str]] = field(default_factory=dict)  # submission -> question -> answer cell's text (code or written)
     template: dict[str, str] = field(default_factory=dict)  # question -> the release notebook's answer cell
 
 
@@ -32,6 +31,10 @@ def answers_of(notebook: Notebook, questions: list[dict]) -> dict[str, str]:
         for tag in cell.tags:
             if tag in names:
                 found.setdefault(tag, []).append(cell.source)
+    for cell in notebook.written:
+        for tag in cell.tags:
+            if tag in names:
+                found.setdefault(tag, []).append(cell.text)
     return {name: "\n".join(sources) for name, sources in found.items()}
 
 

@@ -20,7 +20,8 @@ import nbformat
 from . import autograder_zip, gradescope_image, master, nbgrader_release, nbgrader_source, notebooks
 from .config import Course
 from .execute import execute_seeded
-from .notebooks import ANSWER_TAG, SKIP_TAG, source_of, tags_of
+from .notebooks import source_of, tags_of
+from .tags import ANSWER_TAG, SKIP_TAG
 from .sandbox import Limits
 
 EXPORT_CALL = "grader.export("

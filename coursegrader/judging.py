@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import autograder_zip, messages, protocol, scratch
 from .checks import INSPECTED_KEY, HiddenCheck, hidden_checks, public_tests_source, standalone
-from .notebooks import IGNORE_TAG
+from .tags import IGNORE_TAG
 from .sandbox import JobGroup, Limits, walls_left_out
 from .problems import MESSAGES
 from .results import Graded, Verdict

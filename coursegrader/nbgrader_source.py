@@ -21,7 +21,8 @@ import re
 import nbformat
 
 from . import messages
-from .notebooks import ANSWER_TAG, source_of, tags_of
+from .notebooks import source_of, tags_of
+from .tags import ANSWER_TAG
 
 CHECK_CALL = re.compile(r'^grader\.check\("(\w+)"\)$')
 SOLUTION_STUB = "..."

@@ -1,8 +1,12 @@
-"""A notebook's code cells from untrusted bytes, and nothing else from it.
+"""A notebook's code cells and written answers from untrusted bytes, and nothing else from it.
 
 Only the code cells matter for grading (their source and tags); outputs, attachments and
 metadata are dropped here, so a notebook that is mostly outputs costs the submission's process
 nothing. Anything that is not a notebook raises SubmissionError with a fixed reason.
+
+The written answers (markdown cells tagged ``otter_answer_cell``) are kept beside the code for
+the class analyses only; they never reach the submission's process. They cannot make a
+notebook ungradable: a malformed one is skipped, and past the written caps the text is cut.
 
 Parsing JSON costs up to about 25 bytes of memory per byte of input (``[],[],...``) and a few
 seconds per 10 MB: notebooks up to ``IN_PROCESS_BYTES`` (honest ones are well under it) are parsed here; larger ones (up to the
@@ -17,7 +21,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .problems import MAX_CODE_BYTES, MAX_CODE_CELLS, SubmissionError
+from .problems import MAX_CODE_BYTES, MAX_CODE_CELLS, MAX_WRITTEN_CELLS, MAX_WRITTEN_CHARS, SubmissionError
+from .tags import ANSWER_TAG
 
 IN_PROCESS_BYTES = 4 * 2**20
 CHILD_MEMORY_BYTES = 2 * 2**30  # a 200 MB notebook of short output lines needs about 1.2 GB
@@ -31,10 +36,27 @@ class CodeCell:
     tags: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class WrittenCell:
+    """A markdown answer cell (tagged ANSWER_TAG): a written answer, read by the class analyses only."""
+    number: int
+    text: str
+    tags: tuple[str, ...]
+
+
+
+
 def code_cells(raw: bytes) -> list[CodeCell]:
     """The notebook's code cells, in order; SubmissionError if ``raw`` is not a notebook."""
+    return notebook_cells(raw)[0]
+
+
+def notebook_cells(raw: bytes) -> tuple[list[CodeCell], list[WrittenCell]]:
+    """The notebook's code cells and written answer cells, in order; SubmissionError if ``raw``
+    is not a notebook."""
     if len(raw) <= IN_PROCESS_BYTES:
-        return _code_cells(_parse(raw))
+        data = _parse(raw)
+        return _code_cells(data), _written_cells(data)
     return _in_child(raw)
 
 
@@ -60,7 +82,8 @@ def _parse(raw: bytes):
         raise SubmissionError("not-json") from None
 
 
-def _code_cells(data) -> list[CodeCell]:
+def _all_cells(data) -> tuple[list, str]:
+    """The notebook's cells and the key of a code cell's source."""
     if not isinstance(data, dict):
         raise SubmissionError("not-notebook")
     if "cells" in data:
@@ -75,6 +98,11 @@ def _code_cells(data) -> list[CodeCell]:
         raise SubmissionError("not-notebook")
     if not isinstance(cells, list):
         raise SubmissionError("malformed-cell")
+    return cells, source_key
+
+
+def _code_cells(data) -> list[CodeCell]:
+    cells, source_key = _all_cells(data)
     found, code_bytes = [], 0
     for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
@@ -86,6 +114,28 @@ def _code_cells(data) -> list[CodeCell]:
         if code_bytes > MAX_CODE_BYTES or len(found) >= MAX_CODE_CELLS:
             raise SubmissionError("too-much-code")
         found.append(CodeCell(number, source, _tags(cell.get("metadata"))))
+    return found
+
+
+def _written_cells(data) -> list[WrittenCell]:
+    """The markdown answer cells, after ``_code_cells`` accepted the notebook. Never a reason to
+    refuse it: a malformed written cell is skipped, and text past the caps is cut off."""
+    cells, _ = _all_cells(data)
+    found, budget = [], MAX_WRITTEN_CHARS
+    for number, cell in enumerate(cells, start=1):
+        if len(found) >= MAX_WRITTEN_CELLS or budget <= 0:
+            break
+        if cell.get("cell_type") != "markdown":
+            continue
+        tags = _tags(cell.get("metadata"))
+        if ANSWER_TAG not in tags:
+            continue
+        try:
+            text = _text(cell.get("source", ""))[:budget]
+        except SubmissionError:
+            continue
+        budget -= len(text)
+        found.append(WrittenCell(number, text, tags))
     return found
 
 
@@ -105,8 +155,8 @@ def _tags(metadata) -> tuple[str, ...]:
     return tuple(tag for tag in tags if isinstance(tag, str)) if isinstance(tags, list) else ()
 
 
-def _in_child(raw: bytes) -> list[CodeCell]:
-    """``code_cells`` in a child process whose memory and time are capped."""
+def _in_child(raw: bytes) -> tuple[list[CodeCell], list[WrittenCell]]:
+    """``notebook_cells`` in a child process whose memory and time are capped."""
     package_parent = str(Path(__file__).resolve().parents[1])
     program = f"import sys; sys.path.insert(0, {package_parent!r}); from coursegrader.nbreader import child; child()"
     try:
@@ -118,13 +168,14 @@ def _in_child(raw: bytes) -> list[CodeCell]:
         answer = json.loads(done.stdout)
         if "problem" in answer:
             raise SubmissionError(answer["problem"])
-        return [CodeCell(number, source, tuple(tags)) for number, source, tags in answer["cells"]]
+        return ([CodeCell(number, source, tuple(tags)) for number, source, tags in answer["cells"]],
+                [WrittenCell(number, text, tuple(tags)) for number, text, tags in answer["written"]])
     except (ValueError, KeyError, TypeError):  # the child died (out of memory, say) without an answer
         raise SubmissionError("too-complex") from None
 
 
 def child() -> None:
-    """The child's side: notebook bytes on stdin, its code cells (or the problem) on stdout."""
+    """The child's side: notebook bytes on stdin, its code and written cells (or the problem) on stdout."""
     import gc
     import resource
 
@@ -132,8 +183,10 @@ def child() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_BYTES, CHILD_MEMORY_BYTES))
     resource.setrlimit(resource.RLIMIT_CPU, (CHILD_SECONDS, CHILD_SECONDS))
     try:
-        cells = _code_cells(_parse(sys.stdin.buffer.read()))
-        answer = {"cells": [[c.number, c.source, list(c.tags)] for c in cells]}
+        data = _parse(sys.stdin.buffer.read())
+        cells, written = _code_cells(data), _written_cells(data)
+        answer = {"cells": [[c.number, c.source, list(c.tags)] for c in cells],
+                  "written": [[c.number, c.text, list(c.tags)] for c in written]}
     except SubmissionError as problem:
         answer = {"problem": problem.reason}
     except MemoryError:

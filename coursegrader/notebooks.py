@@ -6,10 +6,6 @@ from pathlib import Path
 
 import nbformat
 
-# Cell tags, the one place each is named.
-ANSWER_TAG = "otter_answer_cell"  # otter tags each answer cell with this (the build adds the question's name)
-IGNORE_TAG = "otter_ignore"  # otter skips these cells when grading (the export cell)
-SKIP_TAG = "skip-execution"  # nbclient (nbgrader's autograde, the build) skips these; students' Jupyter does not
 
 # Metadata kept on generated notebooks; everything else (editor state, jupytext, timings) is
 # dropped so that building twice gives the same bytes.

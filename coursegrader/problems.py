@@ -12,6 +12,10 @@ MiB = 2**20
 MAX_FILE_BYTES = 200 * MiB  # a notebook or zip file, and the notebook inside a zip
 MAX_CODE_BYTES = 2 * MiB  # all code cells of a notebook together
 MAX_CODE_CELLS = 1000
+# written answers (markdown answer cells), kept for the class analyses only: past these the text is
+# cut off, never a reason to refuse a notebook (grading does not read them)
+MAX_WRITTEN_CHARS = 200_000  # all of a notebook's written answers together
+MAX_WRITTEN_CELLS = 100
 
 _CAPS = {"file_mb": MAX_FILE_BYTES // MiB, "code_mb": MAX_CODE_BYTES // MiB, "code_cells": MAX_CODE_CELLS}
 MESSAGES = {reason: f"{zh} / {en}".format(**_CAPS) for reason, (zh, en) in messages.SUBMISSION_PROBLEMS.items()}

@@ -14,10 +14,10 @@ import json
 import os
 import stat
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .nbreader import CodeCell, code_cells
+from .nbreader import CodeCell, WrittenCell, notebook_cells
 from .problems import MAX_FILE_BYTES, SubmissionError
 
 __all__ = ["GRADABLE_SUFFIXES", "Notebook", "Submission", "SubmissionError", "discover", "read_submission", "safe_id",
@@ -42,8 +42,10 @@ class Submission:
 
 @dataclass(frozen=True)
 class Notebook:
-    """What grading needs of a submission: its code cells, and the notebook file its process sees."""
+    """What grading needs of a submission: its code cells, and the notebook file its process sees;
+    and its written answers, which only the class analyses read (they never reach the process)."""
     code_cells: list[CodeCell]
+    written: list[WrittenCell] = field(default_factory=list)
 
     def saved(self) -> bytes:
         """The notebook as the submission's process finds it on disk (its own cells may read it,
@@ -153,7 +155,7 @@ def read_submission(submission: Submission) -> Notebook:
     name, data = submitted_file(submission)
     if name.lower().endswith(".zip"):
         data = _notebook_in_zip(data)
-    return Notebook(code_cells(data))
+    return Notebook(*notebook_cells(data))
 
 
 def submitted_file(submission: Submission) -> tuple[str, bytes]:

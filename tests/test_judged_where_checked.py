@@ -2,7 +2,6 @@
 called; where no check is called, on the final state (the contract's "When a question is judged").
 And the optional `inspect` part of a hidden test (a static rule on the submitted cells)."""
 
-import json
 import textwrap
 
 import nbformat

@@ -6,7 +6,8 @@ import pytest
 
 from conftest import ASSIGNMENT, leaked_lines
 from coursegrader import master
-from coursegrader.notebooks import ANSWER_TAG, read, source_of, tags_of
+from coursegrader.notebooks import read, source_of, tags_of
+from coursegrader.tags import ANSWER_TAG
 
 
 def split_solution_cell(cell) -> tuple[list[str], list[str]]:
