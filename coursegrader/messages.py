@@ -159,7 +159,7 @@ TABLE_EXTRA_CELLS = ("{file} 第 {line} 行的单元格比标题行多：请检�
                      "{file} line {line} has more cells than the header row: check for a stray comma")
 GRADEBOOK_MORE_PROBLEMS = "……另有 {count} 处问题 / ... and {count} more problem(s)"
 ROSTER_NO_ID_COLUMN = ("名单 {file} 没有学号列：标题行需有 student id（或 学号、SIS User ID、ID number）列 / "
-                       "the roster {file} has no student id column: name one student id (or 学号, SIS User ID, ID number) "
+                       "the roster {file} has no student id column: name a student id column (student id, SIS User ID, ID number, or its Chinese name) "
                        "in its header row")
 ROSTER_NO_ID = "名单 {file} 第 {line} 行没有学号：请填写或删除该行 / roster {file} line {line} has no student id: fill it in or delete the row"
 ROSTER_DUPLICATE_ID = ("名单 {file} 第 {line} 行的学号与第 {first} 行相同：每位学生只占一行 / "
@@ -205,3 +205,27 @@ GRADESCOPE_NO_RESULTS = ("这份 Gradescope 提交没有评分结果（results.j
                          "this Gradescope submission has no results (results.json): rerun the autograder on Gradescope")
 GRADESCOPE_BAD_RESULTS = ("这份 Gradescope 提交的评分结果无法读取：请在 Gradescope 上重新运行评分 / "
                           "this Gradescope submission's results could not be read: rerun the autograder on Gradescope")
+
+# --- The report's similarity section (similarity.py) -------------------------------------
+SIMILARITY_HEADING = "相似的答案 / Similar answers"
+SIMILARITY_LEAD = (
+    "下面每一对提交在某一道题上的答案，比全班两两之间通常的相似程度高得多。这只是供人阅读的线索，"
+    "绝不是自动扣分的依据：请亲自对照阅读两份答案再作判断——相似也可能来自共同的参考资料、课堂讨论或常见写法。 / "
+    "Each pair below answered one question far more alike than pairs of this class usually do. "
+    "This is a lead for a person to read, never an automatic penalty: read both answers side by side "
+    "before deciding anything; likeness can also come from a shared source, a class discussion or a common idiom.")
+SIMILARITY_RULE = (
+    "规则：先去掉发布版 notebook 中已有的模板内容；代码按 Python 词法单元比较（自己起的名字、数字、字符串统一替换，注释忽略），"
+    "文字按 {n} 个字符的片段比较（忽略标点和空白）；全班许多人都有的片段也去掉。"
+    "相似度是剩下的片段中两份答案共有的比例；高于 max(下限, 中位数 + {k:g}×MAD)（下限：代码 {code_floor:g}，"
+    "文字 {text_floor:g}）且共有片段足够多才列出。标记的部分是两份答案共有、全班少见的内容。 / "
+    "Rule: the release notebook's template is removed first; code is compared as Python tokens (the student's "
+    "own names, numbers and strings renamed, comments ignored), written answers as {n}-character pieces "
+    "(punctuation and spaces ignored); pieces many in the class have are removed too. The score is the share of "
+    "what is left that both answers have; a pair is listed when it is above max(floor, median + {k:g}×MAD) "
+    "of the question's pairs (floor: code {code_floor:g}, text {text_floor:g}) and they share enough. "
+    "Marked: what both have and few others do.")
+SIMILARITY_COUNTS = ("列出 {listed} 对（共比较 {compared} 对），全部见 {csv}；下面是相似度最高的 {top} 对 / "
+                     "{listed} pair(s) listed of {compared} compared, all in {csv}; the {top} most alike below")
+SIMILARITY_NONE = "没有哪一对提交明显比全班更相似 / no pair stands out from the class"
+SIMILARITY_SCORE = "相似度 {score:.2f}（全班中位数 {median:.2f}，门槛 {threshold:.2f}） / score {score:.2f} (class median {median:.2f}, threshold {threshold:.2f})"

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import messages
 from .notebooks import write_bytes_atomic
 
 K_TOKENS = 5  # a code fingerprint is a run of this many normalised tokens ...
@@ -248,23 +249,6 @@ def class_pairs(work) -> tuple[list[Pair], dict[str, int]]:
 
 # --- what the instructor reads ------------------------------------------------------------------
 
-LEAD = ("下面每一对提交在某一道题上的答案，比全班两两之间通常的相似程度高得多。这只是供人阅读的线索，"
-        "绝不是自动扣分的依据：请亲自对照阅读两份答案再作判断——相似也可能来自共同的参考资料、课堂讨论或常见写法。")
-LEAD_EN = ("Each pair below answered one question far more alike than pairs of this class usually do. "
-           "This is a lead for a person to read, never an automatic penalty: read both answers side by side "
-           "before deciding anything; likeness can also come from a shared source, a class discussion or a common idiom.")
-RULE = ("规则：先去掉发布版 notebook 中已有的模板内容；代码按 Python 词法单元比较（自己起的名字、数字、字符串统一替换，注释忽略），"
-        f"文字按 {TEXT_N} 个字符的片段比较（忽略标点和空白）；全班许多人都有的片段也去掉。"
-        f"相似度是剩下的片段中两份答案共有的比例；高于 max(下限, 中位数 + {MAD_K:g}×MAD)（下限：代码 {FLOOR['code']:g}，"
-        f"文字 {FLOOR['text']:g}）且共有片段足够多才列出。标记的部分是两份答案共有、全班少见的内容。")
-RULE_EN = ("Rule: the release notebook's template is removed first; code is compared as Python tokens (the student's "
-           f"own names, numbers and strings renamed, comments ignored), written answers as {TEXT_N}-character pieces "
-           "(punctuation and spaces ignored); pieces many in the class have are removed too. The score is the share of "
-           f"what is left that both answers have; a pair is listed when it is above max(floor, median + {MAD_K:g}×MAD) "
-           f"of the question's pairs (floor: code {FLOOR['code']:g}, text {FLOOR['text']:g}) and they share enough. "
-           "Marked: what both have and few others do.")
-
-
 _PRE_STYLE = "white-space:pre-wrap;overflow-wrap:anywhere;max-width:34em;vertical-align:top"
 
 
@@ -273,22 +257,21 @@ def section(work, out: Path) -> str:
     pairs, scored = class_pairs(work)
     _write_csv(pairs, out / CSV_NAME)
     shown = sorted(pairs, key=lambda p: -p.score)[:TOP_PAIRS]
-    parts = ["<h2>相似的答案 / Similar answers</h2>",
-             f"<p><strong>{html.escape(LEAD)}</strong><br>{html.escape(LEAD_EN)}</p>",
-             f"<p>{html.escape(RULE)}<br>{html.escape(RULE_EN)}</p>",
-             f"<p>列出 {len(pairs)} 对（共比较 {sum(scored.values())} 对），全部见 <a href='{CSV_NAME}'>{CSV_NAME}</a>；"
-             f"下面是相似度最高的 {min(len(pairs), TOP_PAIRS)} 对。 / {len(pairs)} pair(s) listed of "
-             f"{sum(scored.values())} compared, all in {CSV_NAME}; the {min(len(pairs), TOP_PAIRS)} most alike below.</p>"]
+    rule = messages.SIMILARITY_RULE.format(n=TEXT_N, k=MAD_K, code_floor=FLOOR["code"], text_floor=FLOOR["text"])
+    counts = messages.SIMILARITY_COUNTS.format(listed=len(pairs), compared=sum(scored.values()), csv=CSV_NAME,
+                                              top=min(len(pairs), TOP_PAIRS))
+    parts = [f"<h2>{html.escape(messages.SIMILARITY_HEADING)}</h2>",
+             f"<p><strong>{html.escape(messages.SIMILARITY_LEAD)}</strong></p>",
+             f"<p>{html.escape(rule)}</p>", f"<p>{html.escape(counts)}: <a href='{CSV_NAME}'>{CSV_NAME}</a></p>"]
     if not shown:
-        parts.append("<p>没有哪一对提交明显比全班更相似。 / No pair stands out from the class.</p>")
+        parts.append(f"<p>{html.escape(messages.SIMILARITY_NONE)}</p>")
     answers = work.answers
     for pair in shown:
         left = _marked(answers[pair.a][pair.question], pair.marks[0])
         right = _marked(answers[pair.b][pair.question], pair.marks[1])
         parts.append(
             f"<h3>{html.escape(pair.question)}: {html.escape(pair.a)} — {html.escape(pair.b)}</h3>"
-            f"<p>相似度 / score {pair.score:.2f} (全班中位数 / class median {pair.median:.2f}, "
-            f"门槛 / threshold {pair.threshold:.2f})</p>"
+            f"<p>{html.escape(messages.SIMILARITY_SCORE.format(score=pair.score, median=pair.median, threshold=pair.threshold))}</p>"
             "<table class='pair'><tr>"
             f"<th>{html.escape(pair.a)}</th><th>{html.escape(pair.b)}</th></tr><tr>"
             f"<td><pre style='{_PRE_STYLE}'>{left}</pre></td><td><pre style='{_PRE_STYLE}'>{right}</pre></td></tr></table>")

@@ -231,7 +231,7 @@ def test_a_bad_roster_stops_the_command_before_grading(tmp_path):
 def test_gradescope_results_read_back_as_the_batch_recorded_them(course, questions):
     """to_gradescope then from_gradescope: the same status, scores, message and failed checks (a
     check that never ran is to_gradescope's filler, not a verdict)."""
-    assignment = Assignment.from_zip(course.autograder(ASSIGNMENT))
+    assignment = Assignment.from_autograder(course.autograder(ASSIGNMENT))
     first, second = assignment.checks[0].check.name, assignment.checks[1].check.name
     names = [q["name"] for q in questions]
     cases = [
@@ -249,7 +249,7 @@ def test_gradescope_results_read_back_as_the_batch_recorded_them(course, questio
 def test_a_gradescope_export_folder_with_metadata(tmp_path, course, questions):
     """Gradescope's Export Submissions zip, unzipped: assignment_<id>_export/ holding
     submission_metadata.yml (results and submitters per submission) and submission_<id>/ folders."""
-    assignment = Assignment.from_zip(course.autograder(ASSIGNMENT))
+    assignment = Assignment.from_autograder(course.autograder(ASSIGNMENT))
     root = tmp_path / "download" / "assignment_777_export"
     full = Graded("x", "ok", scores={"w1": 1.0}, total=1.0)
     metadata = {

@@ -170,7 +170,7 @@ def test_too_small_a_class_reports_nothing(questions, template, tmp_path):
     original, copy = CORRECT["e4a"][0], COPIES[0][2]
     work = ClassWork(questions, [], {"a": {"e4a": original}, "b": {"e4a": copy}, "c": {"e4a": CORRECT["e4a"][1]}}, template)
     assert similarity.class_pairs(work)[0] == []
-    assert "No pair stands out" in similarity.section(work, tmp_path)
+    assert "no pair stands out" in similarity.section(work, tmp_path)
 
 
 def test_report_section_marks_shared_parts_and_escapes_everything(questions, template, tmp_path):
