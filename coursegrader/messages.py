@@ -44,3 +44,14 @@ DISK_LIMIT = ("提交在自己的文件夹中写入的文件总量超过上限�
               "write fewer or smaller files")
 DUPLICATE = ("同一学生有多份提交，只评了最新的一份，这一份没有评分 / "
              "several submissions for one student: the newest was graded, this one was not")
+
+# --- The report's section on misconceptions (misconceptions.py) ---------------------------
+MISCONCEPTIONS_TITLE = "各题的常见错误 / Misconceptions by question"
+MISCONCEPTIONS_AXIS = "提交数 / submissions"
+MISCONCEPTIONS_NOTE = ("每份提交在每道题的每种错误下只计一次；比例的分母是已评分的 {graded} 份提交，"
+                       "状态为 invalid、duplicate 或 error 的 {left_out} 份没有评分，不计入。示例取自一名答错学生的答案单元格，"
+                       "去掉了注释，字符串和可能是姓名或学号的内容已替换。 / Each submission counts once per question and "
+                       "misconception; shares are of the {graded} graded submissions (the {left_out} with status invalid, "
+                       "duplicate or error were not graded and are left out). Each example is one such student's answer cell, "
+                       "with comments removed and strings, possible names and student numbers replaced.")
+NO_MISCONCEPTIONS = "没有任何提交未通过隐藏测试 / no graded submission failed a hidden check"
