@@ -12,6 +12,7 @@ import json
 import os
 import re
 import time
+import warnings
 
 import pytest
 
@@ -20,7 +21,7 @@ from corpus.answers import WRONG
 from coursegrader import messages
 from coursegrader.analysis import ClassWork
 from coursegrader.judging import Assignment
-from coursegrader.misconceptions import CSV_COLUMNS, CSV_NAME, anonymised, count
+from coursegrader.misconceptions import CSV_COLUMNS, CSV_NAME, Misconception, _chart, anonymised, count
 from coursegrader.results import Graded, autograded
 from synthetic_class import Plant, build_class
 
@@ -152,3 +153,15 @@ def test_anonymised_drops_comments_strings_names_and_numbers():
     assert shown == "def f(x):\n    name_1 = 0\n    label = '…' + '…'\n    return x * name_1\n%time y = '…'"
     assert anonymised('x = "王小明\nprint(1)  # 李') == 'x = "…\nprint(1)'  # not Python: read as lines
     assert anonymised("\n".join(f"x{i} = {i}" for i in range(40))).endswith("\n…")
+
+
+def test_the_chart_draws_chinese_with_the_release_fonts(course, tmp_path):
+    """The chart is drawn with the release's matplotlibrc (a CJK font after DejaVu Sans): its
+    Chinese title and axis label draw real glyphs; without it matplotlib reports them missing."""
+    rows = [Misconception("e2b", "not-accumulated", 6, 0.2, "", "")]
+    settings = course.release(ASSIGNMENT).parent / "matplotlibrc"
+    for plot_settings, missing in ((settings, False), (None, True)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _chart(rows, tmp_path / "chart.png", plot_settings)
+        assert any("missing from font" in str(w.message) for w in caught) == missing, [str(w.message) for w in caught]
