@@ -181,8 +181,8 @@ def _check_verdicts(judge: ast.FunctionDef, where: str) -> None:
                 name = value.func.id
                 rebound = [n for n in ast.walk(judge) if isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)]
                 if name not in defined or rebound:
-                    raise CheckFormatError(f"{line}: returns the result of {name}(), which is not a function defined (once, by def) "
-                                           "inside judge; return None or (\"misconception-id\", message)")
+                    raise CheckFormatError(f"{line}: returns the result of {name}(), which is not a function defined by def "
+                                           "inside judge (and never bound again); return None or (\"misconception-id\", message)")
                 continue
             if isinstance(value, ast.Tuple) and len(value.elts) == 2:
                 kind, message = value.elts
