@@ -20,6 +20,7 @@ class ClassWork:
     graded: list[Graded]
     answers: dict[str, dict[str, str]] = field(default_factory=dict)  # submission -> question -> answer cell's text (code or written)
     template: dict[str, str] = field(default_factory=dict)  # question -> the release notebook's answer cell
+    plot_settings: Path | None = None  # the release's matplotlibrc (a Chinese-capable font) for the report's charts
 
 
 def answers_of(notebook: Notebook, questions: list[dict]) -> dict[str, str]:
@@ -40,7 +41,8 @@ def answers_of(notebook: Notebook, questions: list[dict]) -> dict[str, str]:
 
 def class_work(questions: list[dict], graded: list[Graded], submissions: list[Submission], release: Path) -> ClassWork:
     """The batch's ClassWork; a submission that cannot be read has no answers (its row says why)."""
-    work = ClassWork(questions, graded)
+    settings = release.parent / "matplotlibrc"
+    work = ClassWork(questions, graded, plot_settings=settings if settings.is_file() else None)
     by_id = {s.id: s for s in submissions if not s.duplicate}
     for g in graded:
         if g.submission in by_id:

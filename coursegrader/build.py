@@ -54,11 +54,13 @@ def autograder_requirements(course: Course) -> str:
 
 
 def manifest(assignment: str, questions: list[master.Question], limits: Limits) -> dict:
-    """What the grader reads besides otter's tests: questions, points, and the limits per
+    """What the grader reads besides otter's tests: questions, points, each question's hidden
+    checks (verdicts are keyed by check, class analyses count by question), and the limits per
     submission (Gradescope's image has no course_config.py)."""
     return {
         "assignment": assignment,
-        "questions": [{"name": q.name, "points": q.points, "manual": q.manual} for q in questions],
+        "questions": [{"name": q.name, "points": q.points, "manual": q.manual, "checks": q.hidden_test_names()}
+                      for q in questions],
         "limits": limits.as_dict(),
     }
 

@@ -5,12 +5,12 @@ Every hidden test of this course is an otter exception-test function of one fixe
     def test_q_hidden(env):
         def probes(): ...              # the hidden inputs, as JSON data
         def observe(env, probes): ...  # runs with the student's objects, returns JSON data
-        def judge(probes, seen): ...   # decides from data alone: None or a message
+        def judge(probes, seen): ...   # decides from data alone: None or (misconception id, message)
         import json
         given = probes()
         seen = json.loads(json.dumps(observe(env, json.loads(json.dumps(given)))))
         problem = judge(given, seen)
-        assert problem is None, problem
+        assert problem is None, problem[1]
 
 A test whose verdict reads the student's code (a static rule such as "no cos") has a fourth
 part between observe and judge, ``def inspect(cells)``: it reads the notebook's code cells
@@ -24,13 +24,29 @@ process takes the nested functions apart: ``observe`` runs beside the student's 
 ``probes``, ``inspect`` and ``judge`` run in a clean process. That only works if each nested
 function stands alone (its own imports and helpers, no names from around it); ``hidden_checks``
 verifies it.
+
+A failed check is ``("misconception-id", message)``: the id (kebab-case, stable, one per distinct
+misconception of the question; messages that only format another name share one) is counted
+across a class, the message is what the student reads (the tail's ``problem[1]`` in a kernel,
+the grader's Verdict elsewhere). ``hidden_checks`` verifies statically that judge cannot hand
+back a bare message. The rule: every ``return`` of judge, and of each function defined inside
+judge whose call such a ``return`` hands back (followed transitively), is ``return``,
+``return None``, ``return ("id", message)`` with the id a kebab-case string literal (not one of
+the grader's own ids in messages.py) and the message a string literal or f-string, a call of
+such a nested function, or ``a or b`` / ``a if c else b`` of these. Helpers whose results judge
+does not return (tensors, lists, tuples) are not checked. The rule catches a forgotten id, not
+a judge written to evade it: a nested function's name bound again (``decide = str``) is refused,
+``exec`` is not followed.
 """
 
 import ast
 import builtins
+import re
 import symtable
 import textwrap
 from dataclasses import dataclass
+
+from . import messages
 
 PARTS = ("probes", "observe", "judge")
 PARTS_WITH_INSPECT = ("probes", "observe", "inspect", "judge")
@@ -40,7 +56,7 @@ import json
 given = probes()
 seen = json.loads(json.dumps(observe(env, json.loads(json.dumps(given)))))
 problem = judge(given, seen)
-assert problem is None, problem
+assert problem is None, problem[1]
 """
 TAIL_WITH_INSPECT = """
 import json
@@ -48,9 +64,12 @@ given = probes()
 seen = json.loads(json.dumps(observe(env, json.loads(json.dumps(given)))))
 seen['inspected'] = inspect(seen.pop('cells', []))
 problem = judge(given, seen)
-assert problem is None, problem
+assert problem is None, problem[1]
 """
 INSPECTED_KEY = "inspected"  # where judge finds inspect's result in ``seen``
+MISCONCEPTION_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+GRADER_IDS = {messages.NOT_CHECKED_ID, messages.CHECK_TIMEOUT_ID, messages.CANNOT_CHECK_ID,
+              messages.UNEXPECTED_FORM_ID, messages.UNLABELLED_ID}
 
 
 class CheckFormatError(ValueError):
@@ -139,7 +158,83 @@ def _parts(function: ast.FunctionDef, source: str, where: str) -> dict[str, str]
             raise CheckFormatError(f"{where}: {node.name} uses names defined outside it ({', '.join(sorted(outside))}); "
                                    "import and define everything it needs inside it")
         parts[node.name] = text
+    (judge,) = [node for node in defs if node.name == "judge"]
+    _check_verdicts(judge, where)
     return parts
+
+
+def misconception_ids(judge: ast.FunctionDef) -> list[str]:
+    """The ids of the verdicts judge can return, in source order (``_check_verdicts``'s rule)."""
+    return [value.elts[0].value for ret in _verdict_returns(judge) for value in _alternatives(ret.value)
+            if isinstance(value, ast.Tuple)]
+
+
+def _check_verdicts(judge: ast.FunctionDef, where: str) -> None:
+    """Refuse a judge that could return a bare message (the rule is in this module's docstring)."""
+    defined = _nested_functions(judge)
+    for ret in _verdict_returns(judge):
+        for value in _alternatives(ret.value):
+            line = f"{where}: judge, line {value.lineno} of the test"
+            if isinstance(value, ast.Constant) and value.value is None:
+                continue
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+                name = value.func.id
+                rebound = [n for n in ast.walk(judge) if isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)]
+                if name not in defined or rebound:
+                    raise CheckFormatError(f"{line}: returns the result of {name}(), which is not a function defined by def "
+                                           "inside judge (and never bound again); return None or (\"misconception-id\", message)")
+                continue
+            if isinstance(value, ast.Tuple) and len(value.elts) == 2:
+                kind, message = value.elts
+                if not (isinstance(kind, ast.Constant) and isinstance(kind.value, str) and MISCONCEPTION_ID.match(kind.value)):
+                    raise CheckFormatError(f"{line}: a verdict's first element must be a kebab-case string literal, "
+                                           "the misconception's id, e.g. (\"grad-accumulated\", message)")
+                if kind.value in GRADER_IDS:
+                    raise CheckFormatError(f"{line}: {kind.value!r} is an id the grader gives itself; choose another")
+                if not (isinstance(message, ast.JoinedStr) or (isinstance(message, ast.Constant) and isinstance(message.value, str))):
+                    raise CheckFormatError(f"{line}: a verdict's message must be a string literal or f-string")
+                continue
+            raise CheckFormatError(f"{line}: judge must return None or (\"misconception-id\", message), "
+                                   "not a bare message or another value")
+
+
+def _nested_functions(judge: ast.FunctionDef) -> dict[str, list[ast.FunctionDef]]:
+    found: dict[str, list[ast.FunctionDef]] = {}
+    for node in ast.walk(judge):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node is not judge:
+            found.setdefault(node.name, []).append(node)
+    return found
+
+
+def _verdict_returns(judge: ast.FunctionDef) -> list[ast.Return]:
+    """The ``return`` statements (with a value) of judge and of the nested functions whose call
+    one of them returns, transitively; each function's own statements, not those of its defs."""
+    defined = _nested_functions(judge)
+    todo, visited, found = [judge], set(), []
+    while todo:
+        function = todo.pop()
+        if id(function) in visited:
+            continue
+        visited.add(id(function))
+        stack = list(function.body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Return) and node.value is not None:
+                found.append(node)
+                todo.extend(f for value in _alternatives(node.value) if isinstance(value, ast.Call)
+                            and isinstance(value.func, ast.Name) for f in defined.get(value.func.id, []))
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                stack.extend(ast.iter_child_nodes(node))
+    return sorted(found, key=lambda node: (node.lineno, node.col_offset))
+
+
+def _alternatives(value: ast.expr) -> list[ast.expr]:
+    """The values ``a or b or ...`` and ``a if c else b`` may return."""
+    if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or):
+        return [v for item in value.values for v in _alternatives(item)]
+    if isinstance(value, ast.IfExp):
+        return _alternatives(value.body) + _alternatives(value.orelse)
+    return [value]
 
 
 def _names_from_outside(function_source: str) -> set[str]:

@@ -6,6 +6,7 @@ written in one place. Solution cells are tagged with their question's name, whic
 on the student's answer cells.
 """
 
+import ast
 import re
 from dataclasses import dataclass, field
 
@@ -28,6 +29,10 @@ class Question:
     manual: bool
     points: float
     hidden_tests: list[str] = field(default_factory=list)  # source of each hidden test case
+
+    def hidden_test_names(self) -> list[str]:
+        """The test functions' names (test_q_hidden, ...), which name the hidden checks."""
+        return [node.name for code in self.hidden_tests for node in ast.parse(code).body if isinstance(node, ast.FunctionDef)]
 
 
 def _marker(cell) -> str | None:

@@ -229,3 +229,14 @@ SIMILARITY_COUNTS = ("列出 {listed} 对（共比较 {compared} 对），全部
                      "{listed} pair(s) listed of {compared} compared, all in {csv}; the {top} most alike below")
 SIMILARITY_NONE = "没有哪一对提交明显比全班更相似 / no pair stands out from the class"
 SIMILARITY_SCORE = "相似度 {score:.2f}（全班中位数 {median:.2f}，门槛 {threshold:.2f}） / score {score:.2f} (class median {median:.2f}, threshold {threshold:.2f})"
+
+# --- The report's section on misconceptions (misconceptions.py) ---------------------------
+MISCONCEPTIONS_TITLE = "各题的常见错误 / Misconceptions by question"
+MISCONCEPTIONS_AXIS = "提交数 / submissions"
+MISCONCEPTIONS_NOTE = ("每份提交在每道题的每种错误下只计一次；比例的分母是已评分的 {graded} 份提交，"
+                       "状态为 invalid、duplicate 或 error 的 {left_out} 份没有评分，不计入。示例取自一名答错学生的答案单元格，"
+                       "去掉了注释，字符串和可能是姓名或学号的内容已替换。 / Each submission counts once per question and "
+                       "misconception; shares are of the {graded} graded submissions (the {left_out} with status invalid, "
+                       "duplicate or error were not graded and are left out). Each example is one such student's answer cell, "
+                       "with comments removed and strings, possible names and student numbers replaced.")
+NO_MISCONCEPTIONS = "没有任何提交未通过隐藏测试 / no graded submission failed a hidden check"

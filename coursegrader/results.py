@@ -78,8 +78,9 @@ class Graded:
         A box per question holds the judge's messages as markdown (never test code), visible
         after grades are published when hidden results are shown at all; the public checks' box
         is visible at once. ``extra_data``, which students do not see, gives instructors the
-        status, each failed check with its message and misconception id, and the sandbox walls
-        this machine lacked. ``seconds`` is the whole run (Gradescope's); the submission's own
+        status, each failed check with its message and misconception id, the checks passed
+        (so a check read back is passed, failed or, when absent, not checked), and the sandbox
+        walls this machine lacked. ``seconds`` is the whole run (Gradescope's); the submission's own
         time by default. Without an assignment (its files could not be read) one box carries
         the status line.
         """
@@ -91,12 +92,13 @@ class Graded:
             if question["manual"]:
                 continue
             name = question["name"]
-            verdicts = [(j.check.name, self.feedback.get(j.check.name, self._not_checked()))
-                        for j in assignment.checks if j.question == name]
+            verdicts = [(j.check.name, self.verdict(j.check.name)) for j in assignment.checks if j.question == name]
             failed = [{"check": check, "message": v.message, "misconception": v.misconception}
                       for check, v in verdicts if not v.passed]
+            passed = [check for check, v in verdicts if v.passed]
             tests.append(_test(name, self.scores.get(name, 0.0), question["points"], visibility,
-                               "\n\n".join(v.message for _, v in verdicts), {"status": self.status, "failed": failed}))
+                               "\n\n".join(v.message for _, v in verdicts),
+                               {"status": self.status, "failed": failed, "passed": passed}))
         if not tests:
             tests.append(_test(messages.AUTOGRADER_BOX, 0.0, 0.0, "visible", _md_escaped(self.status_line()),
                                {"status": self.status}))
@@ -123,6 +125,9 @@ class Graded:
             score = test.get("score", 0.0)
             graded.scores[test["name"]] = float(score) if isinstance(score, (int, float)) else 0.0
             data = test.get("extra_data") if isinstance(test.get("extra_data"), dict) else {}
+            for check in data.get("passed", []) if isinstance(data.get("passed"), list) else []:
+                if isinstance(check, str):
+                    graded.feedback[check] = Verdict(True, messages.PASSED)
             for failure in data.get("failed", []) if isinstance(data.get("failed"), list) else []:
                 if not isinstance(failure, dict) or not isinstance(failure.get("check"), str):
                     continue
@@ -134,6 +139,10 @@ class Graded:
         seconds = results.get("execution_time")
         graded.seconds = float(seconds) if isinstance(seconds, (int, float)) else 0.0
         return graded
+
+    def verdict(self, check: str) -> Verdict:
+        """The verdict of one hidden check; a check this run never reached was not checked."""
+        return self.feedback.get(check) or self._not_checked()
 
     def _not_checked(self) -> Verdict:
         return Verdict(False, messages.NOT_CHECKED.format(reason=_md_escaped(self.message)), messages.NOT_CHECKED_ID)

@@ -62,6 +62,9 @@ def test_manifest_lists_every_question_with_the_masters_points(course, questions
     manifest = read_manifest(course.autograder(ASSIGNMENT))
     assert [(q["name"], q["points"], q["manual"]) for q in manifest["questions"]] == \
            [(q.name, q.points, q.manual) for q in questions]
+    # each question's hidden checks, by which verdicts are counted per question (misconceptions)
+    assert [q["checks"] for q in manifest["questions"]] == \
+           [[f"test_{q.name}_{'value' if q.name.startswith('w') else 'hidden'}"] if not q.manual else [] for q in questions]
 
 
 def test_solution_notebook_is_executed_with_the_plot(course):

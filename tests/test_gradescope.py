@@ -291,8 +291,11 @@ def test_instructors_can_count_misconceptions_and_see_the_walls(runs, points):
     boxes = {test["name"]: test for test in run.results["tests"]}
     e1b = boxes["e1b"]
     assert e1b["score"] == 0
-    assert e1b["extra_data"] == {"status": "ok", "failed": [{"check": "test_e1b_hidden", "message": e1b["output"]}]}
-    assert boxes["e1a"]["extra_data"]["failed"] == []
+    (failed,) = e1b["extra_data"]["failed"]
+    assert e1b["extra_data"] == {"status": "ok", "failed": [failed], "passed": []}
+    assert failed["check"] == "test_e1b_hidden" and failed["message"] == e1b["output"]
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", failed["misconception"])  # the hidden test's own id
+    assert boxes["e1a"]["extra_data"]["failed"] == [] and boxes["e1a"]["extra_data"]["passed"] == ["test_e1a_hidden"]
     assert isinstance(run.results["extra_data"]["missing_walls"], list)
     assert "walls missing:" in run.log  # the instructor's log says which walls this machine lacked
     assert run.results["stdout_visibility"] == "hidden"  # and students never see that log

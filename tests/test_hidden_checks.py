@@ -142,8 +142,9 @@ def test_parts_run_apart_and_agree_with_otter_on_the_solution(course, points, so
         assert solution == {"verdict": None}, f"{question}: the judge fails the solution: {solution}"
         for verdict in on_junk:
             assert "raised" not in verdict, f"{question}: the judge raised on junk: {verdict}"
-            message = verdict["verdict"]
-            assert isinstance(message, str) and ECHO not in message and " / " in message, f"{question}: {message!r}"
+            problem = verdict["verdict"]  # ["misconception-id", message], through JSON
+            assert isinstance(problem, list) and len(problem) == 2 and all(isinstance(p, str) for p in problem), f"{question}: {problem!r}"
+            assert ECHO not in problem[1] and " / " in problem[1], f"{question}: {problem!r}"
         for verdict in outcome["on_cells"]:  # junk cells: no answer code found, or none that uses cos
             assert "raised" not in verdict and ECHO not in str(verdict["verdict"]), f"{question}: {verdict}"
 
@@ -156,6 +157,38 @@ def test_a_check_that_reaches_outside_its_part_is_refused(course):
         hidden_checks(broken, "tests/w1.py")
     with pytest.raises(CheckFormatError, match="exactly one parameter, env"):
         hidden_checks(source.replace("_value(env):", "_value(env, grad_w1):"), "tests/w1.py")
+
+
+def test_a_judge_that_could_return_a_bare_message_is_refused(course):
+    """The build refuses a verdict without a misconception id, however deep the returning
+    function; helpers whose results judge does not return may return anything."""
+    with zipfile.ZipFile(course.autograder(ASSIGNMENT)) as archive:
+        source = archive.read("tests/w1.py").decode()
+    (check,) = hidden_checks(source, "tests/w1.py")
+    assert check.judge_source.count("return ('") == 9  # every message of w1 carries its id
+    verdict = "('missing-factor-2', '梯度是 2x：你求的是 xᵀx 的梯度，别忘了系数 2 / got 2x: you differentiated xᵀx, not 2xᵀx')"
+    message = verdict[len("('missing-factor-2', "):-1]
+    assert verdict in source
+    for replacement, refusal in [
+        (message, "not a bare message"),
+        ("(f'{1}', " + message + ")", "kebab-case string literal"),
+        ("('Missing factor', " + message + ")", "kebab-case string literal"),
+        ("('check-timeout', " + message + ")", "the grader gives itself"),
+        ("('missing-factor-2', str(" + message + "))", "string literal or f-string"),
+        ("('missing-factor-2', " + message + ", 2)", "not a bare message"),
+        ("None or " + message, "not a bare message"),
+        ("close(x) or " + verdict, "not a bare message"),  # close returns a bool
+        ("abs(1) or " + verdict, "not a function defined"),
+    ]:
+        with pytest.raises(CheckFormatError, match=refusal):
+            hidden_checks(source.replace(verdict, replacement, 1), "tests/w1.py")
+    # a function judge returns through is checked too, and cannot be rebound
+    with pytest.raises(CheckFormatError, match="not a function defined"):
+        hidden_checks(source.replace("            return decide(seen if", "            decide = str\n            return decide(seen if", 1), "tests/w1.py")
+    # a helper outside the verdict's path returns a tuple or a string: not a verdict, accepted
+    helper = source.replace("        def fits(values, shape):", "        def label(kind):\n            return kind, 'text'\n\n"
+                            "        def fits(values, shape):", 1)
+    assert helper != source and len(hidden_checks(helper, "tests/w1.py")) == 1
 
 
 def test_the_same_submission_always_gets_the_same_score(course, points, tmp_path):

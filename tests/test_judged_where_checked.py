@@ -68,13 +68,13 @@ def test_q_hidden(env):
     def inspect(cells):
         return [c["source"] for c in cells if "q" in c["tags"]]
     def judge(probes, seen):
-        return None if seen["inspected"] == ["x = 1"] else "no"
+        return None if seen["inspected"] == ["x = 1"] else ("not-x-1", "no")
     import json
     given = probes()
     seen = json.loads(json.dumps(observe(env, json.loads(json.dumps(given)))))
     seen['inspected'] = inspect(seen.pop('cells', []))
     problem = judge(given, seen)
-    assert problem is None, problem
+    assert problem is None, problem[1]
 '''
 
 

@@ -1,0 +1,167 @@
+"""Misconceptions by question, on a synthetic class graded for real by `python -m coursegrader
+grade`: 30 students with wrong answers planted at known rates (tests/synthetic_class.py), one
+whose process dies halfway, one file that is not a notebook and one older duplicate. The counts
+per question and misconception id in misconceptions.csv and report.html are exact, the shares
+are of the 30 graded submissions, each example is the planted answer cell anonymised (never the
+hidden test, never the student's name or id), and the same counts come out of the batch's
+results converted to Gradescope's results.json and read back."""
+
+import csv
+import html
+import json
+import os
+import re
+import time
+import warnings
+
+import pytest
+
+from conftest import ASSIGNMENT, leaked_lines, package_grade
+from corpus.answers import WRONG
+from coursegrader import messages
+from coursegrader.analysis import ClassWork
+from coursegrader.judging import Assignment
+from coursegrader.misconceptions import CSV_COLUMNS, CSV_NAME, Misconception, _chart, anonymised, count
+from coursegrader.results import Graded, autograded
+from synthetic_class import Plant, build_class
+
+
+CRASH = "import os\nos._exit(3)  # the process dies here: e3c, e4a and e5 are never checked"
+PLAN = [
+    Plant("e2b", WRONG["e2b"][0], 6, "not-accumulated"),  # cleared between the two passes
+    Plant("e3b", WRONG["e3b"][4], 4, "not-from-backward"),  # the ratio d / a
+    Plant("e3b", WRONG["e3b"][0], 2, "grad-accumulated"),  # backward twice
+    Plant("e1a", WRONG["e1a"][2], 5, "first-derivative"),
+    Plant("w2", WRONG["w2"][2], 3, "mean-not-sum"),
+    Plant("e5", WRONG["e5"][0], 3, "uses-cos"),
+    Plant("e4a", WRONG["e4a"][0], 2, "one-path"),  # torch.where: one path for every input
+    Plant("e3c", CRASH, 1, messages.NOT_CHECKED_ID),
+]
+SIZE, LEFT_OUT = 30, 2
+NOT_REACHED = ["e3c", "e4a", "e5"]  # after the crash in e3c's cell
+EXPECTED = {(p.question, p.misconception): p.count for p in PLAN}
+EXPECTED.update({(q, messages.NOT_CHECKED_ID): 1 for q in NOT_REACHED})
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("class")
+    students = build_class(folder, PLAN, SIZE)
+    (folder / "broken.ipynb").write_bytes(b"not a notebook")  # status invalid
+    older = folder / f"{students[-1].id}.zip"  # the same student's older upload: a duplicate
+    older.write_bytes(b"an older upload")
+    os.utime(older, (time.time() - 3600,) * 2)
+    grades = package_grade([folder], tmp_path_factory.mktemp("class-grades"))
+    return students, grades
+
+
+def section_of(report: str) -> str:
+    match = re.search(r"<section id='misconceptions'>.*?</section>", report, re.S)
+    assert match, "report.html has no misconceptions section"
+    return match.group(0)
+
+
+def table_rows(section: str) -> list[list[str]]:
+    rows = re.findall(r"<tr>(.*?)</tr>", section, re.S)[1:]
+    return [[html.unescape(re.sub(r"<[^>]+>", "", cell)) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in rows]
+
+
+@pytest.mark.slow
+def test_the_class_is_graded_as_planted(graded_class):
+    students, grades = graded_class
+    statuses = {s.id: grades[s.id]["status"] for s in students}
+    assert statuses == {**{s.id: "ok" for s in students}, "s25": "crashed"}
+    assert grades["broken"]["status"] == "invalid"
+    assert [row["status"] for name, row in grades.items() if name.startswith(f"{students[-1].id}-")] == ["duplicate"]
+
+
+@pytest.mark.slow
+def test_counts_per_question_and_misconception_are_exact(graded_class):
+    _, grades = graded_class
+    with open(grades.out / CSV_NAME, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        assert reader.fieldnames == CSV_COLUMNS
+        rows = list(reader)
+    assert {(r["question"], r["misconception"]): int(r["submissions"]) for r in rows} == EXPECTED
+    assert all(r["share"] == f"{int(r['submissions']) / SIZE:.4f}" for r in rows)
+    section = section_of((grades.out / "report.html").read_text(encoding="utf-8"))
+    shown = table_rows(section)
+    assert {(r[0], r[1]): int(r[2]) for r in shown} == EXPECTED
+    assert [(r[0], r[1]) for r in shown] == [(r["question"], r["misconception"]) for r in rows]  # one order
+    assert messages.MISCONCEPTIONS_NOTE.format(graded=SIZE, left_out=LEFT_OUT) in html.unescape(section)
+    chart = grades.out / "misconceptions.png"
+    assert "misconceptions.png" in section and chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and chart.stat().st_size > 5000
+
+
+@pytest.mark.slow
+def test_each_message_is_the_one_the_students_read(graded_class):
+    students, grades = graded_class
+    with open(grades.out / CSV_NAME, encoding="utf-8", newline="") as handle:
+        messages_shown = {(r["question"], r["misconception"]): r["message"] for r in csv.DictReader(handle)}
+    for plant in PLAN[:-1]:
+        student = next(s for s in students if plant in s.plants)
+        results = json.loads((grades.out / "results" / student.id / "results.json").read_text(encoding="utf-8"))
+        (box,) = [t for t in results["tests"] if t["name"] == plant.question]
+        (failed,) = box["extra_data"]["failed"]
+        assert failed["misconception"] == plant.misconception
+        assert messages_shown[(plant.question, plant.misconception)] == failed["message"]
+
+
+@pytest.mark.slow
+def test_examples_are_anonymised_answer_cells_never_the_test(graded_class, hidden_test_lines):
+    students, grades = graded_class
+    section = section_of((grades.out / "report.html").read_text(encoding="utf-8"))
+    examples = {(r[0], r[1]): r[5] for r in table_rows(section)}
+    for plant in PLAN:
+        example = examples[(plant.question, plant.misconception)]
+        signed = next(s for s in students if plant in s.plants).answers[plant.question]
+        assert example == anonymised(signed) and example  # the first planted student's answer cell
+        code = [line for line in plant.answer.splitlines() if line.strip() and "#" not in line and "'" not in line]
+        assert code[0] in example
+    for (question, _), example in examples.items():
+        assert not leaked_lines(example, hidden_test_lines), question
+    text = html.unescape(section)
+    for student in students:
+        assert student.name not in text and not re.search(rf"\b{student.id}\b", text)
+    assert "作业" not in text and "homework of" not in text and "_signature = '…'" in text
+
+
+@pytest.mark.slow
+def test_gradescope_results_read_back_give_the_same_counts(course, graded_class):
+    """The batch's results as Gradescope's results.json (to_gradescope), read back with
+    from_gradescope: the same misconceptions, counts and shares."""
+    students, grades = graded_class
+    assignment = Assignment.from_zip(course.autograder(ASSIGNMENT))
+    records = [json.loads(path.read_text(encoding="utf-8")) for path in sorted((grades.out / "results").glob("*/graded.json"))]
+    local = [Graded.from_record({k: v for k, v in r.items() if k not in ("fingerprint", "error_runs")}) for r in records]
+    assert len(local) == SIZE + 1  # the duplicate was never graded, so it has no record
+    names = autograded(assignment.questions)
+    read_back = [Graded.from_gradescope(g.submission, json.loads(json.dumps(g.to_gradescope(assignment))), names)
+                 for g in local]
+    answers = {s.id: s.answers for s in students}
+    here, there = (count(ClassWork(assignment.questions, graded, answers)) for graded in (local, read_back))
+    assert [(m.question, m.misconception, m.submissions, m.share) for m in there] == \
+           [(m.question, m.misconception, m.submissions, m.share) for m in here]
+    assert {(m.question, m.misconception): m.submissions for m in here} == EXPECTED
+
+
+def test_anonymised_drops_comments_strings_names_and_numbers():
+    code = ('# 王小明 2023012345\ndef f(x):\n    """王小明的函数"""\n    学号 = 2023012345\n'
+            '    label = f"{x} 王小明" + \'zhang\'\n    return x * 学号  # 王\n%time y = "李"\n')
+    shown = anonymised(code)
+    assert shown == "def f(x):\n    name_1 = 0\n    label = '…' + '…'\n    return x * name_1\n%time y = '…'"
+    assert anonymised('x = "王小明\nprint(1)  # 李') == 'x = "…\nprint(1)'  # not Python: read as lines
+    assert anonymised("\n".join(f"x{i} = {i}" for i in range(40))).endswith("\n…")
+
+
+def test_the_chart_draws_chinese_with_the_release_fonts(course, tmp_path):
+    """The chart is drawn with the release's matplotlibrc (a CJK font after DejaVu Sans): its
+    Chinese title and axis label draw real glyphs; without it matplotlib reports them missing."""
+    rows = [Misconception("e2b", "not-accumulated", 6, 0.2, "", "")]
+    settings = course.release(ASSIGNMENT).parent / "matplotlibrc"
+    for plot_settings, missing in ((settings, False), (None, True)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _chart(rows, tmp_path / "chart.png", plot_settings)
+        assert any("missing from font" in str(w.message) for w in caught) == missing, [str(w.message) for w in caught]
