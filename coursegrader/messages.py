@@ -239,4 +239,6 @@ MISCONCEPTIONS_NOTE = ("每份提交在每道题的每种错误下只计一次�
                        "misconception; shares are of the {graded} graded submissions (the {left_out} with status invalid, "
                        "duplicate or error were not graded and are left out). Each example is one such student's answer cell, "
                        "with comments removed and strings, possible names and student numbers replaced.")
+NOT_ATTEMPTED = "答案单元格与发布时的模板相同：没有作答 / the answer cell is the template as released: not attempted"
+NOT_ATTEMPTED_ID = "not-attempted"
 NO_MISCONCEPTIONS = "没有任何提交未通过隐藏测试 / no graded submission failed a hidden check"

@@ -6,7 +6,9 @@ per-test ``extra_data`` carries the ids) counts the same. A submission counts on
 and id. Shares are of the graded submissions: those with status invalid, duplicate or error
 were not graded (nothing was judged) and are left out of the count and the denominator. A
 graded submission that stopped early (a crash, a time-out) counts its unreached checks under
-the grader's own id, ``not-checked``.
+the grader's own id, ``not-checked``. A submission whose answer cell is still the release's
+template (nothing written) failed for no misconception: all its failures on that question count
+once, under ``not-attempted``.
 
 The example of each misconception is the answer cell of one submission that hit it (never the
 hidden test), anonymised: comments and docstrings removed, every string literal blanked,
@@ -25,6 +27,7 @@ from pathlib import Path
 
 from . import messages
 from .notebooks import write_bytes_atomic
+from .results import Verdict
 
 CSV_NAME = "misconceptions.csv"
 CHART_NAME = "misconceptions.png"
@@ -61,6 +64,9 @@ def count(work) -> list[Misconception]:
         texts: dict[str, Counter] = {}
         for g in graded:
             verdicts = [g.verdict(check) for check in checks]
+            if _untouched(work, g.submission, name):
+                verdicts = [Verdict(False, messages.NOT_ATTEMPTED, messages.NOT_ATTEMPTED_ID)] \
+                    if any(not v.passed for v in verdicts) else []
             for verdict in verdicts:
                 if verdict.passed:
                     continue
@@ -75,6 +81,15 @@ def count(work) -> list[Misconception]:
             found.append(Misconception(name, misconception, len(submissions), len(submissions) / len(graded),
                                        message, example))
     return found
+
+
+def _untouched(work, submission: str, question: str) -> bool:
+    """The submission's answer cell for ``question`` is the template as released (a cell it
+    could not be found for is not called untouched)."""
+    if question not in work.template:
+        return False
+    answer = work.answers.get(submission, {}).get(question)
+    return answer is not None and answer.split() == work.template[question].split()
 
 
 def anonymised(code: str) -> str:

@@ -22,7 +22,7 @@ from coursegrader import messages
 from coursegrader.analysis import ClassWork
 from coursegrader.judging import Assignment
 from coursegrader.misconceptions import CSV_COLUMNS, CSV_NAME, Misconception, _chart, anonymised, count
-from coursegrader.results import Graded, autograded
+from coursegrader.results import Graded, Verdict, autograded
 from synthetic_class import Plant, build_class
 
 
@@ -165,3 +165,19 @@ def test_the_chart_draws_chinese_with_the_release_fonts(course, tmp_path):
             warnings.simplefilter("always")
             _chart(rows, tmp_path / "chart.png", plot_settings)
         assert any("missing from font" in str(w.message) for w in caught) == missing, [str(w.message) for w in caught]
+
+
+def test_an_untouched_template_counts_as_not_attempted_not_as_a_misconception():
+    """A student who left e3c's cell as released failed e3c's check for no misconception: the
+    row says not attempted; a changed cell with the same failure keeps the check's id."""
+    questions = [{"name": "e3c", "points": 2, "manual": False, "checks": ["test_e3c_hidden"]}]
+    shape = Verdict(False, "shape message", "wrong-type-or-shape")
+    graded = [Graded("blank", "ok", feedback={"test_e3c_hidden": shape}),
+              Graded("tried", "ok", feedback={"test_e3c_hidden": shape}),
+              Graded("right", "ok", feedback={"test_e3c_hidden": Verdict(True, "ok")})]
+    template = "def control_flow_grad(a):\n    ..."
+    work = ClassWork(questions, graded, answers={"blank": {"e3c": template + "\n"}, "right": {"e3c": "x"},
+                                                 "tried": {"e3c": "def control_flow_grad(a):\n    return a"}},
+                     template={"e3c": template})
+    rows = {(r.misconception, r.submissions) for r in count(work)}
+    assert rows == {(messages.NOT_ATTEMPTED_ID, 1), ("wrong-type-or-shape", 1)}
