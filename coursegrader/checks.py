@@ -69,7 +69,7 @@ assert problem is None, problem[1]
 INSPECTED_KEY = "inspected"  # where judge finds inspect's result in ``seen``
 MISCONCEPTION_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 GRADER_IDS = {messages.NOT_CHECKED_ID, messages.CHECK_TIMEOUT_ID, messages.CANNOT_CHECK_ID,
-              messages.UNEXPECTED_FORM_ID, messages.UNLABELLED_ID}
+              messages.UNEXPECTED_FORM_ID, messages.UNLABELLED_ID, messages.NOT_ATTEMPTED_ID}
 
 
 class CheckFormatError(ValueError):

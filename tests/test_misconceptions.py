@@ -132,7 +132,7 @@ def test_gradescope_results_read_back_give_the_same_counts(course, graded_class)
     """The batch's results as Gradescope's results.json (to_gradescope), read back with
     from_gradescope: the same misconceptions, counts and shares."""
     students, grades = graded_class
-    assignment = Assignment.from_zip(course.autograder(ASSIGNMENT))
+    assignment = Assignment.from_autograder(course.autograder(ASSIGNMENT))
     records = [json.loads(path.read_text(encoding="utf-8")) for path in sorted((grades.out / "results").glob("*/graded.json"))]
     local = [Graded.from_record({k: v for k, v in r.items() if k not in ("fingerprint", "error_runs")}) for r in records]
     assert len(local) == SIZE + 1  # the duplicate was never graded, so it has no record
