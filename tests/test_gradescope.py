@@ -25,7 +25,7 @@ import nbformat
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from conftest import ASSIGNMENT, ROOT, leaked_lines, with_answers
+from helpers import ASSIGNMENT, ROOT, leaked_lines, with_answers
 from coursegrader.gradescope_image import pins
 from coursegrader.results import Graded
 from coursegrader.notebooks import read

@@ -13,10 +13,9 @@ import time
 import zipfile
 
 import nbformat
-import psutil
 
 import pytest
-from conftest import ASSIGNMENT, ROOT, answers_of, package_grade, with_answers
+from helpers import ASSIGNMENT, ROOT, answers_of, forkservers_left, package_grade, with_answers
 from coursegrader.notebooks import read
 
 pytestmark = pytest.mark.slow  # real batches, servers or browsers: not in the fast layer
@@ -92,9 +91,7 @@ def test_endless_and_broken_submissions_do_not_stop_the_batch(course, points, tm
     assert scores_of(rows["looping"], points) == {**points, "w1": 0.0}
     assert rows["not_json"]["status"] == "invalid" and "not a notebook" in rows["not_json"]["error"]
     assert rows["empty_export"]["status"] == "invalid" and "no notebook" in rows["empty_export"]["error"]
-    assert not [p for p in psutil.process_iter(["cmdline"])
-                if (p.info["cmdline"] or [""])[0] == sys.executable and "coursegrader.forkserver" in p.info["cmdline"]], \
-        "a submission process outlived the batch"
+    assert not forkservers_left(since=rows.started), "a submission process outlived the batch"
     for broken in ("not_json", "empty_export"):
         assert float(rows[broken]["total"]) == 0
         results = json.loads((tmp_path / "grades" / "results" / broken / "results.json").read_text())

@@ -14,7 +14,7 @@ import pytest
 
 import broken_inputs as broken
 from broken_inputs import MARK, NAME_MARK
-from conftest import ASSIGNMENT, ROOT, package_grade
+from helpers import ASSIGNMENT, ROOT, package_grade
 from coursegrader import protocol
 from coursegrader.batch import ERROR_RUNS_KEPT, FAULT_NAME, grade_all, previous_result, save_result
 from coursegrader.judging import Assignment

@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENT, ROOT, package_grade
+from helpers import ASSIGNMENT, ROOT, package_grade
 from coursegrader import landlock, sandbox
 from coursegrader.forkserver import ForkServer
 from coursegrader.judging import Assignment, grade_submission

@@ -11,12 +11,11 @@ inspect and judge in the grader's own process, on the file that was submitted).
   kernel shows it; that route is not defended, see the README's threat model.)"""
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENT, answers_of, otter_run, package_grade, with_answers
+from helpers import ASSIGNMENT, answers_of, otter_runs, package_grade, with_answers
 from coursegrader.notebooks import read
 
 SLOW_AT_ZERO = ("import time\n\ndef my_control_flow(x):\n    if x == 0:  # 3 s of CPU, at x = 0 only\n"
@@ -60,16 +59,13 @@ def test_e4a_verdicts_on_slow_and_endless_calls_agree_on_every_route(course, poi
     for name, answer in (("slow", SLOW_AT_ZERO), ("endless", ENDLESS_AT_ZERO)):
         nbformat.write(notebook_with(course, {"e4a": answer}), str(folder / f"{name}.ipynb"))
 
-    def run(name):
-        return name, otter_run(folder / f"{name}.ipynb", course.autograder(ASSIGNMENT), tmp_path / f"otter-{name}")
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        otter = dict(pool.map(run, ["slow", "endless"]))
+    otter = otter_runs({name: folder / f"{name}.ipynb" for name in ("slow", "endless")}, course.autograder(ASSIGNMENT),
+                       tmp_path / "otter")
     package = package_grade([folder], tmp_path / "package")
     expected = {"slow": points["e4a"], "endless": 0.0}
     assert {name: float(otter[name]["e4a"]) for name in expected} == expected
     assert {name: float(package[name]["e4a"]) for name in expected} == expected
-    assert RAN_OVER in outputs(tmp_path / "otter-endless" / "results.json")["e4a"]
+    assert RAN_OVER in outputs(tmp_path / "otter" / "endless" / "results.json")["e4a"]
     assert RAN_OVER in outputs(package.out / "results" / "endless" / "results.json")["e4a"]
 
 
