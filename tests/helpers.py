@@ -111,12 +111,28 @@ def package_grade(paths, out: Path, *options: str) -> Grades:
 
 
 def forkservers_left(since: float) -> list[dict]:
-    """Fork servers of this Python, and the submission processes they forked, started at or
-    after ``since`` and still running. (Another checkout's grader runs another Python; a
-    grader of this one started meanwhile by someone else is counted too: rerun once.)"""
+    """Fork servers of this Python, and the submission processes they forked, started at or after
+    ``since`` and left behind: no process of this Python (a grader, a test run) above them any
+    more. Another checkout's grader runs another Python; someone else's batch still running
+    looks after its own fork server, which is therefore not counted."""
     left = []
     for process in psutil.process_iter(["pid", "cmdline", "create_time"]):
-        cmdline = process.info["cmdline"] or [""]
-        if cmdline[0] == sys.executable and "coursegrader.forkserver" in cmdline and process.info["create_time"] >= since - 1:
+        if _is_forkserver(process.info["cmdline"]) and process.info["create_time"] >= since - 1 and not _looked_after(process):
             left.append(process.info)
     return left
+
+
+def _is_forkserver(cmdline) -> bool:
+    return bool(cmdline) and cmdline[0] == sys.executable and "coursegrader.forkserver" in cmdline
+
+
+def _looked_after(process: psutil.Process) -> bool:
+    """Whether the first process above ``process`` that is not a fork server runs this Python."""
+    try:
+        for parent in process.parents():
+            cmdline = parent.cmdline()
+            if not _is_forkserver(cmdline):
+                return bool(cmdline) and cmdline[0] == sys.executable
+    except psutil.Error:  # it or a parent ended meanwhile: it was not left behind
+        return True
+    return False
