@@ -33,6 +33,8 @@ from coursegrader.sandbox import Limits, submission_environment
 from coursegrader.scratch import keep_private, scratch_folder
 from coursegrader.submissions import Submission
 
+pytestmark = pytest.mark.slow  # every test here starts a real fork server and sandboxed submission processes
+
 SECRET_NAME = "COURSEGRADER_TEST_SECRET"
 SECRET = f"secret-{uuid.uuid4().hex}"
 SHARED = "/tmp"  # every user may pass through it: where probes report and the open copy lies
@@ -324,7 +326,6 @@ def test_an_unknown_wall_name_is_the_graders_error(grading, monkeypatch, tmp_pat
 
 
 @as_root
-@pytest.mark.slow
 @pytest.mark.skipif(landlock.abi_version() < 1, reason="this kernel has no Landlock")
 def test_the_solution_scores_full_marks_with_every_wall(course, tmp_path, monkeypatch):
     monkeypatch.delenv(sandbox.WITHOUT_VARIABLE, raising=False)
@@ -352,7 +353,6 @@ def _procs(cgroup: Path) -> str:
 
 
 @as_root
-@pytest.mark.slow
 @pytest.mark.skipif(not sandbox._cgroup_roots(), reason="no writable pids cgroup tree")
 def test_a_killed_runs_empty_cgroups_are_swept_by_the_next_run(course, tmp_path):
     root = sandbox._cgroup_roots()[0]
