@@ -2,13 +2,15 @@
 package. Everything else the tests share is in helpers.py."""
 
 import shutil
+import zipfile
 
+import nbformat
 import pytest
 
 from coursegrader import master
 from coursegrader.config import load_course
 from coursegrader.notebooks import read
-from helpers import ASSIGNMENT, ROOT, hidden_lines, package_grade
+from helpers import ASSIGNMENT, PARTIAL_ANSWERS, PARTIAL_EXPORT, ROOT, answers_of, hidden_lines, package_grade, with_answers
 
 
 @pytest.fixture(scope="session")
@@ -37,10 +39,14 @@ def hidden_test_lines(course) -> set[str]:
 
 @pytest.fixture(scope="session")
 def graded_examples(course, tmp_path_factory):
-    """The executed solution, the blank release and the bundled samples, graded by this package."""
+    """The executed solution, the blank release, the bundled samples and a partial otter export
+    (a zip), graded by this package in one batch."""
     folder = tmp_path_factory.mktemp("examples")
     shutil.copy(course.solution(ASSIGNMENT), folder / "solution.ipynb")
     shutil.copy(course.release(ASSIGNMENT), folder / "release_blank.ipynb")
     for sample in course.samples(ASSIGNMENT).glob("*.ipynb"):
         shutil.copy(sample, folder / sample.name)
+    solution, release = read(course.solution(ASSIGNMENT)), read(course.release(ASSIGNMENT))
+    with zipfile.ZipFile(folder / f"{PARTIAL_EXPORT}.zip", "w") as archive:  # the notebook inside a zip
+        archive.writestr(f"{ASSIGNMENT}.ipynb", nbformat.writes(with_answers(release, answers_of(solution, PARTIAL_ANSWERS))))
     return package_grade([folder], tmp_path_factory.mktemp("examples-grades"))

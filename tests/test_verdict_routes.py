@@ -52,16 +52,27 @@ def outputs(results_path) -> dict[str, str]:
     return {test["name"]: test.get("output", "") for test in results["tests"]}
 
 
-@pytest.mark.slow
-def test_e4a_verdicts_on_slow_and_endless_calls_agree_on_every_route(course, points, tmp_path):
-    folder = tmp_path / "submissions"
-    folder.mkdir()
+@pytest.fixture(scope="module")
+def submissions(course, tmp_path_factory):
+    """The e4a and e5 submissions, one file each, in one folder."""
+    folder = tmp_path_factory.mktemp("submissions")
     for name, answer in (("slow", SLOW_AT_ZERO), ("endless", ENDLESS_AT_ZERO)):
         nbformat.write(notebook_with(course, {"e4a": answer}), str(folder / f"{name}.ipynb"))
+    (e5,) = answers_of(read(course.solution(ASSIGNMENT)), ["e5"]).values()
+    nbformat.write(notebook_with(course, {"e5": e5.replace("plt.show()", "") + HIDDEN_COS}), str(folder / "hidden-cos.ipynb"))
+    return folder
 
-    otter = otter_runs({name: folder / f"{name}.ipynb" for name in ("slow", "endless")}, course.autograder(ASSIGNMENT),
+
+@pytest.fixture(scope="module")
+def package(submissions, tmp_path_factory):
+    """All of them graded by this package's grader in one batch."""
+    return package_grade([submissions], tmp_path_factory.mktemp("package"))
+
+
+@pytest.mark.slow
+def test_e4a_verdicts_on_slow_and_endless_calls_agree_on_every_route(course, points, submissions, package, tmp_path):
+    otter = otter_runs({name: submissions / f"{name}.ipynb" for name in ("slow", "endless")}, course.autograder(ASSIGNMENT),
                        tmp_path / "otter")
-    package = package_grade([folder], tmp_path / "package")
     expected = {"slow": points["e4a"], "endless": 0.0}
     assert {name: float(otter[name]["e4a"]) for name in expected} == expected
     assert {name: float(package[name]["e4a"]) for name in expected} == expected
@@ -70,9 +81,6 @@ def test_e4a_verdicts_on_slow_and_endless_calls_agree_on_every_route(course, poi
 
 
 @pytest.mark.slow
-def test_e5_no_cos_is_read_from_the_submitted_file(course, tmp_path):
-    (answer,) = answers_of(read(course.solution(ASSIGNMENT)), ["e5"]).values()
-    nbformat.write(notebook_with(course, {"e5": answer.replace("plt.show()", "") + HIDDEN_COS}), str(tmp_path / "hidden-cos.ipynb"))
-    package = package_grade([tmp_path / "hidden-cos.ipynb"], tmp_path / "package")
+def test_e5_no_cos_is_read_from_the_submitted_file(package):
     assert float(package["hidden-cos"]["e5"]) == 0
     assert "the answer uses cos" in outputs(package.out / "results" / "hidden-cos" / "results.json")["e5"]
