@@ -115,13 +115,19 @@ def package_grade(paths, out: Path, *options: str) -> Grades:
 def forkservers_left(since: float) -> list[dict]:
     """Fork servers of this Python, and the submission processes they forked, started at or after
     ``since`` and left behind: no process of this Python (a grader, a test run) above them any
-    more. Another checkout's grader runs another Python; someone else's batch still running
-    looks after its own fork server, which is therefore not counted."""
+    more. Someone else's batch still running looks after its own fork server; one left behind by
+    another checkout's run (a fork server keeps its grader's folder as its current folder) is
+    not counted either. Each entry names the process and its current folder."""
     left = []
-    for process in psutil.process_iter(["pid", "cmdline", "create_time"]):
-        if _is_forkserver(process.info["cmdline"]) and process.info["create_time"] >= since - 1 and not _looked_after(process):
+    for process in psutil.process_iter(["pid", "cmdline", "create_time", "cwd"]):
+        if _is_forkserver(process.info["cmdline"]) and process.info["create_time"] >= since - 1 \
+                and not _looked_after(process) and not _another_checkouts(process.info["cwd"]):
             left.append(process.info)
     return left
+
+
+def _another_checkouts(cwd: str | None) -> bool:
+    return cwd is not None and Path(cwd) != ROOT and (Path(cwd) / "coursegrader" / "forkserver.py").is_file()
 
 
 def _is_forkserver(cmdline) -> bool:
