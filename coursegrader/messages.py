@@ -18,6 +18,7 @@ STATUS_LINES = {
                "fix what follows and submit again",
     "error": "评分程序出错，不是你的答案的问题：请重新提交，若仍出错请告诉课程助教 / "
              "the grader failed, not your answers: submit again, and tell the course staff if it fails again",
+    "duplicate": "重复提交，未评分 / a duplicate submission, not graded",
 }
 AUTOGRADER_BOX = "自动评分 / autograder"  # the one Gradescope box of a submission without results per question
 PUBLIC_NOTE = ("公开检查只看类型、形状和一个简单值；得分由隐藏测试在新的输入上决定，成绩发布后可见 / "

@@ -6,7 +6,8 @@ ended, reads ``<root>/results/results.json``; stdout goes to ``<root>/results/st
 (instructors only). The zip's run_autograder honours two variables for this: AUTOGRADER_ROOT
 (the temporary root) and COURSEGRADER_PREFIX (this environment, which holds what setup.sh would
 install). PYTHONPATH points at the coursegrader source bundled in the zip, which setup.sh copies
-into the image: the zip grades with the code it carries. Used by tests/test_gradescope.py and the
+into the image: the zip grades with the code it carries. ``VALIDATOR`` checks a results.json
+against Gradescope's format. Used by tests/test_gradescope.py, tests/test_results.py and the
 benchmarks.
 """
 
@@ -18,8 +19,55 @@ import sys
 import zipfile
 from pathlib import Path
 
+import jsonschema
+
 BUNDLED_PACKAGE = "gradescope/package"  # in the zip (coursegrader/gradescope_image.py)
 
+
+# Gradescope's autograder output format ("Autograder Specifications", results.json) as a JSON
+# Schema. Gradescope itself needs only `tests` or `score`; this course requires every test to
+# carry name, score, max_score, visibility, markdown output and extra_data, and the whole run its
+# score, execution time, status line and extra_data.
+VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}
+OUTPUT_FORMAT = {"enum": ["text", "html", "simple_format", "md", "ansi"]}
+GRADESCOPE_TEST = {
+    "type": "object",
+    "required": ["name", "score", "max_score", "visibility", "output", "output_format", "extra_data"],
+    "additionalProperties": False,
+    "properties": {
+        "score": {"type": "number"},
+        "max_score": {"type": "number"},
+        "status": {"enum": ["passed", "failed"]},
+        "name": {"type": "string", "minLength": 1},
+        "name_format": OUTPUT_FORMAT,
+        "number": {"type": "string"},
+        "output": {"type": "string"},
+        "output_format": {"const": "md"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "visibility": VISIBILITY,
+        "extra_data": {"type": "object", "required": ["status"]},
+    },
+}
+GRADESCOPE_RESULTS = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["score", "execution_time", "output", "tests", "extra_data"],
+    "additionalProperties": False,
+    "properties": {
+        "score": {"type": "number"},
+        "execution_time": {"type": "number", "minimum": 0},
+        "output": {"type": "string", "minLength": 1},
+        "output_format": OUTPUT_FORMAT,
+        "test_output_format": OUTPUT_FORMAT,
+        "test_name_format": OUTPUT_FORMAT,
+        "visibility": VISIBILITY,
+        "stdout_visibility": VISIBILITY,
+        "extra_data": {"type": "object", "required": ["status"]},
+        "tests": {"type": "array", "minItems": 1, "items": GRADESCOPE_TEST},
+        "leaderboard": {"type": "array", "items": {"type": "object", "required": ["name", "value"]}},
+    },
+}
+VALIDATOR = jsonschema.Draft202012Validator(GRADESCOPE_RESULTS)
 
 def gradescope_tree(root: Path, autograder_zip: Path, uploads: dict[str, bytes]) -> Path:
     """The folders Gradescope's harness lays out under ``root``; ``uploads``: file name -> bytes."""

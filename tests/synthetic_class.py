@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from conftest import ASSIGNMENT, ROOT, with_answers
+from helpers import ASSIGNMENT, ROOT, with_answers
 from coursegrader.config import load_course
 from coursegrader.notebooks import read
 

@@ -8,7 +8,7 @@ import zipfile
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENT, ROOT
+from helpers import ASSIGNMENT, ROOT
 from coursegrader.autograder_zip import read_manifest
 from coursegrader.notebooks import read, source_of
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 import pytest
-from conftest import ASSIGNMENT, ROOT
+from helpers import ASSIGNMENT, ROOT
 
 pytestmark = pytest.mark.slow  # real batches, servers or browsers: not in the fast layer
 

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from conftest import ASSIGNMENT, package_grade
+from helpers import ASSIGNMENT, package_grade
 
 pytestmark = pytest.mark.slow  # real batches, servers or browsers: not in the fast layer
 

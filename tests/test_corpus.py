@@ -8,12 +8,11 @@ and a failure says which disagreements are those and which are new."""
 import json
 import re
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENT, otter_run, package_grade
+from helpers import ASSIGNMENT, otter_runs, package_grade
 from corpus.build import case_notebook
 from corpus.cases import CASES, FULL, QUESTIONS, corpus_size
 from corpus.known import OTTER_RUN, PACKAGE_GRADER, note
@@ -91,11 +90,7 @@ def test_a_sample_scores_the_same_with_otter_run(course, corpus_folder, points, 
     """otter's own runner on the autograder zip, two at a time."""
     cases = {case.name: case for case in CASES}
 
-    def run(name):
-        return name, otter_run(corpus_folder / f"{name}.ipynb", course.autograder(ASSIGNMENT), tmp_path / name)
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        scores = dict(pool.map(run, OTTER_SAMPLE))
+    scores = otter_runs({name: corpus_folder / f"{name}.ipynb" for name in OTTER_SAMPLE}, course.autograder(ASSIGNMENT), tmp_path)
     assert {name for name in OTTER_SAMPLE if cases[name].wrong} and {name for name in OTTER_SAMPLE if not cases[name].wrong}
     verdicts = []
     for name in OTTER_SAMPLE:

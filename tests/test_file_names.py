@@ -6,12 +6,10 @@ check cell counted, and every question was judged on the state at the end. The s
 answers e3a with 3 elements (the question fixes 10) and a later e3b cell makes a new 10-element
 a_vec: e3a must score 0 under any name."""
 
-from concurrent.futures import ThreadPoolExecutor
-
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENT, otter_run, with_answers
+from helpers import ASSIGNMENT, otter_runs, with_answers
 from coursegrader.notebooks import read
 
 REASSIGNED = {
@@ -34,11 +32,8 @@ def test_otter_run_judges_at_the_check_cell_under_any_file_name(course, points, 
         nbformat.write(notebook, str(tmp_path / folder / name))
         paths.append(tmp_path / folder / name)
 
-    def run(path):
-        return otter_run(path, course.autograder(ASSIGNMENT), tmp_path / f"{path.parent.name}-results")
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        named, renamed = pool.map(run, paths)
+    scores = otter_runs({path.parent.name: path for path in paths}, course.autograder(ASSIGNMENT), tmp_path / "results")
+    named, renamed = scores["named"], scores["renamed"]
     expected = dict(points, e3a=0.0)
     assert {q: float(named[q]) for q in points} == expected
     assert {q: float(renamed[q]) for q in points} == expected

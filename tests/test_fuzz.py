@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from broken_inputs import MARK, central_entry, export_zip
-from conftest import ASSIGNMENT, ROOT
+from helpers import ASSIGNMENT, ROOT
 from coursegrader import protocol
 from coursegrader.problems import MESSAGES
 from coursegrader.submissions import SubmissionError, discover, read_submission, safe_id

@@ -12,7 +12,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import ASSIGNMENT, ROOT, package_grade
+from helpers import ASSIGNMENT, ROOT, package_grade
 from coursegrader import gradebook
 from coursegrader.analysis import class_work
 from coursegrader.autograder_zip import read_manifest

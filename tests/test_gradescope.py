@@ -20,61 +20,15 @@ from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
-import jsonschema
 import nbformat
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from conftest import ASSIGNMENT, ROOT, leaked_lines, with_answers
+from helpers import ASSIGNMENT, ROOT, leaked_lines, with_answers
 from coursegrader.gradescope_image import pins
 from coursegrader.results import Graded
 from coursegrader.notebooks import read
-from gradescope_harness import environment, gradescope_tree, log_of, results_of, run_autograder
-
-# Gradescope's autograder output format ("Autograder Specifications", results.json) as a JSON
-# Schema. Gradescope itself needs only `tests` or `score`; this course requires every test to
-# carry name, score, max_score, visibility, markdown output and extra_data, and the whole run its
-# score, execution time, status line and extra_data.
-VISIBILITY = {"enum": ["hidden", "after_due_date", "after_published", "visible"]}
-OUTPUT_FORMAT = {"enum": ["text", "html", "simple_format", "md", "ansi"]}
-GRADESCOPE_TEST = {
-    "type": "object",
-    "required": ["name", "score", "max_score", "visibility", "output", "output_format", "extra_data"],
-    "additionalProperties": False,
-    "properties": {
-        "score": {"type": "number"},
-        "max_score": {"type": "number"},
-        "status": {"enum": ["passed", "failed"]},
-        "name": {"type": "string", "minLength": 1},
-        "name_format": OUTPUT_FORMAT,
-        "number": {"type": "string"},
-        "output": {"type": "string"},
-        "output_format": {"const": "md"},
-        "tags": {"type": "array", "items": {"type": "string"}},
-        "visibility": VISIBILITY,
-        "extra_data": {"type": "object", "required": ["status"]},
-    },
-}
-GRADESCOPE_RESULTS = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "type": "object",
-    "required": ["score", "execution_time", "output", "tests", "extra_data"],
-    "additionalProperties": False,
-    "properties": {
-        "score": {"type": "number"},
-        "execution_time": {"type": "number", "minimum": 0},
-        "output": {"type": "string", "minLength": 1},
-        "output_format": OUTPUT_FORMAT,
-        "test_output_format": OUTPUT_FORMAT,
-        "test_name_format": OUTPUT_FORMAT,
-        "visibility": VISIBILITY,
-        "stdout_visibility": VISIBILITY,
-        "extra_data": {"type": "object", "required": ["status"]},
-        "tests": {"type": "array", "minItems": 1, "items": GRADESCOPE_TEST},
-        "leaderboard": {"type": "array", "items": {"type": "object", "required": ["name", "value"]}},
-    },
-}
-VALIDATOR = jsonschema.Draft202012Validator(GRADESCOPE_RESULTS)
+from gradescope_harness import VALIDATOR, environment, gradescope_tree, log_of, results_of, run_autograder
 
 # Replaces otter's test runner with one that marks every test case passed: 24 of 24 under otter's
 # own run_autograder, which runs the tests in the student's kernel.

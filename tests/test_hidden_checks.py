@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import ASSIGNMENT, with_answers
+from helpers import ASSIGNMENT, with_answers
 from corpus import inprocess
 from coursegrader.checks import CheckFormatError, hidden_checks, standalone
 from coursegrader.notebooks import read, source_of, tags_of

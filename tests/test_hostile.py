@@ -6,14 +6,10 @@ what its honest answers earn" is exact.
 """
 
 import json
-import sys
-import zipfile
 
-import psutil
 import pytest
 
-from conftest import ASSIGNMENT, package_grade
-from coursegrader.checks import hidden_checks
+from helpers import ASSIGNMENT, forkservers_left, leaked_lines, package_grade
 from hostile_cases import ESCAPE_PATHS, build_cases
 
 pytestmark = pytest.mark.slow  # real batches, servers or browsers: not in the fast layer
@@ -93,9 +89,7 @@ def test_recursion_bomb_is_scored_with_a_status(hostile_batch, points):
 
 def test_nothing_written_outside_and_no_process_left(hostile_batch):
     assert not [path for path in ESCAPE_PATHS if path.exists()]
-    survivors = [p.info for p in psutil.process_iter(["pid", "cmdline"])  # of this Python, not another checkout's
-                 if (p.info["cmdline"] or [""])[0] == sys.executable and "coursegrader.forkserver" in p.info["cmdline"]]
-    assert not survivors, "every submission process (and the fork loop's children) is gone"
+    assert not forkservers_left(since=hostile_batch[0].started), "every submission process (and the fork loop's children) is gone"
     assert not hostile_batch[0].scratch_left, "scratch folders are removed"
 
 
@@ -115,29 +109,14 @@ def test_duplicate_submission_grades_the_newest_once(hostile_batch):
     assert grades["twice-2"]["status"] == "duplicate" and "the newest was graded" in grades["twice-2"]["error"]
 
 
-def _hidden_lines(course) -> set[str]:
-    """Distinctive lines of hidden test code: what must never reach a student."""
-    with zipfile.ZipFile(course.autograder(ASSIGNMENT)) as archive:
-        sources = [(name, archive.read(name).decode()) for name in archive.namelist() if name.startswith("tests/")]
-    lines = set()
-    for name, source in sources:
-        for check in hidden_checks(source, name):
-            for step in (check.probes_source, check.observe_source, check.judge_source):
-                lines.update(line.strip() for line in step.splitlines()
-                             if len(line.strip()) > 30 and "return " not in line and "import" not in line)
-    return lines
-
-
-def test_no_hidden_test_text_reaches_anything_a_student_gets(hostile_batch, course):
-    grades = hostile_batch[0]
-    hidden = _hidden_lines(course)
-    assert hidden
+def test_no_hidden_test_text_reaches_anything_a_student_gets(hostile_batch, course, hidden_test_lines):
+    grades, hidden = hostile_batch[0], hidden_test_lines
     visible = [p for p in grades.out.rglob("*") if p.is_file() and p.suffix in (".json", ".html", ".csv")]
     visible += [course.release(ASSIGNMENT)]
     for path in visible:
         text = path.read_text(encoding="utf-8", errors="replace")
         if path.name == "graded.json":
             continue  # the instructor's record, not shown to students; still checked below for the snoop
-        assert not [line for line in hidden if line in text], path
+        assert not leaked_lines(text, hidden), path
     snoop = (grades.out / "results" / "snoop" / "graded.json").read_text(encoding="utf-8")
-    assert not [line for line in hidden if line in snoop]
+    assert not leaked_lines(snoop, hidden)

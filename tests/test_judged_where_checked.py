@@ -7,7 +7,7 @@ import textwrap
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENT, package_grade
+from helpers import ASSIGNMENT, package_grade
 from coursegrader.checks import CheckFormatError, hidden_checks
 from coursegrader.notebooks import read, tags_of
 

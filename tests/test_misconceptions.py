@@ -16,7 +16,7 @@ import warnings
 
 import pytest
 
-from conftest import ASSIGNMENT, leaked_lines, package_grade
+from helpers import ASSIGNMENT, leaked_lines, package_grade
 from corpus.answers import WRONG
 from coursegrader import messages
 from coursegrader.analysis import ClassWork

@@ -10,7 +10,7 @@ import nbformat
 import pypdf
 import pytest
 
-from conftest import ASSIGNMENT
+from helpers import ASSIGNMENT
 from coursegrader.notebooks import read, tags_of
 
 pytestmark = pytest.mark.slow  # real batches, servers or browsers: not in the fast layer

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import ASSIGNMENT, leaked_lines
+from helpers import ASSIGNMENT, leaked_lines
 from coursegrader import master
 from coursegrader.notebooks import read, source_of, tags_of
 from coursegrader.tags import ANSWER_TAG

@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENT, ROOT, package_grade
+from helpers import ASSIGNMENT, ROOT, package_grade
 from coursegrader import landlock, sandbox
 from coursegrader.forkserver import ForkServer
 from coursegrader.judging import Assignment, grade_submission
@@ -32,6 +32,8 @@ from coursegrader.messages import DISK_LIMIT
 from coursegrader.sandbox import Limits, submission_environment
 from coursegrader.scratch import keep_private, scratch_folder
 from coursegrader.submissions import Submission
+
+pytestmark = pytest.mark.slow  # every test here starts a real fork server and sandboxed submission processes
 
 SECRET_NAME = "COURSEGRADER_TEST_SECRET"
 SECRET = f"secret-{uuid.uuid4().hex}"
@@ -324,7 +326,6 @@ def test_an_unknown_wall_name_is_the_graders_error(grading, monkeypatch, tmp_pat
 
 
 @as_root
-@pytest.mark.slow
 @pytest.mark.skipif(landlock.abi_version() < 1, reason="this kernel has no Landlock")
 def test_the_solution_scores_full_marks_with_every_wall(course, tmp_path, monkeypatch):
     monkeypatch.delenv(sandbox.WITHOUT_VARIABLE, raising=False)
@@ -352,7 +353,6 @@ def _procs(cgroup: Path) -> str:
 
 
 @as_root
-@pytest.mark.slow
 @pytest.mark.skipif(not sandbox._cgroup_roots(), reason="no writable pids cgroup tree")
 def test_a_killed_runs_empty_cgroups_are_swept_by_the_next_run(course, tmp_path):
     root = sandbox._cgroup_roots()[0]

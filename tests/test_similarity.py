@@ -12,7 +12,7 @@ import sys
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENT, ROOT, with_answers
+from helpers import ASSIGNMENT, ROOT, with_answers
 from coursegrader import similarity
 from coursegrader.analysis import ClassWork, answers_of, class_work
 from coursegrader.autograder_zip import read_manifest

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from conftest import ASSIGNMENT, answers_of, with_answers
+from helpers import ASSIGNMENT, answers_of, with_answers
 from coursegrader.notebooks import read, source_of
 
 HONEST = ("w1：公开检查通过。得分由提交后在新输入上运行的隐藏测试决定。",

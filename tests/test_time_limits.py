@@ -15,7 +15,7 @@ import zipfile
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENT
+from helpers import ASSIGNMENT
 from corpus import inprocess
 
 TORCH_FUNC_ANSWER = ("def second_derivative(f, x):\n    from torch.func import grad, vmap\n"

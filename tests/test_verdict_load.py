@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENT, ROOT
+from helpers import ASSIGNMENT, ROOT
 from corpus.build import case_notebook
 from corpus.cases import CASES, QUESTIONS
 from coursegrader.notebooks import read

@@ -11,12 +11,11 @@ inspect and judge in the grader's own process, on the file that was submitted).
   kernel shows it; that route is not defended, see the README's threat model.)"""
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENT, answers_of, otter_run, package_grade, with_answers
+from helpers import ASSIGNMENT, answers_of, otter_runs, package_grade, with_answers
 from coursegrader.notebooks import read
 
 SLOW_AT_ZERO = ("import time\n\ndef my_control_flow(x):\n    if x == 0:  # 3 s of CPU, at x = 0 only\n"
@@ -53,30 +52,35 @@ def outputs(results_path) -> dict[str, str]:
     return {test["name"]: test.get("output", "") for test in results["tests"]}
 
 
-@pytest.mark.slow
-def test_e4a_verdicts_on_slow_and_endless_calls_agree_on_every_route(course, points, tmp_path):
-    folder = tmp_path / "submissions"
-    folder.mkdir()
+@pytest.fixture(scope="module")
+def submissions(course, tmp_path_factory):
+    """The e4a and e5 submissions, one file each, in one folder."""
+    folder = tmp_path_factory.mktemp("submissions")
     for name, answer in (("slow", SLOW_AT_ZERO), ("endless", ENDLESS_AT_ZERO)):
         nbformat.write(notebook_with(course, {"e4a": answer}), str(folder / f"{name}.ipynb"))
+    (e5,) = answers_of(read(course.solution(ASSIGNMENT)), ["e5"]).values()
+    nbformat.write(notebook_with(course, {"e5": e5.replace("plt.show()", "") + HIDDEN_COS}), str(folder / "hidden-cos.ipynb"))
+    return folder
 
-    def run(name):
-        return name, otter_run(folder / f"{name}.ipynb", course.autograder(ASSIGNMENT), tmp_path / f"otter-{name}")
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        otter = dict(pool.map(run, ["slow", "endless"]))
-    package = package_grade([folder], tmp_path / "package")
+@pytest.fixture(scope="module")
+def package(submissions, tmp_path_factory):
+    """All of them graded by this package's grader in one batch."""
+    return package_grade([submissions], tmp_path_factory.mktemp("package"))
+
+
+@pytest.mark.slow
+def test_e4a_verdicts_on_slow_and_endless_calls_agree_on_every_route(course, points, submissions, package, tmp_path):
+    otter = otter_runs({name: submissions / f"{name}.ipynb" for name in ("slow", "endless")}, course.autograder(ASSIGNMENT),
+                       tmp_path / "otter")
     expected = {"slow": points["e4a"], "endless": 0.0}
     assert {name: float(otter[name]["e4a"]) for name in expected} == expected
     assert {name: float(package[name]["e4a"]) for name in expected} == expected
-    assert RAN_OVER in outputs(tmp_path / "otter-endless" / "results.json")["e4a"]
+    assert RAN_OVER in outputs(tmp_path / "otter" / "endless" / "results.json")["e4a"]
     assert RAN_OVER in outputs(package.out / "results" / "endless" / "results.json")["e4a"]
 
 
 @pytest.mark.slow
-def test_e5_no_cos_is_read_from_the_submitted_file(course, tmp_path):
-    (answer,) = answers_of(read(course.solution(ASSIGNMENT)), ["e5"]).values()
-    nbformat.write(notebook_with(course, {"e5": answer.replace("plt.show()", "") + HIDDEN_COS}), str(tmp_path / "hidden-cos.ipynb"))
-    package = package_grade([tmp_path / "hidden-cos.ipynb"], tmp_path / "package")
+def test_e5_no_cos_is_read_from_the_submitted_file(package):
     assert float(package["hidden-cos"]["e5"]) == 0
     assert "the answer uses cos" in outputs(package.out / "results" / "hidden-cos" / "results.json")["e5"]

@@ -2,7 +2,7 @@
 
 import nbformat
 
-from conftest import with_answers
+from helpers import with_answers
 from corpus.cases import Case
 
 
