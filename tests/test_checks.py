@@ -28,7 +28,7 @@ def test_q_hidden(env):
     given = probes()
     seen = json.loads(json.dumps(observe(env, json.loads(json.dumps(given)))))
     problem = judge(given, seen)
-    assert problem is None, problem
+    assert problem is None, problem[1]
 '''
 PUBLIC = '''
 from otter.test_files import test_case
@@ -56,7 +56,7 @@ def test_r_hidden(env):
     seen = json.loads(json.dumps(observe(env, json.loads(json.dumps(given)))))
     seen['inspected'] = inspect(seen.pop('cells', []))
     problem = judge(given, seen)
-    assert problem is None, problem
+    assert problem is None, problem[1]
 '''
 
 
