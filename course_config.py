@@ -27,7 +27,7 @@ GRADING_SEED = 42
 SOLUTION_TORCH_SEED = 0
 
 # --- Grading limits -----------------------------------------------------------------------
-# Each submission runs in a fresh sandboxed process with these limits (README: threat model).
+# Each submission runs in a fresh sandboxed process with these limits (docs/threat-model.md).
 CELL_TIMEOUT_SECONDS = 60  # a longer cell is interrupted and grading goes on with the next cell
 CHECK_TIMEOUT_SECONDS = 60  # time for one hidden test to exercise a submission's answer
 SUBMISSION_TIMEOUT_SECONDS = 300  # a submission still running after this is stopped

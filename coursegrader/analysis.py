@@ -6,9 +6,12 @@ release notebook's answer cells (the template every student started from). Each 
 module writes its own files into the output folder and returns a section of ``report.html``.
 """
 
+import html
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import messages
 from .results import Graded
 from .submissions import Notebook, Submission, SubmissionError, read_submission
 
@@ -58,7 +61,19 @@ def class_work(questions: list[dict], graded: list[Graded], submissions: list[Su
 
 
 def sections(work: ClassWork, out: Path) -> list[str]:
-    """The report's sections about the class, each analysis writing its files into ``out``."""
+    """The report's sections about the class, each analysis writing its files into ``out``.
+
+    An analysis that fails (a bug, or answers no one foresaw) costs only its own section: the
+    grades, the rest of the report and the other analyses are still written."""
     from . import misconceptions, similarity
 
-    return [misconceptions.section(work, out), similarity.section(work, out)]
+    found = []
+    for analysis in (misconceptions, similarity):
+        try:
+            found.append(analysis.section(work, out))
+        except Exception as error:  # noqa: BLE001 - one analysis must not cost the report
+            name = analysis.__name__.rsplit(".", 1)[-1]
+            print(f"warning: the {name} analysis failed ({type(error).__name__}); "
+                  "report.html is written without it", file=sys.stderr)
+            found.append(f"<h2>{html.escape(name)}</h2><p>{html.escape(messages.ANALYSIS_FAILED)}</p>")
+    return found

@@ -64,7 +64,7 @@ def _grade(args) -> int:
     missing = sorted({wall for g in graded for wall in g.missing_walls})
     if missing:
         print(f"warning: this machine could not give submissions these sandbox walls: {'; '.join(missing)} "
-              "(README: threat model)", file=sys.stderr)
+              "(docs/threat-model.md)", file=sys.stderr)
     if os.geteuid() == 0 and any(wall.startswith("landlock") for wall in missing):
         # the submissions run as users of their own: permission bits are the wall left
         held = [autograder, course.master(assignment), *inputs]

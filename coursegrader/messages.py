@@ -146,7 +146,7 @@ UNCHECKED = "未检查 / not checked"
 HIDDEN_TEST_LINE = "{question} 隐藏测试 / hidden test: {verdict} ({points:g} 分 / points)"
 QUESTION_SCORE_LINE = "{question}: {score:g} / {possible:g} 分 / points"
 ENGINE_FAILED_LOG = "评分引擎出错 / the grading engine failed on %s: %s"  # logger arguments: what failed, why
-WALLS_MISSING_LOG = "本机无法提供这些沙箱隔离 / this machine could not give the submission these sandbox walls: %s (README: threat model)"
+WALLS_MISSING_LOG = "本机无法提供这些沙箱隔离 / this machine could not give the submission these sandbox walls: %s (docs/threat-model.md)"
 GRADED_LOG = "coursegrader: %s %s, %g / %g 分 / points, %.1f s"  # who, status, points, possible, seconds
 
 # --- The gradebook: roster, hand-graded points, Canvas and Moodle files (gradebook.py) ----
@@ -243,3 +243,8 @@ MISCONCEPTIONS_NOTE = ("每份提交在每道题的每种错误下只计一次�
 NOT_ATTEMPTED = "答案单元格与发布时的模板相同：没有作答 / the answer cell is the template as released: not attempted"
 NOT_ATTEMPTED_ID = "not-attempted"
 NO_MISCONCEPTIONS = "没有任何提交未通过隐藏测试 / no graded submission failed a hidden check"
+
+# --- The report's class analyses (analysis.py) --------------------------------------------
+ANALYSIS_FAILED = ("这项分析出错，未能完成；成绩和报告的其余部分不受影响，错误信息见评分命令的输出 / "
+                   "this analysis failed; the grades and the rest of the report are unaffected; "
+                   "the grade command's output says what went wrong")

@@ -181,3 +181,21 @@ def test_an_untouched_template_counts_as_not_attempted_not_as_a_misconception():
                      template={"e3c": template})
     rows = {(r.misconception, r.submissions) for r in count(work)}
     assert rows == {(messages.NOT_ATTEMPTED_ID, 1), ("wrong-type-or-shape", 1)}
+
+
+def test_an_analysis_that_fails_costs_only_its_own_section(tmp_path, monkeypatch, capsys):
+    """A bug in one analysis (here similarity, made to raise) leaves the other's section and
+    files in place and says in the report and on stderr that it failed."""
+    from coursegrader import analysis, similarity
+
+    def broken(work, out):
+        raise RuntimeError("planted bug")
+
+    monkeypatch.setattr(similarity, "section", broken)
+    questions = [{"name": "e3c", "points": 2, "manual": False, "checks": ["test_e3c_hidden"]}]
+    work = ClassWork(questions, [Graded("a", "ok", feedback={"test_e3c_hidden": Verdict(False, "m", "wrong-type-or-shape")})])
+    found = analysis.sections(work, tmp_path)
+    assert "wrong-type-or-shape" in found[0] and (tmp_path / CSV_NAME).is_file()
+    assert messages.ANALYSIS_FAILED.split(" / ")[1] in html.unescape(found[1])
+    err = capsys.readouterr().err
+    assert "similarity analysis failed (RuntimeError)" in err and "planted bug" not in err  # nothing of the answers echoed
