@@ -372,14 +372,18 @@ def test_a_folder_of_gradescope_results_gives_the_same_report_and_gradebook(loca
 
 @pytest.mark.slow
 def test_a_dask_batch_gives_the_same_report_and_gradebook(local_class, tmp_path):
+    """Graded on a local two-worker Dask cluster, the class gets the grades, report tables and
+    gradebook files it got on this machine."""
     from distributed import LocalCluster
 
     folder, local, options = local_class
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as cluster:
         out = tmp_path / "dask"
-        package_grade([folder], out, *options, "--scheduler", cluster.scheduler_address)
-    assert without_seconds(out) == without_seconds(local)
+        rows = package_grade([folder], out, *options, "--scheduler", cluster.scheduler_address)
+        assert len(cluster.scheduler_info["workers"]) == 2
+    assert rows["20260004"]["status"] == "invalid"  # read on the client: an unreadable file never travels
+    assert without_seconds(out) == without_seconds(local)  # the same scores, statuses and messages as graded here
     assert report_tables(out) == report_tables(local)
     for name in ("canvas.csv", "moodle.csv", "roster-mismatch.csv"):
         assert (out / name).read_bytes() == (local / name).read_bytes(), name

@@ -119,22 +119,3 @@ def test_a_killed_run_loses_nothing_and_a_rerun_grades_only_what_is_missing(cour
         rows = list(csv.DictReader(handle))
     assert sorted(r["submission"] for r in rows) == [f"student{i}" for i in range(6)]
     assert all(r["total"] == r["possible"] for r in rows)
-
-
-def test_a_students_own_export_grades_full_marks(course, points, tmp_path):
-    """The student's route: run the notebook, run its export cell, submit the zip it makes."""
-    from nbclient import NotebookClient
-
-    student_folder = tmp_path / "student"
-    student_folder.mkdir()
-    notebook_path = student_folder / f"{ASSIGNMENT}.ipynb"
-    notebook_path.write_bytes((course.samples(ASSIGNMENT) / "full_marks.ipynb").read_bytes())
-    notebook = nbformat.read(notebook_path, as_version=4)
-    # a student's Jupyter runs every cell: the export cell's skip-execution tag is for graders only
-    NotebookClient(notebook, timeout=120, kernel_name="python3", skip_cells_with_tag="",
-                   resources={"metadata": {"path": str(student_folder)}}).execute()
-    (export,) = student_folder.glob(f"{ASSIGNMENT}_*.zip")
-    with zipfile.ZipFile(export) as archive:
-        assert f"{ASSIGNMENT}.ipynb" in archive.namelist()
-    row = package_grade([export], tmp_path / "grades")[export.stem]
-    assert row["status"] == "ok" and scores_of(row, points) == points
