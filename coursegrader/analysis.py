@@ -13,8 +13,7 @@ from pathlib import Path
 
 from . import messages
 from .results import Graded
-from .submissions import Notebook, Submission, SubmissionError, read_submission
-
+from .submissions import Notebook, Submission, read_submission
 
 
 @dataclass
@@ -30,15 +29,12 @@ def answers_of(notebook: Notebook, questions: list[dict]) -> dict[str, str]:
     """Each question's answer cell text (code cells, then written answers), by otter's tags;
     cells of one question are joined in notebook order."""
     names = {q["name"] for q in questions}
+    cells = [(c.tags, c.source) for c in notebook.code_cells] + [(c.tags, c.text) for c in notebook.written]
     found: dict[str, list[str]] = {}
-    for cell in notebook.code_cells:
-        for tag in cell.tags:
+    for tags, text in cells:
+        for tag in tags:
             if tag in names:
-                found.setdefault(tag, []).append(cell.source)
-    for cell in notebook.written:
-        for tag in cell.tags:
-            if tag in names:
-                found.setdefault(tag, []).append(cell.text)
+                found.setdefault(tag, []).append(text)
     return {name: "\n".join(sources) for name, sources in found.items()}
 
 
@@ -51,11 +47,11 @@ def class_work(questions: list[dict], graded: list[Graded], submissions: list[Su
         if g.submission in by_id:
             try:
                 work.answers[g.submission] = answers_of(read_submission(by_id[g.submission]), questions)
-            except SubmissionError:
+            except Exception:  # noqa: BLE001 - an unreadable file (its row says why) only has no answers here
                 pass
     try:
         work.template = answers_of(read_submission(Submission("release", release)), questions)
-    except SubmissionError:
+    except Exception:  # noqa: BLE001 - without the template nothing is removed as shared
         pass
     return work
 

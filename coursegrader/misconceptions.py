@@ -76,8 +76,8 @@ def count(work) -> list[Misconception]:
                 texts.setdefault(verdict.misconception, Counter())[verdict.message] += 1
         for misconception, submissions in sorted(hits.items(), key=lambda item: (-len(item[1]), item[0])):
             message = texts[misconception].most_common(1)[0][0]
-            example = next((anonymised(work.answers[s][name]) for s in submissions
-                            if name in work.answers.get(s, {}) and anonymised(work.answers[s][name])), "")
+            example = next(filter(None, (anonymised(work.answers[s][name]) for s in submissions
+                                         if name in work.answers.get(s, {}))), "")
             found.append(Misconception(name, misconception, len(submissions), len(submissions) / len(graded),
                                        message, example))
     return found
