@@ -8,6 +8,7 @@ submission's row, and every other result is kept. A row with status ``error`` (t
 failure) is graded once more on the next run; if it fails again it is kept until ``--regrade``.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -92,7 +93,6 @@ def grade_all(submissions: list[Submission], autograder: Path, out_dir: Path, li
               progress: Progress, regrade: bool = False, scheduler: str | None = None) -> list[Graded]:
     """Grade every submission not graded before; returns results in input order."""
     autograder = autograder.resolve()
-    assignment = Assignment.from_autograder(autograder)
     results: dict[str, Graded] = {}
     pending = []  # (submission, fingerprint, error runs so far)
     autograder_digest = hashlib.sha256(autograder.read_bytes()).hexdigest()
@@ -110,23 +110,26 @@ def grade_all(submissions: list[Submission], autograder: Path, out_dir: Path, li
             results[submission.id] = earlier
         else:
             pending.append((submission, key, error_runs))
-    progress.start(len(pending), already=len(submissions) - len(pending))
-    if os.geteuid() == 0:  # submissions run as other users: other students' feedback stays out of their reach
-        (out_dir / "results").mkdir(parents=True, exist_ok=True)
-        keep_private(out_dir / "results")
-    if scheduler:
-        from .cluster import grade_on_cluster
+    # the fork server warms up (seconds) while the hidden tests are read and their probes made
+    with ForkServer() if pending and not scheduler else contextlib.nullcontext() as server:
+        assignment = Assignment.from_autograder(autograder)
+        progress.start(len(pending), already=len(submissions) - len(pending))
+        if os.geteuid() == 0:  # submissions run as other users: other students' feedback stays out of their reach
+            (out_dir / "results").mkdir(parents=True, exist_ok=True)
+            keep_private(out_dir / "results")
+        if scheduler:
+            from .cluster import grade_on_cluster
 
-        finished = grade_on_cluster(scheduler, pending, autograder, limits, out_dir)
-    else:
-        finished = _grade_local(pending, assignment, limits, workers, out_dir)
-    for submission, key, error_runs, graded in finished:
-        try:
-            save_result(graded, assignment, out_dir / "results" / submission.id, key, error_runs)
-        except Exception as error:  # noqa: BLE001 - a result that cannot be written is this row's problem only
-            graded = grader_fault(submission, "saving", error, out_dir)
-        results[submission.id] = graded
-        progress.advance(graded)
+            finished = grade_on_cluster(scheduler, pending, autograder, limits, out_dir)
+        else:
+            finished = _grade_local(pending, server, assignment, limits, workers, out_dir)
+        for submission, key, error_runs, graded in finished:
+            try:
+                save_result(graded, assignment, out_dir / "results" / submission.id, key, error_runs)
+            except Exception as error:  # noqa: BLE001 - a result that cannot be written is this row's problem only
+                graded = grader_fault(submission, "saving", error, out_dir)
+            results[submission.id] = graded
+            progress.advance(graded)
     progress.finish()
     return [results[s.id] for s in submissions]
 
@@ -135,12 +138,12 @@ def _duplicate(submission: Submission) -> Graded:
     return Graded.failed(submission.id, "duplicate", messages.DUPLICATE)
 
 
-def _grade_local(pending, assignment, limits, workers, out_dir):
-    """A fork server and ``workers`` submissions at a time on this machine."""
+def _grade_local(pending, server: ForkServer, assignment, limits, workers, out_dir):
+    """``workers`` submissions at a time on this machine, from the fork server."""
     if not pending:
         return
-    with ForkServer() as server, scratch_folder("coursegrader-grade-") as scratch, \
-            ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    server.wait_ready()
+    with scratch_folder("coursegrader-grade-") as scratch, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         jobs = {pool.submit(grade_submission, server, assignment, submission, scratch / f"s{index}", limits):
                 (submission, key, error_runs) for index, (submission, key, error_runs) in enumerate(pending)}
         for job in as_completed(jobs):

@@ -119,12 +119,20 @@ def _child(request: dict, job_fd: int, control: socket.socket, wake_fds: tuple[i
 
 def main() -> None:
     serve(socket.socket(fileno=int(sys.argv[1])))
+    # The grader is gone and the server holds nothing worth tidying: skip the interpreter's
+    # teardown of torch and the rest (over a second the grader would wait for).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 # --- the grader's side ----------------------------------------------------------------------
 
 class ForkServer:
-    """Starts the fork server and asks it for submission processes; thread-safe."""
+    """Starts the fork server and asks it for submission processes; thread-safe.
+
+    The server process starts at once and warms up (seconds) while the caller goes on, reading
+    the autograder for one; ``wait_ready`` (or the first ``start``) waits for it."""
 
     def __init__(self):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -134,17 +142,29 @@ class ForkServer:
         theirs.close()
         self._control = ours
         self._lock = threading.Lock()
+        self._ready_lock = threading.Lock()
+        self._ready = False
         self._started: dict[str, Future] = {}
         self._exits: dict[str, Future] = {}
-        ready = self._control.recv(_PACKET)
-        if not ready:
-            raise ForkServerError("the fork server did not start; run `python -m coursegrader.forkserver` to see why")
-        self._reader = threading.Thread(target=self._read_replies, daemon=True)
-        self._reader.start()
+
+    def wait_ready(self) -> None:
+        """Wait until the server has warmed up; ForkServerError if it could not."""
+        with self._ready_lock:
+            if self._ready:
+                return
+            try:
+                ready = self._control.recv(_PACKET)
+            except OSError:
+                ready = b""
+            if not ready:
+                raise ForkServerError("the fork server did not start; run `python -m coursegrader.forkserver` to see why")
+            self._ready = True
+            threading.Thread(target=self._read_replies, daemon=True).start()
 
     def start(self, job: str, request: dict, job_socket: socket.socket) -> int:
         """Fork a submission process that will talk over ``job_socket``; returns its pid.
         Call ``forget(job)`` when done with it."""
+        self.wait_ready()
         started = Future()
         with self._lock:
             self._started[job] = started
@@ -187,6 +207,9 @@ class ForkServer:
                         future.set_result({"code": reply["code"], "signal": reply["signal"]})
 
     def close(self) -> None:
+        """Stop the server: at once if it never got to serve (nothing of it is needed then)."""
+        if not self._ready:
+            self._process.kill()
         try:
             self._control.shutdown(socket.SHUT_RDWR)
         except OSError:

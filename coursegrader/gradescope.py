@@ -13,7 +13,6 @@ instructors; Gradescope shows it to them only.
 import json
 import os
 import shutil
-import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -23,6 +22,7 @@ from .forkserver import ForkServer
 from .judging import Assignment, grade_submission
 from .notebooks import write_bytes_atomic
 from .results import Graded
+from .scratch import scratch_folder
 from .sandbox import Limits
 from .submissions import GRADABLE_SUFFIXES, Submission
 
@@ -57,21 +57,21 @@ def run(root: Path, overrides: dict, log=_log) -> int:
         for folder in ("source", "results", "submission"):
             make_private(root / folder)
     assignment = None
-    private = Path(tempfile.mkdtemp(prefix="coursegrader-gradescope-"))  # the grader's own: the upload
-    scratch = Path(tempfile.mkdtemp(prefix="coursegrader-grade-"))  # holds the submission's folder, as in a batch
-    try:
-        assignment, limits = _assignment(root / "source", overrides)
-        log(f"hidden tests read in {time.monotonic() - started:.1f} s")
-        graded = _grade(assignment, _upload(root / "submission", private), limits, scratch, log)
-    except _Failed as failed:
-        graded = Graded.failed(SUBMISSION_ID, failed.status, failed.message)
-        log(f"not graded: {failed.message}" + (f"\n{failed.detail}" if failed.detail else ""))
-    except Exception:  # a fault of the grader itself: still a result, and the log says what it was
-        graded = Graded.failed(SUBMISSION_ID, "error", messages.GRADER_FAILED)
-        log(f"grading failed:\n{traceback.format_exc()}")
-    finally:
-        shutil.rmtree(private, ignore_errors=True)
-        shutil.rmtree(scratch, ignore_errors=True)
+    # the grader's own folder (the upload), and the one that holds the submission's, as in a batch
+    with scratch_folder("coursegrader-gradescope-", passable=False) as private, \
+            scratch_folder("coursegrader-grade-") as scratch:
+        try:
+            upload = _upload(root / "submission", private)
+            with _fork_server() as server:  # it warms up (seconds) while the hidden tests are read
+                assignment, limits = _assignment(root / "source", overrides)
+                log(f"hidden tests read in {time.monotonic() - started:.1f} s")
+                graded = _grade(server, assignment, upload, limits, scratch, log, started)
+        except _Failed as failed:
+            graded = Graded.failed(SUBMISSION_ID, failed.status, failed.message)
+            log(f"not graded: {failed.message}" + (f"\n{failed.detail}" if failed.detail else ""))
+        except Exception:  # a fault of the grader itself: still a result, and the log says what it was
+            graded = Graded.failed(SUBMISSION_ID, "error", messages.GRADER_FAILED)
+            log(f"grading failed:\n{traceback.format_exc()}")
     results = graded.to_gradescope(assignment, seconds=time.monotonic() - started)
     try:
         write_bytes_atomic(json.dumps(results, ensure_ascii=False, indent=1).encode("utf-8"),
@@ -110,15 +110,21 @@ def _upload(folder: Path, private: Path) -> Submission:
     return Submission(SUBMISSION_ID, copy)
 
 
-def _grade(assignment: Assignment, upload: Submission, limits: Limits, scratch: Path, log) -> Graded:
-    started = time.monotonic()
+def _fork_server() -> ForkServer:
     try:
-        server = ForkServer()
+        return ForkServer()
     except Exception as error:
         raise _Failed("error", messages.NOT_STARTED, f"{type(error).__name__}: {error}") from error
-    log(f"fork server ready in {time.monotonic() - started:.1f} s")
-    with server:
-        graded = grade_submission(server, assignment, upload, scratch, limits)
+
+
+def _grade(server: ForkServer, assignment: Assignment, upload: Submission, limits: Limits, scratch: Path, log,
+           started: float) -> Graded:
+    try:
+        server.wait_ready()
+    except Exception as error:
+        raise _Failed("error", messages.NOT_STARTED, f"{type(error).__name__}: {error}") from error
+    log(f"fork server ready {time.monotonic() - started:.1f} s after the start")
+    graded = grade_submission(server, assignment, upload, scratch, limits)
     log(f"sandbox: Landlock ABI {landlock.abi_version()}, grader uid {os.geteuid()}; walls missing: "
         f"{'; '.join(graded.missing_walls) or 'none'}")
     if graded.status == "error":  # the grader's own fault: the details are for the instructor

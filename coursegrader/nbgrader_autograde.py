@@ -16,9 +16,7 @@ loaded autograders are kept for the life of that process (``_Engine``).
 """
 
 import atexit
-import tempfile
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -32,6 +30,7 @@ from .judging import Assignment, grade_submission
 from .results import Graded
 from .nbgrader_source import CHECK_CALL
 from .sandbox import Limits
+from .scratch import scratch_folder
 from .submissions import Submission
 
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"  # nbgrader's own delimiters
@@ -69,25 +68,25 @@ class _Engine:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._server: Future | None = None  # a ForkServer, being started or running
+        self._server: ForkServer | None = None  # warming up (seconds) or running
         self._assignments: dict[tuple, Assignment] = {}
 
-    def start_server(self) -> Future:
-        """Start the fork server in the background (it takes seconds), if it is not running."""
+    def start_server(self) -> ForkServer:
+        """Start the fork server, if it is not running; it warms up while the caller goes on."""
         with self._lock:
             if self._server is None:
-                starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coursegrader-forkserver")
-                self._server = starter.submit(ForkServer)
-                starter.shutdown(wait=False)  # the thread ends when the server is up
+                self._server = ForkServer()
             return self._server
 
     def server(self) -> ForkServer:
-        starting = self.start_server()
+        server = self.start_server()
         try:
-            return starting.result()
+            server.wait_ready()
         except Exception:
-            self._forget(starting)  # the next notebook tries again
+            self._forget(server)  # the next notebook tries again
+            server.close()
             raise
+        return server
 
     def assignment(self, autograder: Path) -> Assignment:
         """The autograder zip, read once (again if it was rebuilt meanwhile)."""
@@ -101,16 +100,13 @@ class _Engine:
     def close(self) -> None:
         """Stop the fork server; the next notebook starts a fresh one."""
         with self._lock:
-            starting, self._server = self._server, None
-        if starting is not None:
-            try:
-                starting.result().close()
-            except Exception:  # it never started: nothing to stop
-                pass
+            server, self._server = self._server, None
+        if server is not None:
+            server.close()
 
-    def _forget(self, starting: Future) -> None:
+    def _forget(self, server: ForkServer) -> None:
         with self._lock:
-            if self._server is starting:
+            if self._server is server:
                 self._server = None
 
 
@@ -148,7 +144,7 @@ class GradeWithEngine(NbGraderPreprocessor):
             raise FileNotFoundError(f"{autograder} not found; run `python -m coursegrader build`")
         _ENGINE.start_server()  # while the autograder's probes are computed here
         assignment = _ENGINE.assignment(autograder)
-        with tempfile.TemporaryDirectory(prefix="coursegrader-nbgrader-") as scratch:
+        with scratch_folder("coursegrader-nbgrader-", passable=False) as scratch:
             notebook = Path(scratch) / "submitted" / assignment.notebook_name
             notebook.parent.mkdir()
             nbformat.write(nb, str(notebook))

@@ -12,6 +12,7 @@ the grader holds, when the submission runs as a user of its own (sandbox.py).
 
 import ctypes
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -32,11 +33,47 @@ _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctype
 # --- folder modes (the grader's side) ---------------------------------------------------------
 
 @contextmanager
-def scratch_folder(prefix: str):
-    """A temporary folder for a run's submission folders: passable, not listable, removed at the end."""
-    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
-        os.chmod(folder, PASSABLE)
+def scratch_folder(prefix: str, passable: bool = True):
+    """A temporary folder for a run's submission folders: passable (unless not ``passable``: then
+    the owner's alone), not listable, removed at the end.
+
+    Its name carries the grading process's pid and start time, so that what a run killed before
+    it could clean up (SIGKILL, the OOM killer) leaves in the temporary folder, students'
+    notebooks among it, is removed by the next run that starts on the machine."""
+    sweep_stale_scratch(prefix)
+    with tempfile.TemporaryDirectory(prefix=f"{prefix}{_owner_mark(os.getpid())}-",
+                                     ignore_cleanup_errors=True) as folder:
+        os.chmod(folder, PASSABLE if passable else 0o700)
         yield Path(folder)
+
+
+def sweep_stale_scratch(prefix: str) -> list[Path]:
+    """Remove the scratch folders of ``prefix`` whose grading process is gone; folders of live
+    runs, of other users, links and names of another shape are left alone."""
+    removed = []
+    pattern = re.compile(re.escape(prefix) + r"(\d+)\.(\d+)-[^/]+")
+    for path in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
+        owner = pattern.fullmatch(path.name)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if owner is None or not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+            continue
+        if _owner_mark(int(owner.group(1))) == f"{owner.group(1)}.{owner.group(2)}":
+            continue  # its run is still going
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _owner_mark(pid: int) -> str:
+    """``<pid>.<start time>``: a pid the kernel has given to a new process since does not match."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return f"{pid}.{fields[19]}"  # field 22 of proc(5): the start time, in clock ticks after boot
+    except (OSError, IndexError):
+        return f"{pid}.0"  # gone: matches no live run's folder (without /proc all look live: none is swept)
 
 
 def keep_private(folder: Path) -> None:

@@ -14,6 +14,7 @@ import re
 import shutil
 import stat
 import subprocess
+import sys
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -337,6 +338,17 @@ def test_the_oldest_python_setup_accepts_installs_every_pinned_package(course):
             checked += 1
             assert SpecifierSet(requires).contains(minimum), f"{pin} needs Python {requires}"
     assert checked > 50
+
+
+def test_importing_otter_builds_no_grammar():
+    """jsonschema from 4.24 on imports rfc3987-syntax, which builds 38 Lark parsers at import time:
+    2-8 s in each process that imports nbformat (every kernel's `import otter`, the fork server,
+    `otter run`). requirements.txt pins the jsonschema before it (benchmarks/import_time.py)."""
+    loaded = subprocess.run([sys.executable, "-c", "import sys, otter, nbformat.validator; "
+                             "print(sorted({m.split('.')[0] for m in sys.modules} & {'rfc3987_syntax', 'lark'}))"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]", f"importing otter loaded {loaded}: see the jsonschema pin in requirements.txt"
+    assert "rfc3987-syntax" not in pins((ROOT / "requirements.txt").read_text())
 
 
 def test_run_autograder_installs_nothing(course):

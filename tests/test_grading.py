@@ -9,8 +9,10 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
+from pathlib import Path
 
 import nbformat
 
@@ -106,6 +108,8 @@ def test_a_killed_run_loses_nothing_and_a_rerun_grades_only_what_is_missing(cour
         time.sleep(0.2)
     os.killpg(run.pid, signal.SIGKILL)  # the grader and its fork server, mid-run
     run.wait()
+    left_behind = list(Path(tempfile.gettempdir()).glob(f"coursegrader-grade-{run.pid}.*"))
+    assert left_behind, "the killed run's scratch folder (students' notebooks) is not where the next run looks"
     finished = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("results/*/graded.json")}
     assert 2 <= len(finished) < 6
     for name in finished:
@@ -119,3 +123,4 @@ def test_a_killed_run_loses_nothing_and_a_rerun_grades_only_what_is_missing(cour
         rows = list(csv.DictReader(handle))
     assert sorted(r["submission"] for r in rows) == [f"student{i}" for i in range(6)]
     assert all(r["total"] == r["possible"] for r in rows)
+    assert not any(path.exists() for path in left_behind), "the rerun removes what the killed run left"
