@@ -14,17 +14,13 @@ import pytest
 
 from helpers import ASSIGNMENT, otter_runs, package_grade
 from corpus.build import case_notebook
-from corpus.cases import CASES, FULL, QUESTIONS, corpus_size
+from corpus.cases import CASES, QUESTIONS, corpus_size
 from corpus.known import OTTER_RUN, PACKAGE_GRADER, note
 from coursegrader.checks import hidden_checks
 from coursegrader.notebooks import read
 
 OTTER_SAMPLE = ["correct-1", "rerun-twice", "wrong-A-0", "wrong-B-0"]
 GLOSSED = re.compile(r"[\u4e00-\u9fff].*/ [A-Za-z]")  # Chinese, then " / " or "）/ " and English
-
-
-def expected_scores(case, points) -> dict[str, float]:
-    return {q: (points[q] if case.expected[q] == FULL else 0.0) for q in QUESTIONS}
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +49,7 @@ def test_every_case_scores_what_it_states_with_the_package_grader(corpus_grades,
     for case in CASES:
         row = corpus_grades[case.name]
         assert row["status"] == "ok", (case.name, row["error"])
-        for question, expected in expected_scores(case, points).items():
+        for question, expected in case.scores(points).items():
             got = float(row[question])
             if got != expected:
                 kind = "false negative" if expected else "false positive"
@@ -94,7 +90,7 @@ def test_a_sample_scores_the_same_with_otter_run(course, corpus_folder, points, 
     assert {name for name in OTTER_SAMPLE if cases[name].wrong} and {name for name in OTTER_SAMPLE if not cases[name].wrong}
     verdicts = []
     for name in OTTER_SAMPLE:
-        for question, expected in expected_scores(cases[name], points).items():
+        for question, expected in cases[name].scores(points).items():
             got = float(scores[name][question])
             if got != expected:
                 kind = "false negative" if expected else "false positive"

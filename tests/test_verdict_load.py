@@ -1,6 +1,7 @@
-"""Verdicts do not depend on load: corpus cases graded by the package's grader on an idle machine
-and on a starved one get the same points question by question, and one submission graded 20
-times while the load alternates gets one score.
+"""Verdicts do not depend on load: corpus cases graded by the package's grader on a starved
+machine get the contract's points question by question (the same cases graded on an idle
+machine get them too: tests/test_corpus.py grades the whole corpus), and one submission graded
+20 times while the load alternates gets one score.
 
 Starved means the grader and everything it starts are pinned to one CPU shared with two
 processes that burn it (so the grader gets about a third of a core), and, where this machine lets
@@ -151,10 +152,10 @@ def _write_cases(solution, folder: Path, names: list[str]) -> None:
         nbformat.write(case_notebook(solution, cases[name]), folder / f"{name}.ipynb")
 
 
-def test_verdicts_on_a_starved_cpu_equal_the_idle_ones(solution, tmp_path):
+def test_verdicts_on_a_starved_cpu_are_the_contracts(solution, points, tmp_path):
     folder = tmp_path / "cases"
     _write_cases(solution, folder, LOAD_CASES)
-    idle = _grade(folder, tmp_path / "idle")
+    cases = {case.name: case for case in CASES}
     with Starved() as starved:
         print(f"starved: {starved.description}")
         started = time.monotonic()
@@ -162,16 +163,15 @@ def test_verdicts_on_a_starved_cpu_equal_the_idle_ones(solution, tmp_path):
         print(f"starved grading took {time.monotonic() - started:.0f} s")
     problems = []
     for name in LOAD_CASES:
-        for label, rows in (("idle", idle), ("starved", busy)):
-            if rows[name]["status"] != "ok":
-                problems.append(f"{name} ({label}): status {rows[name]['status']}: {rows[name]['error']}")
-        for question in QUESTIONS:
-            if idle[name][question] != busy[name][question]:
-                problems.append(f"{name} {question}: {idle[name][question]} points idle, {busy[name][question]} starved")
+        if busy[name]["status"] != "ok":
+            problems.append(f"{name}: status {busy[name]['status']}: {busy[name]['error']}")
+        for question, expected in cases[name].scores(points).items():
+            if float(busy[name][question]) != expected:
+                problems.append(f"{name} {question}: {busy[name][question]} points starved, {expected:g} by the contract")
     assert not problems, f"verdicts changed under load ({starved.description}):\n" + "\n".join(problems)
 
 
-def test_one_submission_graded_twenty_times_under_alternating_load_gets_one_score(solution, tmp_path):
+def test_one_submission_graded_twenty_times_under_alternating_load_gets_one_score(solution, points, tmp_path):
     """One grading run, one submission at a time, pinned to one CPU: each time a copy is done the
     burners are switched on or off, so half the copies are graded starved and half are not."""
     source = tmp_path / "source"
@@ -209,3 +209,5 @@ def test_one_submission_graded_twenty_times_under_alternating_load_gets_one_scor
              for copy in copies for question in QUESTIONS if scores[copy][question] != reference[question]]
     flips += [f"{copy} ({load[copy]}): status {rows[copy]['status']}: {rows[copy]['error']}" for copy in copies if rows[copy]["status"] != "ok"]
     assert not flips, f"{REPEATED_CASE} graded {REPEATS} times got different scores ({starved.description}):\n" + "\n".join(flips)
+    (case,) = [case for case in CASES if case.name == REPEATED_CASE]
+    assert {q: float(score) for q, score in reference.items()} == case.scores(points)

@@ -25,6 +25,10 @@ class Case:
     rerun: bool = False  # run every code cell twice, top to bottom
     wrong: list[str] = field(default_factory=list)
 
+    def scores(self, points: dict[str, float]) -> dict[str, float]:
+        """The points the contract gives this case, question by question."""
+        return {q: (points[q] if self.expected[q] == FULL else 0.0) for q in QUESTIONS}
+
 
 def _correct(question: str, k: int) -> str:
     variants = CORRECT[question]
