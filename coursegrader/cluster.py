@@ -69,8 +69,13 @@ def _worker_tools(autograder_bytes: bytes):
 
     digest = hashlib.sha256(autograder_bytes).hexdigest()
     with _worker_lock:
-        if "server" not in _worker_state:
-            _worker_state["server"] = ForkServer()
-        if _worker_state.get("digest") != digest:
-            _worker_state.update(digest=digest, assignment=Assignment.from_autograder(autograder_bytes))
-        return _worker_state["server"], _worker_state["assignment"]
+        server = _worker_state.pop("server", None) or ForkServer()  # a new one warms up while the tests are read
+        try:
+            if _worker_state.get("digest") != digest:
+                _worker_state.update(digest=digest, assignment=Assignment.from_autograder(autograder_bytes))
+            server.wait_ready()
+        except BaseException:
+            server.close()  # the next submission on this worker starts a fresh one
+            raise
+        _worker_state["server"] = server
+        return server, _worker_state["assignment"]
