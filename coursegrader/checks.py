@@ -99,7 +99,7 @@ def hidden_checks(test_source: str, path: str = "<test file>") -> list[HiddenChe
         raise CheckFormatError(f"{path}: not valid Python ({error})") from error
     checks = []
     for function in module.body:
-        options = _test_case_options(function)
+        options = _test_case_options(function, path)
         if options is None or not options.get("hidden", False):
             continue
         where = f"{path}: {function.name}"
@@ -123,13 +123,20 @@ def standalone(source: str):
     return namespace[name]
 
 
-def _test_case_options(node) -> dict | None:
+def _test_case_options(node, path: str) -> dict | None:
     """The keyword arguments of an `@test_case(...)` decorator, or None if there is none."""
     if not isinstance(node, ast.FunctionDef):
         return None
     for decorator in node.decorator_list:
         if isinstance(decorator, ast.Call) and getattr(decorator.func, "id", getattr(decorator.func, "attr", None)) == "test_case":
-            return {k.arg: ast.literal_eval(k.value) for k in decorator.keywords if k.arg}
+            options = {}
+            for keyword in (k for k in decorator.keywords if k.arg):
+                try:
+                    options[keyword.arg] = ast.literal_eval(keyword.value)
+                except ValueError:  # the grader reads the options without running the file
+                    raise CheckFormatError(f"{path}: {node.name}: @test_case's {keyword.arg}= must be written out "
+                                           f"as a literal (a number, string or True/False), not computed") from None
+            return options
     return None
 
 
@@ -258,10 +265,10 @@ def _is_docstring(node) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
 
 
-def public_tests_source(test_source: str) -> str | None:
+def public_tests_source(test_source: str, path: str = "<test file>") -> str | None:
     """The test file without its hidden test cases (what a student may see), or None if none is left."""
     module = ast.parse(test_source)
-    module.body = [node for node in module.body if not (_test_case_options(node) or {}).get("hidden", False)]
-    if not any(_test_case_options(node) is not None for node in module.body):
+    module.body = [node for node in module.body if not (_test_case_options(node, path) or {}).get("hidden", False)]
+    if not any(_test_case_options(node, path) is not None for node in module.body):
         return None
     return ast.unparse(module)

@@ -65,7 +65,7 @@ class Assignment:
                 probes = json.loads(json.dumps(standalone(check.probes_source)()))
                 inspect = standalone(check.inspect_source) if check.inspect_source else None
                 checks.append(Judged(check, question["name"], standalone(check.judge_source), probes, inspect))
-            visible = public_tests_source(source_code)
+            visible = public_tests_source(source_code, test_path)
             if visible:
                 public[question["name"]] = (test_path, visible)
         config = autograder.otter_config

@@ -127,6 +127,7 @@ TAIL_LINE = "    seen = json.loads(json.dumps(observe(env, json.loads(json.dumps
     ("def probes():", "def probes(seed=1):", "probes must be `def probes()`"),
     ("def judge(probes, seen):", "def judge(probes, seen, *rest):", "judge must be"),
     ("    def probes():", "    @staticmethod\n    def probes():", "probes must be"),
+    ("points=2, hidden=True", "points=POINTS, hidden=True", "points= must be written out as a literal"),
 ])
 def test_another_shape_is_refused_naming_the_file_and_the_function(old, new, words):
     assert old in HIDDEN
