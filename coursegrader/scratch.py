@@ -39,12 +39,20 @@ def scratch_folder(prefix: str, passable: bool = True):
 
     Its name carries the grading process's pid and start time, so that what a run killed before
     it could clean up (SIGKILL, the OOM killer) leaves in the temporary folder, students'
-    notebooks among it, is removed by the next run that starts on the machine."""
-    sweep_stale_scratch(prefix)
+    notebooks among it, is removed by the next run that starts on the machine (once per process
+    and prefix: a Dask worker opens one per submission)."""
+    with _sweep_lock:
+        if prefix not in _swept:
+            _swept.add(prefix)
+            sweep_stale_scratch(prefix)
     with tempfile.TemporaryDirectory(prefix=f"{prefix}{_owner_mark(os.getpid())}-",
                                      ignore_cleanup_errors=True) as folder:
         os.chmod(folder, PASSABLE if passable else 0o700)
         yield Path(folder)
+
+
+_sweep_lock = threading.Lock()
+_swept: set[str] = set()
 
 
 def sweep_stale_scratch(prefix: str) -> list[Path]:

@@ -35,7 +35,7 @@ def test_a_run_names_its_folder_after_itself_and_removes_it(temporary):
         assert private.stat().st_mode & 0o777 == 0o700
 
 
-def test_the_next_run_sweeps_a_dead_runs_folder_and_nothing_else(temporary):
+def test_the_next_run_sweeps_a_dead_runs_folder_and_nothing_else(temporary, monkeypatch):
     dead = temporary / f"coursegrader-grade-{dead_pid()}.12345-abc"
     (dead / "s0" / "work").mkdir(parents=True)
     (dead / "s0" / "work" / "autograd.ipynb").write_text("a student's notebook")
@@ -53,10 +53,16 @@ def test_the_next_run_sweeps_a_dead_runs_folder_and_nothing_else(temporary):
     link = temporary / f"coursegrader-grade-{dead_pid()}.1-link"
     link.symlink_to(target)
 
+    monkeypatch.setattr(scratch, "_swept", set())  # as in a fresh grading process
     with scratch.scratch_folder("coursegrader-grade-") as folder:
         left = {p.name for p in temporary.iterdir()}
     assert sorted(left) == sorted({live.name, other_prefix.name, unmarked.name, target.name, link.name, folder.name})
     assert (target / "keep").read_text() == "not ours to remove"
+
+    later = temporary / f"coursegrader-grade-{dead_pid()}.1-later"  # swept by the next process, not this one's next folder
+    later.mkdir()
+    with scratch.scratch_folder("coursegrader-grade-"):
+        assert later.is_dir()
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs a folder owned by another user")
