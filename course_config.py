@@ -74,7 +74,7 @@ if "get_config" in globals():  # only when nbgrader (traitlets) loads this file
     # the student's kernel, is replaced. Named as a string, it is imported by autograde alone, so the
     # other nbgrader commands run without coursegrader installed.
     c.Autograde.autograde_preprocessors = [
-        "coursegrader.nbgrader_autograde.GradeWithEngine" if step is _Execute else step
+        "coursegrader.routes.nbgrader_autograde.GradeWithEngine" if step is _Execute else step
         for step in _Autograde.class_traits()["autograde_preprocessors"].default()]
     # For a stock Execute (the line above removed): a cell running longer is interrupted and the
     # notebook goes on with the next cell.

@@ -30,15 +30,15 @@ fi
 pip_options=(--quiet --disable-pip-version-check)
 pip=(.venv/bin/python -m pip install "${pip_options[@]}")
 # The pins are course_config.py's, read (and the whole file checked) by coursegrader.config.
-pins=$(.venv/bin/python -m coursegrader.config TORCH_VERSION TORCH_CPU_INDEX_URL)
+pins=$(.venv/bin/python -m coursegrader.core.config TORCH_VERSION TORCH_CPU_INDEX_URL)
 torch_version="" torch_index=""
 { read -r torch_version; read -r torch_index; } <<<"$pins" || true
 [ -n "$torch_version" ] && [ -n "$torch_index" ] || { echo "error: course_config.py gave no TORCH_VERSION / TORCH_CPU_INDEX_URL" >&2; exit 1; }
 # torch first, so nothing else pulls a CUDA build: the CPU build from PyTorch's CPU index when it
-# answers within seconds, else the default index at once (coursegrader/torch_install.py, which
+# answers within seconds, else the default index at once (coursegrader/build/torch_install.py, which
 # the autograder zip's setup.sh runs too); it prints which build it installed.
 echo "== installing torch $torch_version"
-.venv/bin/python coursegrader/torch_install.py "$torch_version" "$torch_index" "${pip_options[@]}"
+.venv/bin/python coursegrader/build/torch_install.py "$torch_version" "$torch_index" "${pip_options[@]}"
 echo "== installing otter-grader, nbgrader, matplotlib, pytest and the Jupyter stack (requirements.txt)"
 "${pip[@]}" -r requirements.txt
 "${pip[@]}" --no-deps -e .

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import nbformat
 
-from coursegrader import master
-from coursegrader.build import autograder_requirements, otter_settings
-from coursegrader.config import load_course
-from coursegrader.notebooks import read
+from coursegrader.build import master
+from coursegrader.build.pipeline import autograder_requirements, otter_settings
+from coursegrader.core.config import load_course
+from coursegrader.core.notebooks import read
 
 ROOT = Path(__file__).resolve().parents[1]
 

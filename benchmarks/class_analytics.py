@@ -21,15 +21,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from corpus.answers import WRONG  # noqa: E402
-from coursegrader import gradebook, misconceptions, similarity  # noqa: E402
-from coursegrader.analysis import class_work  # noqa: E402
-from coursegrader.autograder_zip import read_manifest  # noqa: E402
-from coursegrader.batch import grade_all  # noqa: E402
-from coursegrader.config import load_course  # noqa: E402
-from coursegrader.progress import Progress  # noqa: E402
-from coursegrader.report import write_report  # noqa: E402
-from coursegrader.sandbox import Limits  # noqa: E402
-from coursegrader.submissions import discover  # noqa: E402
+from coursegrader.classroom import gradebook
+from coursegrader.classroom import misconceptions
+from coursegrader.classroom import similarity# noqa: E402
+from coursegrader.classroom.analysis import class_work  # noqa: E402
+from coursegrader.core.autograder_zip import read_manifest  # noqa: E402
+from coursegrader.routes.local import grade_all  # noqa: E402
+from coursegrader.core.config import load_course  # noqa: E402
+from coursegrader.routes.progress import Progress  # noqa: E402
+from coursegrader.classroom.report import write_report  # noqa: E402
+from coursegrader.engine.sandbox import Limits  # noqa: E402
+from coursegrader.inputs.submissions import discover  # noqa: E402
 from synthetic_class import Plant, build_class, write_notebook  # noqa: E402
 
 ASSIGNMENT = "autograd"

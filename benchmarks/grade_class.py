@@ -21,8 +21,8 @@ from pathlib import Path
 
 import nbformat
 
-from coursegrader.config import load_course
-from coursegrader.notebooks import read, tags_of
+from coursegrader.core.config import load_course
+from coursegrader.core.notebooks import read, tags_of
 
 ROOT = Path(__file__).resolve().parents[1]
 

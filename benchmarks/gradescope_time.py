@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from gradescope_harness import environment, gradescope_tree  # noqa: E402
 
-from coursegrader.config import load_course  # noqa: E402
+from coursegrader.core.config import load_course  # noqa: E402
 
 HALF_CPU = "50000 100000"  # cgroup v2 cpu.max: 50 ms of CPU time per 100 ms
 

@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from gradescope_harness import gradescope_tree, results_of, run_autograder  # noqa: E402
 from hostile_cases import ESCAPE_PATHS, build_cases  # noqa: E402
 
-from coursegrader.config import load_course  # noqa: E402
-from coursegrader.submissions import safe_id  # noqa: E402
+from coursegrader.core.config import load_course  # noqa: E402
+from coursegrader.inputs.submissions import safe_id  # noqa: E402
 
 OTTER_SECONDS = 90
 LIMITS = ("--timeout", "40", "--cell-timeout", "4")  # the same short limits on every route that has limits

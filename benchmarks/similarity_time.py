@@ -23,11 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from coursegrader import similarity  # noqa: E402
-from coursegrader.analysis import ClassWork, answers_of  # noqa: E402
-from coursegrader.autograder_zip import read_manifest  # noqa: E402
-from coursegrader.config import load_course  # noqa: E402
-from coursegrader.submissions import Submission, read_submission  # noqa: E402
+from coursegrader.classroom import similarity# noqa: E402
+from coursegrader.classroom.analysis import ClassWork, answers_of  # noqa: E402
+from coursegrader.core.autograder_zip import read_manifest  # noqa: E402
+from coursegrader.core.config import load_course  # noqa: E402
+from coursegrader.inputs.submissions import Submission, read_submission  # noqa: E402
 from similarity_class import COPIES, variants  # noqa: E402
 
 ASSIGNMENT = "autograd"

@@ -5,11 +5,11 @@ import os
 import sys
 from pathlib import Path
 
-from .config import ConfigError, load_course
+from coursegrader.core.config import ConfigError, load_course
 
 
 def _build(args) -> int:
-    from .build import BuildError, build_assignment
+    from coursegrader.build.pipeline import BuildError, build_assignment
 
     course = load_course(args.course_root)
     names = [course.check_assignment(name) for name in args.assignments] or course.ASSIGNMENTS
@@ -23,12 +23,12 @@ def _build(args) -> int:
 
 
 def _grade(args) -> int:
-    from .batch import grade_all
-    from .checks import CheckFormatError
-    from .progress import Progress
-    from .sandbox import Limits
-    from .scratch import reachable_by_others
-    from .submissions import discover
+    from coursegrader.routes.local import grade_all
+    from coursegrader.engine.checks import CheckFormatError
+    from coursegrader.routes.progress import Progress
+    from coursegrader.engine.sandbox import Limits
+    from coursegrader.engine.workspace import reachable_by_others
+    from coursegrader.inputs.submissions import discover
 
     course = load_course(args.course_root)
     assignment = course.check_assignment(args.assignment) if args.assignment else course.ASSIGNMENTS[0]
@@ -82,11 +82,11 @@ def _grade(args) -> int:
 
 def _write_outputs(args, course, assignment, autograder, out, graded, submissions, roster, identities=None) -> int:
     """grades.csv, report.html with the class analyses and, given a roster, the gradebook files."""
-    from . import gradebook
-    from .analysis import class_work, sections
-    from .notebooks import write_bytes_atomic
-    from .report import write_report
-    from .results import grades_csv, grades_table
+    from coursegrader.classroom import gradebook
+    from coursegrader.classroom.analysis import class_work, sections
+    from coursegrader.core.notebooks import write_bytes_atomic
+    from coursegrader.classroom.report import write_report
+    from coursegrader.core.results import grades_csv, grades_table
 
     questions = _questions(autograder)
     write_bytes_atomic(grades_csv(graded, questions).encode("utf-8", "replace"), out / "grades.csv")
@@ -113,7 +113,8 @@ def _write_outputs(args, course, assignment, autograder, out, graded, submission
 
 def _roster(args):
     """The roster given with --roster (None without one) and whether it can be used (if not, says why)."""
-    from . import gradebook, messages
+    from coursegrader.classroom import gradebook
+    from coursegrader.core import messages
 
     if args.manual and not args.roster:
         print(f"error: {messages.MANUAL_NEEDS_ROSTER}", file=sys.stderr)
@@ -129,8 +130,8 @@ def _from_gradescope(args, course, assignment, autograder, roster) -> int:
     """The outputs of a batch, from a folder of Gradescope results instead of grading."""
     import json
 
-    from .gradescope_export import read_export
-    from .notebooks import write_bytes_atomic
+    from coursegrader.classroom.gradescope_export import read_export
+    from coursegrader.core.notebooks import write_bytes_atomic
 
     folder = args.from_gradescope
     if args.submissions:
@@ -153,7 +154,7 @@ def _from_gradescope(args, course, assignment, autograder, roster) -> int:
 
 
 def _questions(autograder: Path) -> list[dict]:
-    from .autograder_zip import read_manifest
+    from coursegrader.core.autograder_zip import read_manifest
 
     return read_manifest(autograder)["questions"]
 
@@ -169,7 +170,7 @@ def _demo(args) -> int:
 
 
 def _gradescope(args) -> int:
-    from .gradescope import DEFAULT_ROOT, run
+    from coursegrader.routes.gradescope import DEFAULT_ROOT, run
 
     return run(args.root or DEFAULT_ROOT, {"submission_seconds": args.timeout, "cell_seconds": args.cell_timeout})
 

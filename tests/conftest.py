@@ -7,9 +7,9 @@ import zipfile
 import nbformat
 import pytest
 
-from coursegrader import master
-from coursegrader.config import load_course
-from coursegrader.notebooks import read
+from coursegrader.build import master
+from coursegrader.core.config import load_course
+from coursegrader.core.notebooks import read
 from helpers import ASSIGNMENT, PARTIAL_ANSWERS, PARTIAL_EXPORT, ROOT, answers_of, hidden_lines, package_grade, with_answers
 
 

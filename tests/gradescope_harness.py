@@ -21,7 +21,7 @@ from pathlib import Path
 
 import jsonschema
 
-BUNDLED_PACKAGE = "gradescope/package"  # in the zip (coursegrader/gradescope_image.py)
+BUNDLED_PACKAGE = "gradescope/package"  # in the zip (coursegrader/build/gradescope_image.py)
 
 
 # Gradescope's autograder output format ("Autograder Specifications", results.json) as a JSON

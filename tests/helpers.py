@@ -16,9 +16,9 @@ from pathlib import Path
 import nbformat
 import psutil
 
-from coursegrader import master
-from coursegrader.checks import hidden_checks
-from coursegrader.notebooks import read, source_of, tags_of
+from coursegrader.build import master
+from coursegrader.engine.checks import hidden_checks
+from coursegrader.core.notebooks import read, source_of, tags_of
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "autograd"
@@ -131,7 +131,7 @@ def _another_checkouts(cwd: str | None) -> bool:
 
 
 def _is_forkserver(cmdline) -> bool:
-    return bool(cmdline) and cmdline[0] == sys.executable and "coursegrader.forkserver" in cmdline
+    return bool(cmdline) and cmdline[0] == sys.executable and "coursegrader.engine.forkserver" in cmdline
 
 
 def _looked_after(process: psutil.Process) -> bool:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import nbformat
 
-from coursegrader.notebooks import read
-from coursegrader.problems import MAX_FILE_BYTES
+from coursegrader.core.notebooks import read
+from coursegrader.inputs.problems import MAX_FILE_BYTES
 
 ESCAPE_MARK = f"coursegrader-escape-{uuid.uuid4().hex}"
 ESCAPE_PATHS = [Path("/tmp") / ESCAPE_MARK, Path("/var/tmp") / ESCAPE_MARK, Path.home() / ESCAPE_MARK,

@@ -18,8 +18,8 @@ from pathlib import Path
 import nbformat
 
 from helpers import ASSIGNMENT, ROOT, with_answers
-from coursegrader.config import load_course
-from coursegrader.notebooks import read
+from coursegrader.core.config import load_course
+from coursegrader.core.notebooks import read
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超"]

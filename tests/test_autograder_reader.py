@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from coursegrader import autograder_zip
-from coursegrader.config import load_course
-from coursegrader.judging import Assignment
-from coursegrader.sandbox import Limits
+from coursegrader.core import autograder_zip
+from coursegrader.core.config import load_course
+from coursegrader.engine.judging import Assignment
+from coursegrader.engine.sandbox import Limits
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = load_course(ROOT)

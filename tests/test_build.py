@@ -9,8 +9,8 @@ import nbformat
 import pytest
 
 from helpers import ASSIGNMENT, ROOT
-from coursegrader.autograder_zip import read_manifest
-from coursegrader.notebooks import read, source_of
+from coursegrader.core.autograder_zip import read_manifest
+from coursegrader.core.notebooks import read, source_of
 
 
 GENERATED_FOLDERS = ("release", "solutions", "autograder")  # everything `python -m coursegrader build` writes
@@ -46,7 +46,7 @@ def test_committed_artifacts_equal_a_rebuild(tmp_path):
 
 def test_the_build_leaves_a_generated_folder_holding_only_what_it_writes(tmp_path):
     """What running the solution in place leaves beside it goes at the next build."""
-    from coursegrader.build import write_folder
+    from coursegrader.build.pipeline import write_folder
 
     folder = tmp_path / "solutions" / ASSIGNMENT
     folder.mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""Reading hidden tests (coursegrader/checks.py) on small test files: the probes / observe /
+"""Reading hidden tests (coursegrader/engine/checks.py) on small test files: the probes / observe /
 [inspect /] judge shape is taken apart into standalone parts, every other shape is refused with
 a message naming the file and the function, a part that needs a name from outside it is caught,
 and the public part of a test file keeps nothing of the hidden tests. Fast: no process."""
@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from coursegrader.checks import CheckFormatError, _names_from_outside, hidden_checks, public_tests_source, standalone
+from coursegrader.engine.checks import CheckFormatError, _names_from_outside, hidden_checks, public_tests_source, standalone
 
 HIDDEN = '''
 @test_case(points=2, hidden=True, success_message="q: 对 / right", failure_message="q: 错 / wrong")

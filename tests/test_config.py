@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from coursegrader.config import CONFIG_FILENAME, DECLARED, LIMIT_SETTINGS, ConfigError, load_course
-from coursegrader.sandbox import Limits
+from coursegrader.core.config import CONFIG_FILENAME, DECLARED, LIMIT_SETTINGS, ConfigError, load_course
+from coursegrader.engine.sandbox import Limits
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE_FILE = (ROOT / CONFIG_FILENAME).read_text()
@@ -111,7 +111,7 @@ def test_an_unknown_assignment_on_the_command_line_is_refused(tmp_path):
 
 
 def test_setup_sh_reads_its_pins_through_the_checked_configuration(tmp_path):
-    read = [sys.executable, "-m", "coursegrader.config", "TORCH_VERSION", "TORCH_CPU_INDEX_URL"]
+    read = [sys.executable, "-m", "coursegrader.core.config", "TORCH_VERSION", "TORCH_CPU_INDEX_URL"]
     completed = subprocess.run(read, capture_output=True, text=True, cwd=ROOT, timeout=60)
     course_file = runpy.run_path(str(ROOT / CONFIG_FILENAME))
     assert completed.stdout.split() == [course_file["TORCH_VERSION"], course_file["TORCH_CPU_INDEX_URL"]]

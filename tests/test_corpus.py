@@ -16,8 +16,8 @@ from helpers import ASSIGNMENT, otter_runs, package_grade
 from corpus.build import case_notebook
 from corpus.cases import CASES, QUESTIONS, corpus_size
 from corpus.known import OTTER_RUN, PACKAGE_GRADER, note
-from coursegrader.checks import hidden_checks
-from coursegrader.notebooks import read
+from coursegrader.engine.checks import hidden_checks
+from coursegrader.core.notebooks import read
 
 OTTER_SAMPLE = ["correct-1", "rerun-twice", "wrong-A-0", "wrong-B-0"]
 GLOSSED = re.compile(r"[\u4e00-\u9fff].*/ [A-Za-z]")  # Chinese, then " / " or "）/ " and English

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from helpers import ASSIGNMENT, otter_runs, with_answers
-from coursegrader.notebooks import read
+from coursegrader.core.notebooks import read
 
 REASSIGNED = {
     "e3a": "a_vec = torch.randn(3, requires_grad=True)\nd_vec = f(a_vec)\nvector_backward_error = None\n"

@@ -6,7 +6,7 @@ import signal
 
 import pytest
 
-from coursegrader.forkserver import ForkServer, ForkServerError
+from coursegrader.engine.forkserver import ForkServer, ForkServerError
 
 
 def test_a_server_closed_before_it_is_ready_is_stopped_not_waited_for():
@@ -17,11 +17,12 @@ def test_a_server_closed_before_it_is_ready_is_stopped_not_waited_for():
 
 
 def test_a_server_that_cannot_start_says_so_when_it_is_needed(tmp_path, monkeypatch):
-    fake = tmp_path / "coursegrader"
-    fake.mkdir()
+    fake = tmp_path / "coursegrader" / "engine"
+    fake.mkdir(parents=True)
+    (fake.parent / "__init__.py").write_text("")
     (fake / "__init__.py").write_text("")
     (fake / "forkserver.py").write_text("raise SystemExit(3)\n")
-    monkeypatch.chdir(tmp_path)  # `python -m coursegrader.forkserver` finds this one first
+    monkeypatch.chdir(tmp_path)  # `python -m coursegrader.engine.forkserver` finds this one first
     server = ForkServer()
     with pytest.raises(ForkServerError, match="did not start"):
         server.wait_ready()

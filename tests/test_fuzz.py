@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from broken_inputs import MARK, central_entry, export_zip
 from helpers import ASSIGNMENT, ROOT
-from coursegrader import protocol
-from coursegrader.problems import MESSAGES
-from coursegrader.submissions import SubmissionError, discover, read_submission, safe_id
+from coursegrader.engine import protocol
+from coursegrader.inputs.problems import MESSAGES
+from coursegrader.inputs.submissions import SubmissionError, discover, read_submission, safe_id
 
 RELEASE = (ROOT / "release" / ASSIGNMENT / "autograd.ipynb").read_bytes()
 RELEASE_ASCII = json.dumps(json.loads(RELEASE), indent=1).encode()  # all ASCII: most flips keep it UTF-8
@@ -188,7 +188,7 @@ def check_zip(reader, data: bytes) -> None:
 
 
 def check_names(names: list[str]) -> None:
-    from coursegrader.submissions import _with_unique_ids
+    from coursegrader.inputs.submissions import _with_unique_ids
 
     submissions = _with_unique_ids([(name, Path("x"), index % 3 == 2) for index, name in enumerate(names)])
     ids = [s.id for s in submissions]

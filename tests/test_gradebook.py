@@ -13,13 +13,13 @@ import pytest
 import yaml
 
 from helpers import ASSIGNMENT, ROOT, package_grade
-from coursegrader import gradebook
-from coursegrader.analysis import class_work
-from coursegrader.autograder_zip import read_manifest
-from coursegrader.gradescope_export import read_export
-from coursegrader.judging import Assignment
-from coursegrader.results import Graded, Verdict
-from coursegrader.submissions import discover
+from coursegrader.classroom import gradebook
+from coursegrader.classroom.analysis import class_work
+from coursegrader.core.autograder_zip import read_manifest
+from coursegrader.classroom.gradescope_export import read_export
+from coursegrader.engine.judging import Assignment
+from coursegrader.core.results import Graded, Verdict
+from coursegrader.inputs.submissions import discover
 
 # What the two systems document for importing a column of grades (see /work/notes/gradebook.md):
 # Canvas's gradebook CSV begins with these five columns, in this order, then one column per

@@ -26,9 +26,9 @@ import pytest
 from packaging.specifiers import SpecifierSet
 
 from helpers import ASSIGNMENT, ROOT, leaked_lines, with_answers
-from coursegrader.gradescope_image import pins
-from coursegrader.results import Graded
-from coursegrader.notebooks import read
+from coursegrader.build.gradescope_image import pins
+from coursegrader.core.results import Graded
+from coursegrader.core.notebooks import read
 from gradescope_harness import VALIDATOR, environment, gradescope_tree, log_of, results_of, run_autograder
 
 # Replaces otter's test runner with one that marks every test case passed: 24 of 24 under otter's
@@ -307,7 +307,7 @@ def test_setup_installs_only_pinned_versions_and_the_bundled_package(course):
     assert f'python_version="{course.PYTHON_VERSION}"' in setup and f'torch_version="{course.TORCH_VERSION}"' in setup
     assert f'torch_index="{course.TORCH_CPU_INDEX_URL}"' in setup and not re.search(r"@[A-Z_]+@", setup)
     # torch through the bundled torch_install.py (the CPU build when PyTorch's CPU index answers), with the pins
-    assert '"$here/gradescope/package/coursegrader/torch_install.py" "$torch_version" "$torch_index" "${pip_options[@]}"' in setup
+    assert '"$here/gradescope/package/coursegrader/build/torch_install.py" "$torch_version" "$torch_index" "${pip_options[@]}"' in setup
     assert "--constraint" in setup and "gradescope/constraints.txt" in setup and "gradescope/package/coursegrader" in setup
     installs = re.findall(r'"\$\{pip\[@\]\}"[^\n]*', setup)
     assert installs and all("gradescope/requirements.txt" in line for line in installs)
@@ -360,7 +360,11 @@ def test_run_autograder_installs_nothing(course):
 def test_the_zip_carries_this_package_and_keeps_otters_files(course):
     with zipfile.ZipFile(course.autograder(ASSIGNMENT)) as archive:
         names = set(archive.namelist())
-        bundled = {Path(name).name: archive.read(name) for name in names
+        bundled = {name.removeprefix("gradescope/package/coursegrader/"): archive.read(name) for name in names
                    if name.startswith("gradescope/package/coursegrader/")}
-    assert bundled == {path.name: path.read_bytes() for path in (ROOT / "coursegrader").glob("*.py")}
+    package = ROOT / "coursegrader"
+    modules = {path.relative_to(package).as_posix(): path.read_bytes() for path in package.rglob("*.py")
+               if "__pycache__" not in path.parts}
+    assert {name: data for name, data in bundled.items() if name.endswith(".py")} == modules
+    assert "engine/forkserver.py" in bundled and "build/gradescope_image/setup.sh" not in bundled
     assert "otter_config.json" in names and any(n.startswith("tests/") for n in names) and "files/matplotlibrc" in names

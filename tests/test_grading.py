@@ -18,7 +18,7 @@ import nbformat
 
 import pytest
 from helpers import ASSIGNMENT, PARTIAL_ANSWERS, PARTIAL_EXPORT, ROOT, forkservers_left, package_grade, with_answers
-from coursegrader.notebooks import read
+from coursegrader.core.notebooks import read
 
 pytestmark = pytest.mark.slow  # real batches, servers or browsers: not in the fast layer
 

@@ -23,8 +23,8 @@ import torch
 
 from helpers import ASSIGNMENT, with_answers
 from corpus import inprocess
-from coursegrader.checks import CheckFormatError, hidden_checks, standalone
-from coursegrader.notebooks import read, source_of, tags_of
+from coursegrader.engine.checks import CheckFormatError, hidden_checks, standalone
+from coursegrader.core.notebooks import read, source_of, tags_of
 
 ECHO = "ECHO-7f3a"
 
@@ -32,7 +32,7 @@ ECHO = "ECHO-7f3a"
 # inspect step is judged with inspect's reading of the solution's cells, then of junk cells.
 CLEAN_JUDGE = r"""
 import json, sys
-from coursegrader.checks import standalone
+from coursegrader.engine.checks import standalone
 verdicts = []
 for item in json.load(sys.stdin):
     given = standalone(item["probes"])()

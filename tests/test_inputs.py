@@ -15,14 +15,15 @@ import pytest
 import broken_inputs as broken
 from broken_inputs import MARK, NAME_MARK
 from helpers import ASSIGNMENT, ROOT, package_grade
-from coursegrader import protocol
-from coursegrader.batch import ERROR_RUNS_KEPT, FAULT_NAME, grade_all, previous_result, save_result
-from coursegrader.judging import Assignment
-from coursegrader.results import Graded
-from coursegrader.problems import MAX_FILE_BYTES, MESSAGES
-from coursegrader.progress import Progress
-from coursegrader.sandbox import Limits
-from coursegrader.submissions import Submission, SubmissionError, discover, read_submission, safe_id
+from coursegrader.engine import protocol
+from coursegrader.routes.local import grade_all
+from coursegrader.routes.records import ERROR_RUNS_KEPT, FAULT_NAME, previous_result, save_result
+from coursegrader.engine.judging import Assignment
+from coursegrader.core.results import Graded
+from coursegrader.inputs.problems import MAX_FILE_BYTES, MESSAGES
+from coursegrader.routes.progress import Progress
+from coursegrader.engine.sandbox import Limits
+from coursegrader.inputs.submissions import Submission, SubmissionError, discover, read_submission, safe_id
 
 FULL_MARKS = ROOT / "samples" / ASSIGNMENT / "full_marks.ipynb"
 

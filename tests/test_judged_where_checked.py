@@ -8,8 +8,8 @@ import nbformat
 import pytest
 
 from helpers import ASSIGNMENT, package_grade
-from coursegrader.checks import CheckFormatError, hidden_checks
-from coursegrader.notebooks import read, tags_of
+from coursegrader.engine.checks import CheckFormatError, hidden_checks
+from coursegrader.core.notebooks import read, tags_of
 
 E3A_SHORT = "torch.randn(3, requires_grad=True)"
 NAMES = ["autograd.ipynb", "my work (final).ipynb", "e3a.ipynb"]

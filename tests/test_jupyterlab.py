@@ -22,7 +22,7 @@ from playwright.sync_api import sync_playwright
 
 import pytest
 from helpers import ASSIGNMENT, answers_of, package_grade
-from coursegrader.notebooks import read, source_of, tags_of
+from coursegrader.core.notebooks import read, source_of, tags_of
 
 pytestmark = pytest.mark.slow  # real batches, servers or browsers: not in the fast layer
 

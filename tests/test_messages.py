@@ -4,7 +4,8 @@ import ast
 import re
 from pathlib import Path
 
-from coursegrader import messages, problems
+from coursegrader.core import messages
+from coursegrader.inputs import problems
 
 PACKAGE = Path(__file__).resolve().parents[1] / "coursegrader"
 CHINESE = re.compile(r"[\u4e00-\u9fff]")

@@ -18,11 +18,11 @@ import pytest
 
 from helpers import ASSIGNMENT, leaked_lines, package_grade
 from corpus.answers import WRONG
-from coursegrader import messages
-from coursegrader.analysis import ClassWork
-from coursegrader.judging import Assignment
-from coursegrader.misconceptions import CSV_COLUMNS, CSV_NAME, Misconception, _chart, anonymised, count
-from coursegrader.results import Graded, Verdict, autograded
+from coursegrader.core import messages
+from coursegrader.classroom.analysis import ClassWork
+from coursegrader.engine.judging import Assignment
+from coursegrader.classroom.misconceptions import CSV_COLUMNS, CSV_NAME, Misconception, _chart, anonymised, count
+from coursegrader.core.results import Graded, Verdict, autograded
 from synthetic_class import Plant, build_class
 
 
@@ -186,7 +186,8 @@ def test_an_untouched_template_counts_as_not_attempted_not_as_a_misconception():
 def test_an_analysis_that_fails_costs_only_its_own_section(tmp_path, monkeypatch, capsys):
     """A bug in one analysis (here similarity, made to raise) leaves the other's section and
     files in place and says in the report and on stderr that it failed."""
-    from coursegrader import analysis, similarity
+    from coursegrader.classroom import analysis
+    from coursegrader.classroom import similarity
 
     def broken(work, out):
         raise RuntimeError("planted bug")

@@ -1,7 +1,7 @@
 """The nbgrader route, end to end with nbgrader's own commands on a temporary course made of
 this repository's course_config.py, instructor notebook and autograder: release, autograde,
 grade export, feedback. `nbgrader autograde` grades with the package's engine (course_config.py
-puts coursegrader.nbgrader_autograde in place of nbgrader's Execute), so nbgrader's points equal
+puts coursegrader.routes.nbgrader_autograde in place of nbgrader's Execute), so nbgrader's points equal
 `python -m coursegrader grade`, question by question, and a submission that patches otter or
 torch, or looks for hidden test code in its own process, gets only what its answers earn."""
 
@@ -23,14 +23,14 @@ from nbgrader.preprocessors import Execute
 from traitlets.config.loader import PyFileConfigLoader
 
 from helpers import ASSIGNMENT, ROOT, answers_of, leaked_lines, with_answers
-from coursegrader.autograder_zip import read_manifest
-from coursegrader.results import possible_points
-from coursegrader.config import CONFIG_FILENAME, load_course
-from coursegrader.messages import ENGINE_FAILED
-from coursegrader.nbgrader_autograde import without_hidden_tests
-from coursegrader.nbgrader_release import CONFIG_OPTION
-from coursegrader.nbgrader_source import CHECK_CALL
-from coursegrader.notebooks import read, source_of
+from coursegrader.core.autograder_zip import read_manifest
+from coursegrader.core.results import possible_points
+from coursegrader.core.config import CONFIG_FILENAME, load_course
+from coursegrader.core.messages import ENGINE_FAILED
+from coursegrader.routes.nbgrader_autograde import without_hidden_tests
+from coursegrader.build.nbgrader_release import CONFIG_OPTION
+from coursegrader.build.nbgrader_source import CHECK_CALL
+from coursegrader.core.notebooks import read, source_of
 
 SAMPLES = ["full_marks", "partial_credit", "crashes_midway", "blank"]
 
@@ -164,7 +164,7 @@ def test_course_config_is_nbgraders_configuration(course):
     config = PyFileConfigLoader(CONFIG_FILENAME, path=str(ROOT)).load_config()  # as nbgrader loads it
     stock = Autograde.class_traits()["autograde_preprocessors"].default()
     assert config.Autograde.autograde_preprocessors == [
-        "coursegrader.nbgrader_autograde.GradeWithEngine" if step is Execute else step for step in stock]
+        "coursegrader.routes.nbgrader_autograde.GradeWithEngine" if step is Execute else step for step in stock]
     assert config.Execute.timeout == course.CELL_TIMEOUT_SECONDS  # for a stock Execute put back
     assert config.CourseDirectory.source_directory == course.NBGRADER_SOURCE_DIRECTORY
     assert config.CourseDirectory.course_id == course.COURSE_ID

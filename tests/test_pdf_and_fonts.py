@@ -11,7 +11,7 @@ import pypdf
 import pytest
 
 from helpers import ASSIGNMENT
-from coursegrader.notebooks import read, tags_of
+from coursegrader.core.notebooks import read, tags_of
 
 pytestmark = pytest.mark.slow  # real batches, servers or browsers: not in the fast layer
 

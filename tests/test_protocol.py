@@ -1,4 +1,4 @@
-"""The framing of messages between the grader and a submission's process (coursegrader/protocol.py)
+"""The framing of messages between the grader and a submission's process (coursegrader/engine/protocol.py)
 over a real socket pair: what is sent arrives whole, one message at a time, at any size up to the
 cap; a peer that hangs up mid-frame ends the conversation; over the cap nothing is sent. (Frames
 that are not messages: tests/test_inputs.py.) Fast: no process."""
@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from coursegrader import protocol
+from coursegrader.engine import protocol
 
 
 def connected() -> tuple[socket.socket, socket.socket]:

@@ -1,4 +1,4 @@
-"""The submission reader on small notebooks made here (coursegrader/nbreader.py, submissions.py):
+"""The submission reader on small notebooks made here (coursegrader/inputs/nbreader.py, submissions.py):
 which cells come out and how they are numbered, old and odd notebook shapes, the caps at their
 edges, the notebook a submission's process is given, and otter exports as Macs and Jupyter zip
 them. (Broken, hostile and special files, end to end: tests/test_inputs.py.) Fast: no kernel and
@@ -11,9 +11,9 @@ import zipfile
 import nbformat
 import pytest
 
-from coursegrader.nbreader import IN_PROCESS_BYTES, CodeCell, code_cells
-from coursegrader.problems import MAX_CODE_CELLS, SubmissionError
-from coursegrader.submissions import Notebook, Submission, discover, read_submission
+from coursegrader.inputs.nbreader import IN_PROCESS_BYTES, CodeCell, code_cells
+from coursegrader.inputs.problems import MAX_CODE_CELLS, SubmissionError
+from coursegrader.inputs.submissions import Notebook, Submission, discover, read_submission
 
 
 def notebook(*cells, **fields) -> dict:

@@ -5,9 +5,9 @@ import re
 import pytest
 
 from helpers import ASSIGNMENT, leaked_lines
-from coursegrader import master
-from coursegrader.notebooks import read, source_of, tags_of
-from coursegrader.tags import ANSWER_TAG
+from coursegrader.build import master
+from coursegrader.core.notebooks import read, source_of, tags_of
+from coursegrader.core.tags import ANSWER_TAG
 
 
 def split_solution_cell(cell) -> tuple[list[str], list[str]]:

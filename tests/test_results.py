@@ -1,4 +1,4 @@
-"""The results model (coursegrader/results.py) on its own: a graded submission survives the
+"""The results model (coursegrader/core/results.py) on its own: a graded submission survives the
 batch's record and Gradescope's results.json, failures are one constructor away, the grades table
 has one column per autograded question, and text from a submission is shown as typed, never as
 markdown or HTML. Fast: no process, no kernel; the assignment is built from a small test file."""
@@ -11,10 +11,10 @@ import textwrap
 
 import pytest
 
-from coursegrader import messages
-from coursegrader.checks import hidden_checks, standalone
-from coursegrader.judging import Assignment, Judged
-from coursegrader.results import STATUSES, Graded, Verdict, feedback_html, grades_csv, grades_table
+from coursegrader.core import messages
+from coursegrader.engine.checks import hidden_checks, standalone
+from coursegrader.engine.judging import Assignment, Judged
+from coursegrader.core.results import STATUSES, Graded, Verdict, feedback_html, grades_csv, grades_table
 from gradescope_harness import VALIDATOR
 
 QUESTIONS = [{"name": "q1", "points": 2, "manual": False}, {"name": "essay", "points": 5, "manual": True},

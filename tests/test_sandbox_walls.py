@@ -25,13 +25,14 @@ import nbformat
 import pytest
 
 from helpers import ASSIGNMENT, ROOT, package_grade
-from coursegrader import landlock, sandbox
-from coursegrader.forkserver import ForkServer
-from coursegrader.judging import Assignment, grade_submission
-from coursegrader.messages import DISK_LIMIT
-from coursegrader.sandbox import Limits, submission_environment
-from coursegrader.scratch import keep_private, scratch_folder
-from coursegrader.submissions import Submission
+from coursegrader.engine import landlock
+from coursegrader.engine import sandbox
+from coursegrader.engine.forkserver import ForkServer
+from coursegrader.engine.judging import Assignment, grade_submission
+from coursegrader.core.messages import DISK_LIMIT
+from coursegrader.engine.sandbox import Limits, submission_environment
+from coursegrader.engine.workspace import keep_private, scratch_folder
+from coursegrader.inputs.submissions import Submission
 
 pytestmark = pytest.mark.slow  # every test here starts a real fork server and sandboxed submission processes
 

@@ -8,7 +8,7 @@ import tempfile
 
 import pytest
 
-from coursegrader import scratch
+from coursegrader.engine import workspace as scratch
 
 
 @pytest.fixture

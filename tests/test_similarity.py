@@ -13,13 +13,13 @@ import nbformat
 import pytest
 
 from helpers import ASSIGNMENT, ROOT, with_answers
-from coursegrader import similarity
-from coursegrader.analysis import ClassWork, answers_of, class_work
-from coursegrader.autograder_zip import read_manifest
-from coursegrader.nbreader import IN_PROCESS_BYTES
-from coursegrader.notebooks import read, tags_of
-from coursegrader.problems import MAX_WRITTEN_CELLS, MAX_WRITTEN_CHARS
-from coursegrader.submissions import Submission, read_submission
+from coursegrader.classroom import similarity
+from coursegrader.classroom.analysis import ClassWork, answers_of, class_work
+from coursegrader.core.autograder_zip import read_manifest
+from coursegrader.inputs.nbreader import IN_PROCESS_BYTES
+from coursegrader.core.notebooks import read, tags_of
+from coursegrader.inputs.problems import MAX_WRITTEN_CELLS, MAX_WRITTEN_CHARS
+from coursegrader.inputs.submissions import Submission, read_submission
 from corpus.answers import CORRECT
 from corpus.written import WRITTEN
 from similarity_class import COPIES, LOOK_ALIKES, WRITTEN_QUESTIONS, honest_answers, student
@@ -132,7 +132,7 @@ t.grad"""
 
 def test_fingerprints_are_the_same_in_every_run():
     """Python's str hash is salted per process: fingerprints must not depend on it (a report made again is the same)."""
-    program = ("import sys; sys.path.insert(0, sys.argv[1]); from coursegrader.similarity import code_prints; "
+    program = ("import sys; sys.path.insert(0, sys.argv[1]); from coursegrader.classroom.similarity import code_prints; "
                "print(sorted(code_prints(sys.argv[2]).spans))")
     seed = "2" if os.environ.get("PYTHONHASHSEED") == "1" else "1"
     elsewhere = subprocess.run([sys.executable, "-c", program, str(ROOT), CORRECT["e1b"][2]], capture_output=True,

@@ -12,7 +12,7 @@ import pytest
 from nbclient import NotebookClient
 
 from helpers import ASSIGNMENT, answers_of, with_answers
-from coursegrader.notebooks import read, source_of
+from coursegrader.core.notebooks import read, source_of
 
 HONEST = ("w1：公开检查通过。得分由提交后在新输入上运行的隐藏测试决定。",
           "w1: the public check passed; hidden tests on new inputs decide the points.",

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from coursegrader.config import load_course
-from coursegrader.gradescope_image import TEMPLATES
-from coursegrader.torch_install import PROBE_SECONDS
+from coursegrader.core.config import load_course
+from coursegrader.build.gradescope_image import TEMPLATES
+from coursegrader.build.torch_install import PROBE_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "coursegrader" / "torch_install.py"
+SCRIPT = ROOT / "coursegrader" / "build" / "torch_install.py"
 VERSION = load_course(ROOT).TORCH_VERSION
 # well under pip's own give-up time on an unreachable index (PIP_DEFAULT_TIMEOUT, retries: minutes)
 QUICK = PROBE_SECONDS + 10
@@ -93,10 +93,10 @@ def test_the_install_falls_back_and_says_which_build_it_got(silent_index):
 
 def test_both_setup_scripts_run_it_with_the_course_pins():
     repository = (ROOT / "setup.sh").read_text()
-    assert "-m coursegrader.config TORCH_VERSION TORCH_CPU_INDEX_URL" in repository
-    assert re.search(r'coursegrader/torch_install\.py "\$torch_version" "\$torch_index"', repository)
+    assert "-m coursegrader.core.config TORCH_VERSION TORCH_CPU_INDEX_URL" in repository
+    assert re.search(r'coursegrader/build/torch_install\.py "\$torch_version" "\$torch_index"', repository)
     image = (TEMPLATES / "setup.sh").read_text()
-    assert re.search(r'gradescope/package/coursegrader/torch_install\.py" "\$torch_version" "\$torch_index"', image)
+    assert re.search(r'gradescope/package/coursegrader/build/torch_install\.py" "\$torch_version" "\$torch_index"', image)
     for script in (repository, image):
         assert not re.search(r"torch==[0-9]", script)  # no pin of its own
         assert not re.search(r"pip\[@\]\}\"[^\n]*torch", script)  # torch only through torch_install.py

@@ -24,7 +24,7 @@ import pytest
 from helpers import ASSIGNMENT, ROOT
 from corpus.build import case_notebook
 from corpus.cases import CASES, QUESTIONS
-from coursegrader.notebooks import read
+from coursegrader.core.notebooks import read
 
 pytestmark = pytest.mark.slow
 

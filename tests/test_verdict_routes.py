@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from helpers import ASSIGNMENT, answers_of, otter_runs, package_grade, with_answers
-from coursegrader.notebooks import read
+from coursegrader.core.notebooks import read
 
 SLOW_AT_ZERO = ("import time\n\ndef my_control_flow(x):\n    if x == 0:  # 3 s of CPU, at x = 0 only\n"
                 "        start = time.process_time()\n        while time.process_time() - start < 3:\n            pass\n"

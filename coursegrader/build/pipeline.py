@@ -1,0 +1,200 @@
+"""One command from the master notebook to the student release, the autograder zip and the
+executed solution notebook, and nbgrader's instructor notebook with the release nbgrader makes of it.
+
+otter assign does the splitting (solutions and hidden tests out of the student notebook) and
+checks the solution against every test, failing the build if any test fails. This module adds
+what otter leaves out: course settings from course_config.py, question tags on answer cells,
+reproducible bytes (stable cell ids, a zip with fixed dates), a solution notebook that is
+executed and carries public tests only, and all-or-nothing writes.
+"""
+
+import contextlib
+import io
+import shutil
+import time
+from pathlib import Path
+import tempfile
+
+import nbformat
+
+from coursegrader.core import autograder_zip, notebooks
+from coursegrader.build import gradescope_image, master, nbgrader_release, nbgrader_source
+from coursegrader.core.config import Course
+from coursegrader.build.solution import execute_seeded
+from coursegrader.core.notebooks import source_of, tags_of
+from coursegrader.core.tags import ANSWER_TAG, SKIP_TAG
+from coursegrader.engine.sandbox import Limits
+
+EXPORT_CALL = "grader.export("
+
+
+def tag_export_cells_skipped(nb: nbformat.NotebookNode) -> None:
+    """Tag the export cell so no grader runs it: otter's export re-runs the whole notebook to
+    validate the zip (twice the grading time) and writes a zip holding the cells as graded."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and EXPORT_CALL in source_of(cell):
+            notebooks.add_tag(cell, SKIP_TAG)
+
+
+class BuildError(Exception):
+    """The assignment could not be built; nothing was written."""
+
+
+def otter_settings(course: Course) -> dict:
+    generate = {"seed": course.GRADING_SEED, "show_hidden": course.SHOW_HIDDEN_RESULTS_AFTER_PUBLISH, "pdf": False}
+    if course.GRADESCOPE_COURSE_ID and course.GRADESCOPE_ASSIGNMENT_ID:
+        generate.update(course_id=course.GRADESCOPE_COURSE_ID, assignment_id=course.GRADESCOPE_ASSIGNMENT_ID)
+    return {"requirements": "requirements.txt", "python_version": str(course.PYTHON_VERSION), "generate": generate}
+
+
+def autograder_requirements(course: Course) -> str:
+    """Pins for the grading image: a CPU-only torch and the plotting stack."""
+    lines = [f"--extra-index-url {course.TORCH_CPU_INDEX_URL}", f"torch=={course.TORCH_VERSION}+cpu",
+             *course.AUTOGRADER_REQUIREMENTS]
+    return "\n".join(lines) + "\n"
+
+
+def manifest(assignment: str, questions: list[master.Question], limits: Limits) -> dict:
+    """What the grader reads besides otter's tests: questions, points, each question's hidden
+    checks (verdicts are keyed by check, class analyses count by question), and the limits per
+    submission (Gradescope's image has no course_config.py)."""
+    return {
+        "assignment": assignment,
+        "questions": [{"name": q.name, "points": q.points, "manual": q.manual, "checks": q.hidden_test_names()}
+                      for q in questions],
+        "limits": limits.as_dict(),
+    }
+
+
+def release_notebook(student: nbformat.NotebookNode, prepared_master: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student notebook with every answer cell tagged with its question name.
+
+    otter keeps the tags of code answer cells but writes fresh placeholder cells for written
+    answers; answer cells correspond one to one, in order, to the master's solution cells.
+    """
+    nb = notebooks.normalized(student, "cell")
+    solution_questions = [question for _, question in master.solution_cells(prepared_master)]
+    answer_cells = [c for c in nb.cells if ANSWER_TAG in tags_of(c)]
+    if len(answer_cells) != len(solution_questions):
+        raise BuildError(
+            f"otter made {len(answer_cells)} answer cells from {len(solution_questions)} solution cells; "
+            "put every solution inside a BEGIN SOLUTION / END SOLUTION block of its question"
+        )
+    for cell, question in zip(answer_cells, solution_questions):
+        notebooks.add_tag(cell, question)
+    tag_export_cells_skipped(nb)
+    return nb
+
+
+def solution_notebook(autograder_nb: nbformat.NotebookNode, student: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """otter's autograder notebook without hidden tests, answer placeholders or a runnable export."""
+    nb = nbformat.from_dict(autograder_nb)
+    nb.metadata["otter"] = student.metadata["otter"]  # public tests only
+    nb.cells = [c for c in nb.cells if not (c.cell_type == "markdown" and ANSWER_TAG in tags_of(c))]
+    tag_export_cells_skipped(nb)
+    return notebooks.normalized(nb, "cell")
+
+
+def otter_test_files(zip_bytes: bytes, questions: list[master.Question]) -> dict[str, str]:
+    """otter's test file source for each autograded question, as the autograder zip holds it."""
+    tests = autograder_zip.read(zip_bytes).tests
+    return {q.name: tests[autograder_zip.test_path(q.name)] for q in questions if not q.manual}
+
+
+def nbgrader_notebooks(course: Course, assignment: str, otter_release: nbformat.NotebookNode,
+                       questions: list[master.Question], zip_bytes: bytes) -> tuple[nbformat.NotebookNode, bytes]:
+    """(nbgrader's instructor notebook, the release nbgrader generates from it, as bytes)."""
+    try:
+        instructor = nbgrader_source.instructor_notebook(
+            otter_release, {q.name: q.points for q in questions}, {q.name for q in questions if q.manual},
+            otter_test_files(zip_bytes, questions))
+        released = nbgrader_release.generate_release(course, assignment, instructor)
+        nbgrader_release.check_same_cells(nbformat.reads(released.decode("utf-8"), as_version=4), otter_release)
+    except (nbgrader_source.NbgraderSourceError, nbgrader_release.NbgraderReleaseError, KeyError) as error:
+        raise BuildError(f"the nbgrader notebooks of {assignment} could not be made: {error}") from error
+    return instructor, released
+
+
+def _run_otter_assign(master_path: Path, dist: Path) -> None:
+    """Run otter assign (it also grades the solution: any failing test raises)."""
+    from otter.assign import main as otter_assign
+
+    log = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            otter_assign(str(master_path), str(dist), no_pdfs=True)
+    except Exception as error:
+        raise BuildError(
+            f"otter assign failed on {master_path.name}: {type(error).__name__}: {error}\n"
+            f"--- otter output ---\n{log.getvalue()[-4000:]}"
+        ) from error
+
+
+def _support_files(folder: Path) -> list[Path]:
+    """The files beside a notebook that otter assign may ship with it (not notebooks, not folders)."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix != ".ipynb" and not p.name.startswith("."))
+
+
+def write_folder(folder: Path, files: dict[str, bytes]) -> None:
+    """Make ``folder`` hold exactly ``files`` (name -> bytes): a file the build does not write is
+    removed, so what running a notebook in place leaves (otter's .OTTER_LOG, its export zips,
+    a stale support file) is never committed as if the build had made it."""
+    for name, data in sorted(files.items()):
+        notebooks.write_bytes_atomic(data, folder / name)
+    for path in sorted(folder.iterdir()):
+        if path.name not in files and (path.is_file() or path.is_symlink()):
+            path.unlink()
+
+
+def build_assignment(course: Course, assignment: str, out_root: Path | None = None, progress=print) -> None:
+    """Build ``assignment`` into ``out_root`` (the course root by default)."""
+    started = time.monotonic()
+    out = course.at(out_root or course.root)
+    master_path = course.master(assignment)
+    try:
+        master_nb = notebooks.read(master_path)
+        questions = master.questions(master_nb)
+        prepared = master.prepared_for_otter(master_nb, assignment, otter_settings(course))
+    except (master.MasterError, ValueError, OSError) as error:
+        raise BuildError(f"{master_path}: {error}") from error
+
+    with tempfile.TemporaryDirectory(prefix="coursegrader-build-") as scratch:
+        work, dist = Path(scratch) / "master", Path(scratch) / "dist"
+        work.mkdir()
+        for support in _support_files(master_path.parent):
+            shutil.copy(support, work / support.name)
+        (work / "requirements.txt").write_text(autograder_requirements(course))
+        prepared_path = work / f"{assignment}.ipynb"
+        nbformat.write(prepared, str(prepared_path))
+
+        progress(f"[build {assignment}] otter assign: splitting the master and checking the solution against all tests ...")
+        _run_otter_assign(prepared_path, dist)
+        student = notebooks.read(dist / "student" / f"{assignment}.ipynb")
+        autograder_nb = notebooks.read(dist / "autograder" / f"{assignment}.ipynb")
+        (otter_zip,) = (dist / "autograder").glob("*.zip")
+        release = release_notebook(student, prepared)
+        # the files the master's config lists (`files:`), as otter placed them beside the student notebook
+        release_files = {p.name: p.read_bytes() for p in _support_files(dist / "student")}
+        try:
+            image = gradescope_image.image_files(course)
+        except (gradescope_image.ImageError, OSError, KeyError) as error:
+            raise BuildError(f"the Gradescope image of {assignment} could not be described: {error}") from error
+        zip_bytes = autograder_zip.repack(otter_zip, manifest(assignment, questions, Limits.from_course(course)), image)
+
+    progress(f"[build {assignment}] nbgrader generate_assignment: the release from nbgrader's instructor notebook ...")
+    instructor, release_bytes = nbgrader_notebooks(course, assignment, release, questions, zip_bytes)
+
+    progress(f"[build {assignment}] executing the solution notebook in a fresh kernel ...")
+    try:
+        solution = execute_seeded(solution_notebook(autograder_nb, student), f"{assignment}.ipynb",
+                                  seed=course.SOLUTION_TORCH_SEED, timeout=course.CELL_TIMEOUT_SECONDS,
+                                  support_files=release_files)
+    except Exception as error:  # nbclient reports the failing cell and its traceback
+        raise BuildError(f"the solution notebook of {assignment} failed to run: {error}") from error
+
+    write_folder(out.release(assignment).parent, {out.release(assignment).name: release_bytes, **release_files})
+    write_folder(out.nbgrader_source(assignment).parent,
+                 {out.nbgrader_source(assignment).name: notebooks.notebook_bytes(instructor)})
+    write_folder(out.solution(assignment).parent, {out.solution(assignment).name: notebooks.notebook_bytes(solution)})
+    notebooks.write_bytes_atomic(zip_bytes, out.autograder(assignment))
+    progress(f"[build {assignment}] done in {time.monotonic() - started:.1f} s")

@@ -1,0 +1,232 @@
+"""A warm process that forks one fresh, sandboxed process per submission.
+
+Importing torch, matplotlib, IPython and otter costs seconds; forking a process that already
+has them costs milliseconds. The fork server imports them once and never runs student code or
+holds a test: each submission gets its own forked process (nothing of one student reaches
+another), which talks to the grader over a socket the grader hands over with the request.
+
+Run by ``ForkServer`` (the grader's side, below) as ``python -m coursegrader.engine.forkserver FD``.
+"""
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import traceback
+from concurrent.futures import Future
+
+from coursegrader.engine.sandbox import WARM_ENVIRONMENT
+
+_PACKET = 64 * 1024
+# All the fork server keeps of the grader's environment. Its children are forked from it, and
+# /proc/<pid>/environ shows the environment a process was started with, whatever it changes
+# later: a grader's variable given to the fork server could be read by every submission.
+KEPT_FROM_GRADER = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH")
+
+
+class ForkServerError(RuntimeError):
+    pass
+
+
+# --- the server process ---------------------------------------------------------------------
+
+def _preload() -> None:
+    import matplotlib.pyplot as plt
+    import numpy  # noqa: F401
+    import torch
+
+    from coursegrader.engine import runner# noqa: F401  (imports IPython and otter)
+
+    torch.set_num_threads(1)  # before any torch op: no thread pool exists at fork time
+    figure = plt.figure()
+    figure.gca().plot([0, 1], [0, 1], label="warm")  # loads fonts and renderers once, for every child
+    figure.gca().legend()
+    figure.canvas.draw()
+    plt.close("all")
+    # The first torch.func transform in a process sets up its machinery (1.5-4 s, more under
+    # load); done once here, it costs no submission anything.
+    x = torch.linspace(-1, 1, 3, dtype=torch.float64)
+    torch.func.vmap(torch.func.grad(torch.func.grad(torch.sin)))(x)
+    torch.func.jacrev(torch.sin)(x), torch.func.jacfwd(torch.sin)(x), torch.func.hessian(torch.sin)(x[0])
+    torch.autograd.functional.hessian(lambda t: t.sin().sum(), x)
+
+
+def serve(control: socket.socket) -> None:
+    _preload()
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    control.send(json.dumps({"ready": os.getpid()}).encode())
+    jobs: dict[int, str] = {}  # pid -> job, to name the job when its process ends
+    while True:
+        readable, _, _ = select.select([control, wake_read], [], [])
+        if wake_read in readable:
+            os.read(wake_read, 4096)
+            _report_exits(control, jobs)
+        if control in readable:
+            try:
+                data, fds, _, _ = socket.recv_fds(control, _PACKET, 1)
+            except InterruptedError:
+                continue
+            if not data:
+                return  # the grader is gone
+            request = json.loads(data)
+            pid = os.fork()
+            if pid == 0:
+                _child(request, fds[0], control, (wake_read, wake_write))
+            for fd in fds:
+                os.close(fd)
+            jobs[pid] = request["job"]
+            control.send(json.dumps({"job": request["job"], "pid": pid}).encode())
+
+
+def _report_exits(control: socket.socket, jobs: dict[int, str]) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        signal_number = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
+        code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+        control.send(json.dumps({"exited": jobs.pop(pid, ""), "code": code, "signal": signal_number}).encode())
+
+
+def _child(request: dict, job_fd: int, control: socket.socket, wake_fds: tuple[int, int]) -> None:
+    """In the forked process: drop the server's handles, then grade. Never returns."""
+    status = 70
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        control.close()
+        for fd in wake_fds:
+            os.close(fd)
+        from coursegrader.engine.runner import run_submission
+        run_submission(socket.socket(fileno=job_fd), request)
+        status = 0
+    except BaseException:  # noqa: BLE001 - the sandbox failed to start: its output file says why
+        traceback.print_exc()
+        sys.stderr.flush()
+    finally:
+        os._exit(status)
+
+
+def main() -> None:
+    serve(socket.socket(fileno=int(sys.argv[1])))
+    # The grader is gone and the server holds nothing worth tidying: skip the interpreter's
+    # teardown of torch and the rest (over a second the grader would wait for).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+# --- the grader's side ----------------------------------------------------------------------
+
+class ForkServer:
+    """Starts the fork server and asks it for submission processes; thread-safe.
+
+    The server process starts at once and warms up (seconds) while the caller goes on, reading
+    the autograder for one; ``wait_ready`` (or the first ``start``) waits for it."""
+
+    def __init__(self):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        environment = {**{k: v for k, v in os.environ.items() if k in KEPT_FROM_GRADER}, **WARM_ENVIRONMENT}
+        self._process = subprocess.Popen([sys.executable, "-m", "coursegrader.engine.forkserver", str(theirs.fileno())],
+                                         pass_fds=[theirs.fileno()], env=environment, stdin=subprocess.DEVNULL)
+        theirs.close()
+        self._control = ours
+        self._lock = threading.Lock()
+        self._ready_lock = threading.Lock()
+        self._ready = False
+        self._started: dict[str, Future] = {}
+        self._exits: dict[str, Future] = {}
+
+    def wait_ready(self) -> None:
+        """Wait until the server has warmed up; ForkServerError if it could not."""
+        with self._ready_lock:
+            if self._ready:
+                return
+            try:
+                ready = self._control.recv(_PACKET)
+            except OSError:
+                ready = b""
+            if not ready:
+                raise ForkServerError("the fork server did not start; run `python -m coursegrader.engine.forkserver` to see why")
+            self._ready = True
+            threading.Thread(target=self._read_replies, daemon=True).start()
+
+    def start(self, job: str, request: dict, job_socket: socket.socket) -> int:
+        """Fork a submission process that will talk over ``job_socket``; returns its pid.
+        Call ``forget(job)`` when done with it."""
+        self.wait_ready()
+        started = Future()
+        with self._lock:
+            self._started[job] = started
+            socket.send_fds(self._control, [json.dumps({**request, "job": job}).encode()], [job_socket.fileno()])
+        pid = started.result(timeout=60)
+        return pid
+
+    def exit_status(self, job: str, timeout: float) -> dict | None:
+        """How the job's process ended ({"code", "signal"}), or None if that is not known in time."""
+        with self._lock:
+            future = self._exits.setdefault(job, Future())
+        try:
+            return future.result(timeout=timeout)
+        except TimeoutError:
+            return None
+
+    def forget(self, job: str) -> None:
+        with self._lock:
+            self._exits.pop(job, None)
+
+    def _read_replies(self) -> None:
+        while True:
+            try:
+                data = self._control.recv(_PACKET)
+            except OSError:
+                data = b""
+            if not data:
+                with self._lock:
+                    for future in [*self._started.values(), *self._exits.values()]:
+                        if not future.done():
+                            future.set_exception(ForkServerError("the fork server stopped"))
+                return
+            reply = json.loads(data)
+            with self._lock:
+                if "job" in reply:
+                    self._started.pop(reply["job"]).set_result(reply["pid"])
+                elif "exited" in reply:
+                    future = self._exits.setdefault(reply["exited"], Future())
+                    if not future.done():
+                        future.set_result({"code": reply["code"], "signal": reply["signal"]})
+
+    def close(self) -> None:
+        """Stop the server: at once if it never got to serve (nothing of it is needed then)."""
+        if not self._ready:
+            self._process.kill()
+        try:
+            self._control.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._control.close()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,392 @@
+"""Grades one submission: its sandboxed process observes, this process judges.
+
+This runs in the grader's own process (or a Dask worker), which holds the hidden tests and
+never runs student code. It hands the notebook's cells to a fresh forked process, sends it each
+hidden test's ``observe`` step after the cells have run, and judges the data that comes back
+with the test's ``judge`` step. The student process can only lie about what it observed, and to
+lie well it would have to compute the right answers on inputs it has not seen.
+"""
+
+import ast
+import builtins
+import json
+import shutil
+import signal
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from coursegrader.core import autograder_zip, messages
+from coursegrader.engine import protocol, workspace
+from coursegrader.engine.checks import INSPECTED_KEY, HiddenCheck, hidden_checks, public_tests_source, standalone
+from coursegrader.core.tags import IGNORE_TAG
+from coursegrader.engine.sandbox import JobGroup, Limits, walls_left_out
+from coursegrader.inputs.problems import MESSAGES
+from coursegrader.core.results import Graded, Verdict
+from coursegrader.inputs.submissions import Notebook, SubmissionError, read_submission
+
+MEMORY_HINTS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
+OUTPUT_HINTS = ("File too large", "No space left on device")  # one file over OUTPUT_LIMIT_MB, the folder over DISK_LIMIT_MB
+
+
+@dataclass
+class Judged:
+    """One hidden check, ready to judge: its compiled steps and its fixed probe inputs."""
+    check: HiddenCheck
+    question: str
+    judge: object
+    probes: object
+    inspect: object = None  # the static rule, run here on the submitted cells (see checks.py)
+
+
+@dataclass
+class Assignment:
+    """What grading needs from an autograder zip."""
+    questions: list[dict]
+    checks: list[Judged]
+    public: dict[str, tuple[str, str]]  # question -> (test file path, source without hidden tests)
+    seed: int | None
+    show_hidden: bool
+    notebook_name: str  # what the release notebook is called; its init cell opens this file
+    limits: dict  # the course's limits when the zip was built (Gradescope's image has no course_config.py)
+
+    @classmethod
+    def from_autograder(cls, source) -> "Assignment":
+        """Read from an autograder zip, or the folder it was unpacked into (see autograder_zip.read)."""
+        autograder = autograder_zip.read(source)
+        checks, public = [], {}
+        for question in autograder.manifest["questions"]:
+            test_path = autograder_zip.test_path(question["name"])
+            if question["manual"] or test_path not in autograder.tests:
+                continue
+            source_code = autograder.tests[test_path]
+            for check in hidden_checks(source_code, test_path):
+                probes = json.loads(json.dumps(standalone(check.probes_source)()))
+                inspect = standalone(check.inspect_source) if check.inspect_source else None
+                checks.append(Judged(check, question["name"], standalone(check.judge_source), probes, inspect))
+            visible = public_tests_source(source_code, test_path)
+            if visible:
+                public[question["name"]] = (test_path, visible)
+        config = autograder.otter_config
+        return cls(autograder.manifest["questions"], checks, public, config.get("seed"),
+                   bool(config.get("show_hidden", False)), f"{config.get('assignment_name', 'submission')}.ipynb",
+                   autograder.manifest["limits"])
+
+    @property
+    def autograded(self) -> list[str]:
+        """The questions with tests, in notebook order."""
+        return [q["name"] for q in self.questions if not q["manual"]]
+
+    @property
+    def possible(self) -> float:
+        return sum(q["points"] for q in self.questions if not q["manual"])
+
+
+class _Stopped(Exception):
+    """The submission process stopped talking: it died, or ran out of time."""
+
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def grade_submission(server, assignment: Assignment, submission, scratch_folder: Path, limits: Limits,
+                     notebook: Notebook | None = None) -> Graded:
+    """Grade one submission (its notebook already read, on a Dask worker); never raises for
+    anything the submission does."""
+    started = time.monotonic()
+    workdir = scratch_folder / "work"
+    # passable, not listable, for the submission's own user; its own folder is for it alone
+    scratch_folder.mkdir(parents=True, exist_ok=True)
+    scratch_folder.chmod(scratch.PASSABLE)
+    workdir.mkdir(exist_ok=True)
+    workdir.chmod(0o700)
+    try:
+        notebook = read_submission(submission) if notebook is None else notebook
+    except SubmissionError as error:
+        return Graded.failed(submission.id, "invalid", str(error), time.monotonic() - started)
+    except Exception:  # noqa: BLE001 - bytes no check foresaw are still this submission's own row
+        return Graded.failed(submission.id, "invalid", MESSAGES["unexpected"], time.monotonic() - started)
+    cells = _code_cells(notebook)
+    (workdir / assignment.notebook_name).write_bytes(notebook.saved())  # an OSError from here on is the grader's
+    graded = Graded(submission.id, "ok")
+    try:
+        without = walls_left_out()
+    except ValueError as error:  # the instructor's setting, not the submission's fault
+        return Graded.failed(submission.id, "error", str(error), time.monotonic() - started)
+    job = JobGroup(uuid.uuid4().hex[:12], limits.processes, use_cgroup="cgroup" not in without)
+    disk = scratch.DiskWatch(workdir, limits.disk_mb, stop=job.kill)  # the quota where no tmpfs holds it
+    graded.walls.append("disk watcher")
+    ours, theirs = socket.socketpair()
+    deadline = started + limits.submission_seconds
+    pid, name = None, uuid.uuid4().hex
+    try:
+        request = {"workdir": str(workdir), "limits": limits.as_dict(), "cgroup": str(job.cgroup) if job.cgroup else None,
+                   "without": without}
+        pid = job.leader = server.start(name, request, theirs)
+        theirs.close()
+        _converse(ours, assignment, cells, deadline, graded, limits.check_seconds)
+    except _SandboxFailed as failed:
+        graded.status = "error"
+        graded.message = f"the grading sandbox did not start: {failed}; its output: {_tail(workdir / 'output.txt')}"
+    except _Stopped as stopped:
+        graded.status, graded.message = stopped.status, stopped.message
+        if stopped.status == "crashed" and pid is not None:
+            graded.message += _exit_note(server.exit_status(name, timeout=2))
+    except Exception as error:  # a fault of the grader itself: this row says so, the batch goes on
+        graded.status, graded.message = "error", f"grading failed: {type(error).__name__}: {error}"
+    finally:
+        ours.close()
+        job.close()
+        if disk.close():
+            graded.status, graded.message = "output-limit", messages.DISK_LIMIT
+        if pid is not None:
+            server.exit_status(name, timeout=0.5)  # reaped, so its pid is free for the next one
+            server.forget(name)
+        shutil.rmtree(workdir, ignore_errors=True)
+    _score(graded, assignment)
+    graded.seconds = time.monotonic() - started
+    return graded
+
+
+class _SandboxFailed(Exception):
+    """The submission process died before running any student code."""
+
+
+def _tail(path: Path, lines: int = 5) -> str:
+    try:
+        return " | ".join(path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-lines:])
+    except OSError:
+        return "(none)"
+
+
+def _code_cells(notebook: Notebook) -> list[dict]:
+    return [{"source": cell.source, "number": cell.number, "tags": [t for t in cell.tags if isinstance(t, str)]}
+            for cell in notebook.code_cells if IGNORE_TAG not in cell.tags]
+
+
+class _Conversation:
+    """The grader's side of one submission process's conversation, with its deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: float, graded: Graded):
+        self.sock, self.deadline, self.graded = sock, deadline, graded
+        self.place = {}
+        self.at("start")
+        self.clock = time.monotonic()
+
+    def at(self, place: str, **numbers) -> None:
+        """Where the submission's process is (a key of messages.PLACES), for the messages below."""
+        zh, en = messages.PLACES[place]
+        self.place = {"zh": zh.format(**numbers), "en": en.format(**numbers)}
+
+    def _died(self) -> "_Stopped":
+        return _Stopped("crashed", messages.DIED.format(**self.place))
+
+    def receive(self) -> dict:
+        remaining = self.deadline - time.monotonic()
+        try:
+            if remaining <= 0:
+                raise socket.timeout()
+            self.sock.settimeout(remaining)
+            message = protocol.receive(self.sock)
+        except socket.timeout:
+            raise _Stopped("timeout", messages.TIMED_OUT.format(**self.place)) from None
+        except protocol.ProtocolError:
+            raise _Stopped("crashed", messages.INVALID_DATA) from None
+        except OSError:  # the connection was reset: the process died with data unsent
+            message = None
+        if message is None:
+            raise self._died()
+        if not isinstance(message, dict):
+            raise _Stopped("crashed", messages.NOT_AN_OBJECT)
+        return message
+
+    def send(self, message: dict) -> None:
+        try:
+            protocol.send(self.sock, message)
+        except protocol.ProtocolError:  # only the notebook's own cells can be this large
+            raise _Stopped("invalid", messages.CODE_TOO_LARGE) from None
+        except OSError:
+            raise self._died() from None
+
+    def lap(self, phase: str) -> None:
+        now = time.monotonic()
+        self.graded.phases[phase] = round(self.graded.phases.get(phase, 0.0) + now - self.clock, 4)
+        self.clock = now
+
+
+def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], deadline: float, graded: Graded,
+              check_seconds: float) -> None:
+    """Send the cells, judge each question where the notebook calls its check (the last call
+    counts), then every question whose check was never called, on the final state."""
+    talk = _Conversation(sock, deadline, graded)
+    try:
+        talk.send({"cells": [{"source": c["source"], "number": c["number"]} for c in cells], "seed": assignment.seed})
+        ready = talk.receive()
+    except _Stopped as stopped:  # no student code has run yet: the grader's own environment failed
+        raise _SandboxFailed(stopped.message) from None
+    for key, record in (("walls", graded.walls), ("missing_walls", graded.missing_walls)):
+        walls = ready.get(key)
+        record.extend(str(w)[:200] for w in (walls if isinstance(walls, list) else [])[:20])
+    talk.lap("start")
+    judge = _Judge(assignment, cells, talk, graded, check_seconds)
+    while True:
+        message = talk.receive()
+        if "cell" in message:
+            index = message["cell"]
+            number = cells[index]["number"] if isinstance(index, int) and 0 <= index < len(cells) else "?"
+            talk.at("cell", number=number)
+        elif "checkpoint" in message:
+            talk.lap("cells")
+            judge.question(message["checkpoint"])
+            talk.send({"op": "resume"})
+        else:
+            _note_cell_errors(graded, message.get("executed", []), cells)
+            break
+    talk.lap("cells")
+    talk.at("checks")
+    for question in assignment.autograded:
+        if question not in judge.judged:
+            judge.question(question)
+    graded.public = [result for question in assignment.autograded for result in judge.public.get(question, [])]
+    talk.send({"op": "done"})
+    last = talk.receive()
+    if isinstance(last.get("peak_mb"), (int, float)):
+        graded.peak_mb = float(last["peak_mb"])
+
+
+class _Judge:
+    """Judges one question at a time on the submission's current state."""
+
+    def __init__(self, assignment: Assignment, cells: list[dict], talk: _Conversation, graded: Graded, check_seconds: float):
+        self.assignment, self.cells, self.talk, self.graded = assignment, cells, talk, graded
+        self.check_seconds = check_seconds
+        self.judged: set[str] = set()
+        self.public: dict[str, list[dict]] = {}
+        self._inspected: dict[str, object] = {}
+
+    def question(self, question) -> None:
+        if question not in self.assignment.autograded:
+            return  # not a question of this assignment (a typo, a manual one): nothing to judge
+        self.judged.add(question)
+        talk = self.talk
+        if question in self.assignment.public:
+            path, source = self.assignment.public[question]
+            talk.send({"op": "public", "path": path, "source": source})
+            results = talk.receive().get("public")
+            self.public[question] = _public_results(question, results, source)
+            talk.lap("public tests")
+        for judged in self.assignment.checks:
+            if judged.question != question:
+                continue
+            talk.send({"op": "observe", "source": judged.check.observe_source, "probes": judged.probes})
+            seen = talk.receive().get("seen")
+            talk.lap(f"observe {question}")
+            if judged.inspect is not None and isinstance(seen, dict) and seen.get("ok") and isinstance(seen.get("data"), dict):
+                seen["data"][INSPECTED_KEY] = self._inspect(judged)
+            self.graded.feedback[judged.check.name] = _verdict(judged, seen, self.check_seconds)
+            talk.lap(f"judge {question}")
+
+    def _inspect(self, judged: Judged):
+        """The test's static rule on the submitted cells, in this process (once per test)."""
+        if judged.check.name not in self._inspected:
+            cells = [{"source": c["source"], "tags": list(c["tags"])} for c in self.cells]
+            try:
+                result = json.loads(json.dumps(judged.inspect(cells)))
+            except Exception:  # odd code (deep nesting, say) must not crash grading: judge sees None
+                result = None
+            self._inspected[judged.check.name] = result
+        return self._inspected[judged.check.name]
+
+
+def _public_results(question: str, results, source: str) -> list[dict]:
+    """Public results as fixed texts: named after the question, and a failure shows one of the
+    public test's own messages, never text from the submission's process."""
+    own_messages = {node.value for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    shown = []
+    for result in (results if isinstance(results, list) else [])[:50]:
+        if not isinstance(result, dict):
+            continue
+        passed = result.get("passed") is True
+        message = str(result.get("message", ""))
+        found = [text for text in own_messages if len(text) > 8 and text in message]
+        text = max(found, key=len) if found else messages.PUBLIC_CHECK_RAISED
+        shown.append({"name": f"{question} - {len(shown) + 1}", "passed": passed, "message": "" if passed else text})
+    return shown
+
+
+# Exception names that may appear in a row's message; any other (a class the submission defined)
+# is shown as "Exception", so nothing the submission named is echoed.
+_BUILTIN_ERRORS = {name for name, value in vars(builtins).items()
+                   if isinstance(value, type) and issubclass(value, BaseException)} | {"CellTimeout"}
+
+
+def _note_cell_errors(graded: Graded, errors: list, cells: list[dict]) -> None:
+    if not isinstance(errors, list):
+        return
+    notes = []
+    for error in errors[:1000]:
+        if not isinstance(error, dict):
+            continue
+        name, text, index = str(error.get("error", "")), str(error.get("message", "")), error.get("cell")
+        number = cells[index]["number"] if isinstance(index, int) and 0 <= index < len(cells) else "?"
+        if name == "CellTimeout":
+            graded.status = _worse(graded.status, "cell-timeout")
+        elif any(hint in name or hint in text for hint in MEMORY_HINTS):
+            graded.status = _worse(graded.status, "memory-limit")
+        elif name == "OSError" and any(hint in text for hint in OUTPUT_HINTS):
+            graded.status = _worse(graded.status, "output-limit")
+        shown = name if name in _BUILTIN_ERRORS else "Exception"
+        notes.append(f"cell {number}: {shown}")
+    more = f" (+{len(notes) - 3} more)" if len(notes) > 3 else ""
+    graded.message = "; ".join(notes[:3]) + more
+
+
+_SEVERITY = ["ok", "cell-timeout", "output-limit", "memory-limit"]
+
+
+def _worse(current: str, new: str) -> str:
+    return max(current, new, key=_SEVERITY.index)
+
+
+def _verdict(judged: Judged, seen, check_seconds: float) -> Verdict:
+    """One hidden check's verdict: the judge's ``(misconception id, message)``, or a fixed one."""
+    if not isinstance(seen, dict) or not seen.get("ok"):
+        error = seen.get("error") if isinstance(seen, dict) else None
+        if error == "CellTimeout":
+            return Verdict(False, messages.CHECK_TIMEOUT.format(seconds=check_seconds), messages.CHECK_TIMEOUT_ID)
+        return Verdict(False, messages.CANNOT_CHECK, messages.CANNOT_CHECK_ID)
+    try:
+        problem = judged.judge(judged.probes, seen.get("data"))
+    except Exception:  # a judge must not crash on odd data; if it does, the answer is not credited
+        return Verdict(False, messages.UNEXPECTED_FORM, messages.UNEXPECTED_FORM_ID)
+    if problem is None:
+        return Verdict(True, judged.check.success_message or messages.PASSED)
+    if isinstance(problem, (tuple, list)) and len(problem) == 2 and all(isinstance(p, str) for p in problem):
+        return Verdict(False, problem[1], problem[0])
+    return Verdict(False, problem if isinstance(problem, str) else messages.FAILED, messages.UNLABELLED_ID)
+
+
+def _exit_note(status: dict | None) -> str:
+    if not status:
+        return ""
+    if status.get("signal"):
+        try:
+            name = signal.Signals(status["signal"]).name
+        except ValueError:
+            name = f"signal {status['signal']}"
+        reason = {"SIGXCPU": "CPU time limit", "SIGSEGV": "segmentation fault (deep recursion?)",
+                  "SIGKILL": "killed"}.get(name, name)
+        return f" ({reason})"
+    return f" (exit code {status.get('code')})"
+
+
+def _score(graded: Graded, assignment: Assignment) -> None:
+    for judged in assignment.checks:
+        question = judged.question
+        verdict = graded.feedback.get(judged.check.name)
+        passed = verdict is not None and verdict.passed
+        graded.scores[question] = graded.scores.get(question, 0.0) + (judged.check.points if passed else 0.0)
+    graded.total = sum(graded.scores.values())

@@ -1,0 +1,388 @@
+"""The walls around one submission's process, and the grader's handle on everything it starts.
+
+``confine`` runs inside the freshly forked submission process before any student code and builds
+every wall this machine allows, each on its own, so that one missing kernel feature leaves the
+others standing:
+
+- its own session, and a pids cgroup when the grader may create one (root with a writable
+  cgroup tree), which bounds fork bombs even for root, whom RLIMIT_NPROC never limits;
+- with root and CAP_SYS_ADMIN, a mount namespace of its own: a size-limited tmpfs on its folder
+  (the disk quota; elsewhere the grader's ``scratch.DiskWatch`` stops it) and a /proc that hides
+  other users' processes;
+- rlimits on memory, CPU time, file size, open files;
+- when the grader is root, a user id of its own (no way back): it can signal, trace or read the
+  /proc entries of no other process, and read only what permission bits let every user read;
+- a fixed, minimal environment (no variable of the grader's);
+- Landlock: read the Python installation and the system, write only its own folder;
+- last, a seccomp filter: no new socket of any kind, no ptrace, no new namespace.
+
+``confine`` returns the walls built and the walls missing; the grader records both for the
+instructor. ``COURSEGRADER_WITHOUT`` (read by the grader, never seen by the submission) leaves
+named walls out, to see what a machine without them gives.
+"""
+
+import os
+import re
+import resource
+import signal
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from coursegrader.engine import landlock, workspace, seccomp
+from coursegrader.core.config import LIMIT_SETTINGS
+
+# The environment of the fork server and so of every submission process forked from it.
+WARM_ENVIRONMENT = {"MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                    "OPENBLAS_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+
+_PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 4, 36
+_PIDS_CGROUP_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
+# A job's cgroup is named after the grading process that made it, so a later run can tell a
+# killed run's leftovers (owner gone) from a live run's.
+_CGROUP_NAME = re.compile(r"coursegrader-run(\d+)-[0-9a-f]+")
+# What a submission may read besides its own folder: the Python installation and the system.
+_SYSTEM_READ_ONLY = ["/usr", "/lib", "/lib64", "/bin", "/etc", "/proc", "/sys", "/opt", "/dev"]
+# A user id of its own per live submission process: this base plus its pid (pids are unique
+# among live processes). Far above any real account; 65534 (nobody) where the kernel maps no such id.
+USER_ID_BASE = 1 << 30
+NOBODY = 65534
+_OPEN_FILES = 256
+WITHOUT_VARIABLE = "COURSEGRADER_WITHOUT"
+# What COURSEGRADER_WITHOUT may name; "mount" (no mount namespace) takes "quota" and "proc" with it.
+WALLS = ("cgroup", "mount", "quota", "proc", "uid", "landlock", "seccomp")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-submission limits. No defaults here: ``from_course`` takes each from the
+    course_config.py setting that ``config.SETTINGS`` declares for it (``config.LIMIT_SETTINGS``)."""
+    submission_seconds: float
+    cell_seconds: float
+    check_seconds: float
+    memory_mb: int
+    processes: int
+    output_mb: int
+    disk_mb: int
+
+    @classmethod
+    def from_course(cls, course, **overrides) -> "Limits":
+        values = {limit: getattr(course, setting) for limit, setting in LIMIT_SETTINGS.items()}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def walls_left_out() -> list[str]:
+    """The walls ``COURSEGRADER_WITHOUT`` (comma-separated names from ``WALLS``) asks the grader
+    not to build. Read on the grader's side and sent with the request."""
+    names = [name.strip() for name in os.environ.get(WITHOUT_VARIABLE, "").split(",") if name.strip()]
+    unknown = sorted(set(names) - set(WALLS))
+    if unknown:
+        raise ValueError(f"{WITHOUT_VARIABLE} names unknown walls {', '.join(unknown)}; known: {', '.join(WALLS)}")
+    return names
+
+
+def python_paths() -> list[str]:
+    """Folders Python imports from: the installation and every site-packages folder on the path
+    (a .pth file may add one from elsewhere), but not the current folder or a source checkout,
+    which may hold the course's tests."""
+    folders = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+    folders.update(p for p in sys.path if os.path.basename(p.rstrip("/")) in ("site-packages", "dist-packages"))
+    return sorted(p for p in folders if p)
+
+
+def submission_environment(workdir: Path) -> dict[str, str]:
+    """The whole environment of a submission's process: fixed, nothing of the grader's."""
+    folder = str(workdir)
+    return {**WARM_ENVIRONMENT, "PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
+            "HOME": folder, "TMPDIR": folder, "MPLCONFIGDIR": folder, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+            "USER": "student", "LOGNAME": "student"}  # getpass finds a name: its user id has no account
+
+
+def confine(workdir: Path, limits: Limits, cgroup: Path | None, without=()) -> tuple[list[str], list[str]]:
+    """Enter the sandbox for good. Returns (walls built, walls missing), for the grader's record."""
+    walls = _Walls(without)
+    os.setsid()  # its own process group: the grader can signal it and all it starts at once
+    libc_prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the fork server
+    libc_prctl(_PR_SET_CHILD_SUBREAPER, 1)  # orphans of its children stay its descendants
+    walls.build("cgroup", "pids cgroup", lambda: _join(cgroup))
+    user = _free_user_id() if os.geteuid() == 0 and "uid" not in without else None
+    owner = (user, user) if user is not None else (os.geteuid(), os.getegid())
+    namespace = walls.build("mount", "mount namespace", lambda: _as_root(scratch.own_mount_namespace))
+    quota = walls.build("quota", "disk quota (tmpfs)", lambda: _in_namespace(
+        namespace, lambda: scratch.mount_quota(workdir, limits.disk_mb, *owner)))
+    if not quota:
+        walls.missing[-1] += "; the grader's disk watcher bounds the folder instead"
+    walls.build("proc", "hidden /proc", lambda: _in_namespace(namespace, scratch.hide_other_processes))
+    os.chdir(workdir)  # the tmpfs, if one was mounted on the folder, not the folder beneath it
+    _limit(resource.RLIMIT_AS, _address_space_bytes() + limits.memory_mb * 2**20)
+    _limit(resource.RLIMIT_CPU, int(limits.submission_seconds) + 5)
+    _limit(resource.RLIMIT_FSIZE, limits.output_mb * 2**20)
+    _limit(resource.RLIMIT_CORE, 0)
+    _limit(resource.RLIMIT_NOFILE, _OPEN_FILES)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails with an error instead of a kill
+    walls.built.append("rlimits")
+    walls.build("uid", "own user id", lambda: _become(user, workdir, namespace, quota))
+    if cgroup is None:
+        if os.geteuid() != 0:  # RLIMIT_NPROC counts all processes of this user: with its own id, only its own
+            user_processes = sum(1 for entry in Path("/proc").iterdir() if entry.name.isdigit() and _owned(entry))
+            _limit(resource.RLIMIT_NPROC, user_processes + limits.processes)
+            walls.built.append("process limit (RLIMIT_NPROC)")
+        else:
+            walls.missing.append("process limit (no pids cgroup, and root is not bound by RLIMIT_NPROC)")
+    os.environ.clear()
+    os.environ.update(submission_environment(workdir))
+    tempfile.tempdir = None  # the fork server's cached choice (/tmp) would ignore TMPDIR
+    walls.built.append("clean environment")
+    walls.build("landlock", "landlock", lambda: "ABI %d" % landlock.restrict(
+        read_only=python_paths() + _SYSTEM_READ_ONLY, read_write=[str(workdir), "/dev/null"]))
+    walls.build("seccomp", "seccomp", _seccomp)  # last: the walls before it need mounts
+    return walls.built, walls.missing
+
+
+class _Unavailable(Exception):
+    """A wall this machine or this grader cannot build; the message says why."""
+
+
+class _Walls:
+    """The record of which walls were built and which are missing, and why."""
+
+    def __init__(self, without):
+        self.without, self.built, self.missing = set(without), [], []
+
+    def build(self, name: str, label: str, make) -> bool:
+        if name in self.without:
+            self.missing.append(f"{label} (left out: {WITHOUT_VARIABLE})")
+            return False
+        try:
+            note = make()
+        except (OSError, _Unavailable) as error:
+            self.missing.append(f"{label} ({error})")
+            return False
+        self.built.append(f"{label} ({note})" if isinstance(note, str) else label)
+        return True
+
+
+def _join(cgroup: Path | None) -> None:
+    if cgroup is None:
+        raise _Unavailable("no writable cgroup tree with the pids controller")
+    (cgroup / "cgroup.procs").write_text(str(os.getpid()))
+
+
+def _as_root(make):
+    if os.geteuid() != 0:
+        raise _Unavailable("the grader is not root")
+    return make()
+
+
+def _in_namespace(namespace: bool, make):
+    if not namespace:
+        raise _Unavailable("no mount namespace")
+    return make()
+
+
+def _seccomp() -> str | None:
+    unknown = seccomp.deny_new_sockets()
+    return f"this libseccomp cannot deny {', '.join(sorted(set(unknown)))}" if unknown else None
+
+
+def _free_user_id() -> int | None:
+    """A user id no other live process has (this base plus its pid), or nobody where this user
+    namespace maps no such id; None if neither exists here."""
+    for candidate in (USER_ID_BASE + os.getpid(), NOBODY):
+        if _mapped(candidate, "uid_map") and _mapped(candidate, "gid_map"):
+            return candidate
+    return None
+
+
+def _become(user: int | None, workdir: Path, namespace: bool, quota: bool) -> str | None:
+    """Drop root for good: run as ``user`` (also its group), no supplementary group, no saved root id."""
+    if os.geteuid() != 0:
+        raise _Unavailable("the grader is not root: the submission runs as the grader's user")
+    if user is None:
+        raise _Unavailable("this user namespace maps neither a new user id nor nobody")
+    _reachable(workdir, namespace)
+    if not quota:  # on a tmpfs the folder is the user's already
+        scratch.hand_over(workdir, user, user)
+    os.setgroups([])
+    os.setresgid(user, user, user)
+    os.setresuid(user, user, user)
+    try:
+        os.setresuid(0, 0, 0)
+    except PermissionError:
+        pass
+    else:
+        raise RuntimeError("dropping root did not hold")  # no student code runs: the submission is not graded
+    if user == NOBODY:
+        # A shared id stays undumpable, so another submission running as nobody cannot read its memory.
+        return "nobody, shared with other submissions: the kernel maps no id of its own"
+    # Its /proc/self then belongs to it (its own files, limits, status); no other process has its id.
+    libc_prctl(_PR_SET_DUMPABLE, 1)
+    return None
+
+
+def _reachable(workdir: Path, namespace: bool) -> None:
+    """Another user must be able to import from this Python and reach the submission's folder;
+    with a mount namespace of its own, closed folders above them are covered and the paths bound
+    back. Raises _Unavailable if they stay closed."""
+    def closed() -> list[str]:
+        paths = [p for p in python_paths() if os.path.exists(p) and not scratch.reachable_by_others(p)]
+        return paths + ([str(workdir)] if not scratch.reachable_by_others(str(workdir), readable=False) else [])
+
+    if closed() and namespace:
+        scratch.reopen_for_others(closed())
+    if closed():
+        raise _Unavailable(f"other users cannot reach {', '.join(closed())}: make the folders above them o+x "
+                           "and Python o+rX")
+
+
+def _mapped(number: int, table: str) -> bool:
+    """Whether ``number`` exists in this user namespace (/proc/self/uid_map or gid_map)."""
+    for line in Path(f"/proc/self/{table}").read_text().split("\n"):
+        fields = line.split()
+        if len(fields) == 3 and int(fields[0]) <= number < int(fields[0]) + int(fields[2]):
+            return True
+    return False
+
+
+def libc_prctl(option: int, value: int) -> None:
+    landlock._libc.prctl(option, value, 0, 0, 0)
+
+
+def _owned(proc_entry: Path) -> bool:
+    try:
+        return proc_entry.stat().st_uid == os.geteuid()
+    except OSError:
+        return False
+
+
+def _limit(which: int, value: int) -> None:
+    _, hard = resource.getrlimit(which)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    resource.setrlimit(which, (value, value if hard == resource.RLIM_INFINITY else hard))
+
+
+def _address_space_bytes() -> int:
+    """This process's current virtual size: the preloaded libraries, which the memory limit
+    comes on top of."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+class JobGroup:
+    """Everything one submission started: a pids cgroup when available, else its process group."""
+
+    def __init__(self, name: str, max_processes: int, use_cgroup: bool = True):
+        _sweep_once()
+        self.cgroup = _make_cgroup(f"run{os.getpid()}-{name}", max_processes) if use_cgroup else None
+        self.leader: int | None = None
+
+    def kill(self) -> None:
+        """Stop every process of the job; safe to call more than once."""
+        if self.leader is not None:
+            try:
+                os.killpg(self.leader, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if self.cgroup is None:
+            return
+        for _ in range(50):  # a fork loop can add processes while we kill; repeat until empty
+            pids = [int(p) for p in _read(self.cgroup / "cgroup.procs").split()]
+            if not pids:
+                break
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.02)
+
+    def close(self) -> None:
+        self.kill()
+        if self.cgroup is not None:
+            for _ in range(50):
+                try:
+                    self.cgroup.rmdir()
+                    break
+                except OSError:  # the killed processes are not reaped yet
+                    time.sleep(0.02)
+
+
+def _make_cgroup(name: str, max_processes: int) -> Path | None:
+    if os.geteuid() != 0:
+        return None
+    for root in _cgroup_roots():
+        path = root / f"coursegrader-{name}"
+        try:
+            path.mkdir(exist_ok=True)
+            (path / "pids.max").write_text(str(max_processes))
+            return path
+        except OSError:
+            try:
+                path.rmdir()
+            except OSError:
+                pass
+    return None
+
+
+def _cgroup_roots() -> list[Path]:
+    """The writable cgroup folders with the pids controller (cgroup v1's pids tree, or v2's root)."""
+    return [root for root in _PIDS_CGROUP_ROOTS
+            if (root / "cgroup.procs").exists() and os.access(root, os.W_OK)
+            and (root.name == "pids" or "pids" in _read(root / "cgroup.controllers").split())]
+
+
+def sweep_stale_cgroups() -> list[Path]:
+    """Remove the cgroups a killed grading run left behind: those whose grading process is gone
+    and that hold no process. One with a process still in it is left alone."""
+    removed = []
+    for root in _cgroup_roots() if os.geteuid() == 0 else []:
+        for path in root.glob("coursegrader-run*"):
+            owner = _CGROUP_NAME.fullmatch(path.name)
+            if owner is None or _alive(int(owner.group(1))) or _read(path / "cgroup.procs").strip():
+                continue
+            try:
+                path.rmdir()
+                removed.append(path)
+            except OSError:  # a process joined after all, or another run removed it first
+                pass
+    return removed
+
+
+_sweep_lock = threading.Lock()
+_swept = False
+
+
+def _sweep_once() -> None:
+    """The first job of a grading process sweeps what killed runs left."""
+    global _swept
+    with _sweep_lock:
+        if not _swept:
+            _swept = True
+            sweep_stale_cgroups()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""

@@ -1,0 +1,93 @@
+"""Grades a batch: many submissions in parallel, resumable, on this machine or a Dask cluster.
+
+Each submission's result is written as soon as it is known (``results/<id>/``), atomically;
+a rerun after a crash or a kill grades only the submissions without a result for the same
+file and autograder. Nothing one submission does or is can stop the batch: every step for one
+submission (its fingerprint, reading, grading, saving) turns any exception into that
+submission's row, and every other result is kept. A row with status ``error`` (the grader's own
+failure) is graded once more on the next run; if it fails again it is kept until ``--regrade``.
+"""
+
+import contextlib
+import hashlib
+import json
+import os
+import traceback
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from coursegrader.engine.forkserver import ForkServer
+from coursegrader.core import messages
+from coursegrader.engine.judging import Assignment, grade_submission
+from coursegrader.core.notebooks import write_bytes_atomic
+from coursegrader.routes.progress import Progress
+from coursegrader.core.results import Graded
+from coursegrader.engine.sandbox import Limits
+from coursegrader.engine.workspace import keep_private, scratch_folder
+from coursegrader.inputs.submissions import Submission
+from coursegrader.routes.records import fingerprint, grader_fault, previous_result, save_result
+
+def grade_all(submissions: list[Submission], autograder: Path, out_dir: Path, limits: Limits, workers: int,
+              progress: Progress, regrade: bool = False, scheduler: str | None = None) -> list[Graded]:
+    """Grade every submission not graded before; returns results in input order."""
+    autograder = autograder.resolve()
+    results: dict[str, Graded] = {}
+    pending = []  # (submission, fingerprint, error runs so far)
+    autograder_digest = hashlib.sha256(autograder.read_bytes()).hexdigest()
+    for submission in submissions:
+        if submission.duplicate:
+            results[submission.id] = _duplicate(submission)
+            continue
+        try:
+            key = fingerprint(submission, autograder_digest)
+            earlier, error_runs = (None, 0) if regrade else previous_result(out_dir / "results" / submission.id, key)
+        except Exception as error:  # noqa: BLE001 - one submission's fault must not stop the batch
+            results[submission.id] = grader_fault(submission, "reading", error, out_dir)
+            continue
+        if earlier is not None:
+            results[submission.id] = earlier
+        else:
+            pending.append((submission, key, error_runs))
+    # the fork server warms up (seconds) while the hidden tests are read and their probes made
+    with ForkServer() if pending and not scheduler else contextlib.nullcontext() as server:
+        assignment = Assignment.from_autograder(autograder)
+        progress.start(len(pending), already=len(submissions) - len(pending))
+        if os.geteuid() == 0:  # submissions run as other users: other students' feedback stays out of their reach
+            (out_dir / "results").mkdir(parents=True, exist_ok=True)
+            keep_private(out_dir / "results")
+        if scheduler:
+            from coursegrader.routes.dask_cluster import grade_on_cluster
+
+            finished = grade_on_cluster(scheduler, pending, autograder, limits, out_dir)
+        else:
+            finished = _grade_local(pending, server, assignment, limits, workers, out_dir)
+        for submission, key, error_runs, graded in finished:
+            try:
+                save_result(graded, assignment, out_dir / "results" / submission.id, key, error_runs)
+            except Exception as error:  # noqa: BLE001 - a result that cannot be written is this row's problem only
+                graded = grader_fault(submission, "saving", error, out_dir)
+            results[submission.id] = graded
+            progress.advance(graded)
+    progress.finish()
+    return [results[s.id] for s in submissions]
+
+
+def _duplicate(submission: Submission) -> Graded:
+    return Graded.failed(submission.id, "duplicate", messages.DUPLICATE)
+
+
+def _grade_local(pending, server: ForkServer, assignment, limits, workers, out_dir):
+    """``workers`` submissions at a time on this machine, from the fork server."""
+    if not pending:
+        return
+    server.wait_ready()
+    with scratch_folder("coursegrader-grade-") as scratch, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        jobs = {pool.submit(grade_submission, server, assignment, submission, scratch / f"s{index}", limits):
+                (submission, key, error_runs) for index, (submission, key, error_runs) in enumerate(pending)}
+        for job in as_completed(jobs):
+            submission, key, error_runs = jobs[job]
+            try:
+                graded = job.result()
+            except Exception as error:  # noqa: BLE001 - grade_submission's own bug: this row only
+                graded = grader_fault(submission, "grading", error, out_dir)
+            yield submission, key, error_runs, graded
