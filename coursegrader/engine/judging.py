@@ -100,7 +100,7 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
     workdir = scratch_folder / "work"
     # passable, not listable, for the submission's own user; its own folder is for it alone
     scratch_folder.mkdir(parents=True, exist_ok=True)
-    scratch_folder.chmod(scratch.PASSABLE)
+    scratch_folder.chmod(workspace.PASSABLE)
     workdir.mkdir(exist_ok=True)
     workdir.chmod(0o700)
     try:
@@ -117,7 +117,7 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
     except ValueError as error:  # the instructor's setting, not the submission's fault
         return Graded.failed(submission.id, "error", str(error), time.monotonic() - started)
     job = JobGroup(uuid.uuid4().hex[:12], limits.processes, use_cgroup="cgroup" not in without)
-    disk = scratch.DiskWatch(workdir, limits.disk_mb, stop=job.kill)  # the quota where no tmpfs holds it
+    disk = workspace.DiskWatch(workdir, limits.disk_mb, stop=job.kill)  # the quota where no tmpfs holds it
     graded.walls.append("disk watcher")
     ours, theirs = socket.socketpair()
     deadline = started + limits.submission_seconds

@@ -7,7 +7,7 @@ others standing:
 - its own session, and a pids cgroup when the grader may create one (root with a writable
   cgroup tree), which bounds fork bombs even for root, whom RLIMIT_NPROC never limits;
 - with root and CAP_SYS_ADMIN, a mount namespace of its own: a size-limited tmpfs on its folder
-  (the disk quota; elsewhere the grader's ``scratch.DiskWatch`` stops it) and a /proc that hides
+  (the disk quota; elsewhere the grader's ``workspace.DiskWatch`` stops it) and a /proc that hides
   other users' processes;
 - rlimits on memory, CPU time, file size, open files;
 - when the grader is root, a user id of its own (no way back): it can signal, trace or read the
@@ -114,12 +114,12 @@ def confine(workdir: Path, limits: Limits, cgroup: Path | None, without=()) -> t
     walls.build("cgroup", "pids cgroup", lambda: _join(cgroup))
     user = _free_user_id() if os.geteuid() == 0 and "uid" not in without else None
     owner = (user, user) if user is not None else (os.geteuid(), os.getegid())
-    namespace = walls.build("mount", "mount namespace", lambda: _as_root(scratch.own_mount_namespace))
+    namespace = walls.build("mount", "mount namespace", lambda: _as_root(workspace.own_mount_namespace))
     quota = walls.build("quota", "disk quota (tmpfs)", lambda: _in_namespace(
-        namespace, lambda: scratch.mount_quota(workdir, limits.disk_mb, *owner)))
+        namespace, lambda: workspace.mount_quota(workdir, limits.disk_mb, *owner)))
     if not quota:
         walls.missing[-1] += "; the grader's disk watcher bounds the folder instead"
-    walls.build("proc", "hidden /proc", lambda: _in_namespace(namespace, scratch.hide_other_processes))
+    walls.build("proc", "hidden /proc", lambda: _in_namespace(namespace, workspace.hide_other_processes))
     os.chdir(workdir)  # the tmpfs, if one was mounted on the folder, not the folder beneath it
     _limit(resource.RLIMIT_AS, _address_space_bytes() + limits.memory_mb * 2**20)
     _limit(resource.RLIMIT_CPU, int(limits.submission_seconds) + 5)
@@ -209,7 +209,7 @@ def _become(user: int | None, workdir: Path, namespace: bool, quota: bool) -> st
         raise _Unavailable("this user namespace maps neither a new user id nor nobody")
     _reachable(workdir, namespace)
     if not quota:  # on a tmpfs the folder is the user's already
-        scratch.hand_over(workdir, user, user)
+        workspace.hand_over(workdir, user, user)
     os.setgroups([])
     os.setresgid(user, user, user)
     os.setresuid(user, user, user)
@@ -232,11 +232,11 @@ def _reachable(workdir: Path, namespace: bool) -> None:
     with a mount namespace of its own, closed folders above them are covered and the paths bound
     back. Raises _Unavailable if they stay closed."""
     def closed() -> list[str]:
-        paths = [p for p in python_paths() if os.path.exists(p) and not scratch.reachable_by_others(p)]
-        return paths + ([str(workdir)] if not scratch.reachable_by_others(str(workdir), readable=False) else [])
+        paths = [p for p in python_paths() if os.path.exists(p) and not workspace.reachable_by_others(p)]
+        return paths + ([str(workdir)] if not workspace.reachable_by_others(str(workdir), readable=False) else [])
 
     if closed() and namespace:
-        scratch.reopen_for_others(closed())
+        workspace.reopen_for_others(closed())
     if closed():
         raise _Unavailable(f"other users cannot reach {', '.join(closed())}: make the folders above them o+x "
                            "and Python o+rX")
