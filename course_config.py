@@ -19,6 +19,12 @@ GRADESCOPE_ASSIGNMENT_ID = None
 # After grades are published, students see the hidden tests' results (their feedback messages,
 # never the test source).
 SHOW_HIDDEN_RESULTS_AFTER_PUBLISH = True
+# When they see them (Gradescope, and each results.json): "after_published" (default: when you
+# publish grades) or "immediate" (as soon as a submission is graded). "immediate" lets students
+# read which misconception a hidden test found and resubmit before the deadline: feedback while
+# it helps, but also probing the hidden tests by resubmitting (a message names the mistake, never
+# the inputs or code). Carried to Gradescope inside the autograder zip (docs/gradescope.md).
+HIDDEN_FEEDBACK = "after_published"
 
 # --- Seeds --------------------------------------------------------------------------------
 # otter's intercell seed (seeds `random` and NumPy in graded notebooks, not torch).

@@ -77,7 +77,7 @@ def main() -> None:
                  timed("similarity", times, similarity.section, work, out)]
         book = timed("gradebook", times, lambda: gradebook.build(gradebook.read_roster(roster), graded, questions))
         timed("gradebook files", times, gradebook.write, book, out, ASSIGNMENT)
-        timed("report.html", times, write_report, graded, questions, out, [*parts, gradebook.section(book)])
+        timed("report.html", times, write_report, graded, questions, out, [*parts, gradebook.section(book)], work)
     grading = times.pop("grading")
     added = sum(times.values())
     print(f"class of {len(graded)} on {course.GRADING_WORKERS} worker(s): grading {grading:.1f} s "

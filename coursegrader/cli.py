@@ -99,7 +99,7 @@ def _write_outputs(args, course, assignment, autograder, out, graded, submission
         except gradebook.GradebookError as error:
             print(f"error: {error}", file=sys.stderr)
             status = 2
-    report = write_report(graded, questions, out, sections(work, out) + ([gradebook.section(book)] if book else []))
+    report = write_report(graded, questions, out, sections(work, out) + ([gradebook.section(book)] if book else []), work)
     print(grades_table(graded, questions))
     if book:
         print("\n" + gradebook.summary(book))

@@ -74,6 +74,7 @@ def test_a_missing_setting_fails_at_load_naming_file_setting_and_fix(tmp_path):
     ("ASSIGNMENTS", '"autograd"', "must be a list of strings"),
     ("TORCH_VERSION", "2.13", "must be a string"),
     ("DISK_LIMIT_MB", "0", "must be more than 0"),
+    ("HIDDEN_FEEDBACK", '"at_once"', "must be one of 'after_published', 'immediate'"),
 ])
 def test_a_mistyped_setting_fails_at_load(tmp_path, name, value, wanted):
     message = load_error(tmp_path, **{name: value})
@@ -89,10 +90,20 @@ def test_a_misspelt_setting_is_named_with_the_one_meant(tmp_path):
 
 
 def test_settings_left_out_take_their_declared_defaults(tmp_path):
-    left_out = ("GRADESCOPE_COURSE_ID", "GRADING_WORKERS", "SHOW_HIDDEN_RESULTS_AFTER_PUBLISH")
+    left_out = ("GRADESCOPE_COURSE_ID", "GRADING_WORKERS", "SHOW_HIDDEN_RESULTS_AFTER_PUBLISH", "HIDDEN_FEEDBACK")
     course = load_course(course_with(tmp_path, **dict.fromkeys(left_out)))
-    assert [getattr(course, name) for name in left_out] == [None, 1, False]
+    assert [getattr(course, name) for name in left_out] == [None, 1, False, "after_published"]
     assert [getattr(course, name) for name in left_out] == [DECLARED[name].default for name in left_out]
+
+
+def test_hidden_feedback_immediate_needs_hidden_results_shown(tmp_path):
+    """HIDDEN_FEEDBACK = "immediate" with SHOW_HIDDEN_RESULTS_AFTER_PUBLISH = False contradicts
+    itself: refused at load, naming both and the two ways out."""
+    message = load_error(tmp_path, HIDDEN_FEEDBACK='"immediate"', SHOW_HIDDEN_RESULTS_AFTER_PUBLISH="False")
+    assert "HIDDEN_FEEDBACK = 'immediate'" in message and "SHOW_HIDDEN_RESULTS_AFTER_PUBLISH = True" in message
+    (tmp_path / "ok").mkdir()
+    course = load_course(course_with(tmp_path / "ok", HIDDEN_FEEDBACK='"immediate"'))
+    assert course.HIDDEN_FEEDBACK == "immediate"
 
 
 def test_an_assignment_without_its_master_fails_at_load(tmp_path):

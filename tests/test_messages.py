@@ -25,9 +25,17 @@ def test_no_module_but_the_catalog_writes_chinese_text():
     assert not elsewhere, f"move these texts into messages.py: {sorted(elsewhere)}"
 
 
+def test_the_page_templates_take_every_text_from_the_catalog():
+    """feedback.html's and report.html's templates write no Chinese of their own: their labels
+    and headings are messages.PAGE's."""
+    templates = sorted((PACKAGE / "classroom" / "templates").glob("*.html.j2"))
+    assert len(templates) >= 3
+    assert not [path.name for path in templates if CHINESE.search(path.read_text(encoding="utf-8"))]
+
+
 def test_each_catalog_text_is_chinese_then_an_english_gloss():
     texts = [value for name, value in vars(messages).items() if name.isupper() and isinstance(value, str) and CHINESE.search(value)]
-    texts += list(problems.MESSAGES.values()) + list(messages.STATUS_LINES.values())
+    texts += list(problems.MESSAGES.values()) + list(messages.STATUS_LINES.values()) + list(messages.PAGE.values())
     assert len(texts) > 50
     for text in texts:
         chinese, _, english = text.rpartition(" / ")  # a label may itself be "分 / points"

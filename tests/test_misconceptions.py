@@ -2,7 +2,7 @@
 grade`: 30 students with wrong answers planted at known rates (tests/synthetic_class.py), one
 whose process dies halfway, one file that is not a notebook and one older duplicate. The counts
 per question and misconception id in misconceptions.csv and report.html are exact, the shares
-are of the 30 graded submissions, each example is the planted answer cell anonymised (never the
+are of the 30 counted submissions that attempted the question, each example is the planted answer cell anonymised (never the
 hidden test, never the student's name or id), and the same counts come out of the batch's
 results converted to Gradescope's results.json and read back."""
 
@@ -19,7 +19,7 @@ import pytest
 from helpers import ASSIGNMENT, leaked_lines, package_grade
 from corpus.answers import WRONG
 from coursegrader.core import messages
-from coursegrader.classroom.analysis import ClassWork
+from coursegrader.classroom.analysis import ClassWork, release_vocabulary
 from coursegrader.engine.judging import Assignment
 from coursegrader.classroom.misconceptions import CSV_COLUMNS, CSV_NAME, Misconception, _chart, anonymised, count
 from coursegrader.core.results import Graded, Verdict, autograded
@@ -56,15 +56,22 @@ def graded_class(tmp_path_factory):
 
 
 def section_of(report: str) -> str:
-    match = re.search(r"<section id='misconceptions'>.*?</section>", report, re.S)
+    match = re.search(r'<section id="misconceptions">.*?</section>', report, re.S)
     assert match, "report.html has no misconceptions section"
     return match.group(0)
 
 
 def table_rows(section: str) -> list[list[str]]:
-    rows = re.findall(r"<tr>(.*?)</tr>", section, re.S)[1:]
-    return [[html.unescape(re.sub(r"<[^>]+>", "", cell)) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-            for row in rows]
+    """question, id, submissions, attempted, share, message, example: a misconception's row and
+    the row of its example below it."""
+    cells = lambda row: [html.unescape(re.sub(r"<[^>]+>", "", cell)) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]  # noqa: E731
+    found = []
+    for kind, row in re.findall(r'<tr class="(misconception|example)">(.*?)</tr>', section, re.S):
+        if kind == "misconception":
+            found.append(cells(row))
+        else:
+            found[-1].extend(cells(row))
+    return found
 
 
 @pytest.mark.slow
@@ -84,12 +91,15 @@ def test_counts_per_question_and_misconception_are_exact(graded_class):
         assert reader.fieldnames == CSV_COLUMNS
         rows = list(reader)
     assert {(r["question"], r["misconception"]): int(r["submissions"]) for r in rows} == EXPECTED
-    assert all(r["share"] == f"{int(r['submissions']) / SIZE:.4f}" for r in rows)
+    assert all(r["attempted"] == str(SIZE) and r["share"] == f"{int(r['submissions']) / SIZE:.4f}" for r in rows)
     section = section_of((grades.out / "report.html").read_text(encoding="utf-8"))
     shown = table_rows(section)
     assert {(r[0], r[1]): int(r[2]) for r in shown} == EXPECTED
     assert [(r[0], r[1]) for r in shown] == [(r["question"], r["misconception"]) for r in rows]  # one order
-    assert messages.MISCONCEPTIONS_NOTE.format(graded=SIZE, left_out=LEFT_OUT) in html.unescape(section)
+    assert messages.MISCONCEPTIONS_NOTE in html.unescape(section)
+    report = html.unescape((grades.out / "report.html").read_text(encoding="utf-8"))
+    status = re.search(r'<section id="status">(.*?)</section>', report, re.S).group(1)
+    assert status.count(messages.PAGE["no"]) == LEFT_OUT  # the invalid file and the duplicate, in no figure
     chart = grades.out / "misconceptions.png"
     assert "misconceptions.png" in section and chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and chart.stat().st_size > 5000
 
@@ -109,14 +119,15 @@ def test_each_message_is_the_one_the_students_read(graded_class):
 
 
 @pytest.mark.slow
-def test_examples_are_anonymised_answer_cells_never_the_test(graded_class, hidden_test_lines):
+def test_examples_are_anonymised_answer_cells_never_the_test(course, graded_class, hidden_test_lines):
     students, grades = graded_class
     section = section_of((grades.out / "report.html").read_text(encoding="utf-8"))
-    examples = {(r[0], r[1]): r[5] for r in table_rows(section)}
+    examples = {(r[0], r[1]): r[6] for r in table_rows(section)}
+    vocabulary = release_vocabulary(course.release(ASSIGNMENT))
     for plant in PLAN:
         example = examples[(plant.question, plant.misconception)]
         signed = next(s for s in students if plant in s.plants).answers[plant.question]
-        assert example == anonymised(signed) and example  # the first planted student's answer cell
+        assert example == anonymised(signed, vocabulary) and example  # the first planted student's answer cell
         code = [line for line in plant.answer.splitlines() if line.strip() and "#" not in line and "'" not in line]
         assert code[0] in example
     for (question, _), example in examples.items():
@@ -151,14 +162,43 @@ def test_anonymised_drops_comments_strings_names_and_numbers():
             '    label = f"{x} 王小明" + \'zhang\'\n    return x * 学号  # 王\n%time y = "李"\n')
     shown = anonymised(code)
     assert shown == "def f(x):\n    name_1 = 0\n    label = '…' + '…'\n    return x * name_1\n%time y = '…'"
-    assert anonymised('x = "王小明\nprint(1)  # 李') == 'x = "…\nprint(1)'  # not Python: read as lines
+    assert anonymised('x = "王小明\nprint(1)  # 李') == 'x = "name_1\nprint(1)'  # not Python: read as lines
     assert anonymised("\n".join(f"x{i} = {i}" for i in range(40))).endswith("\n…")
+
+
+@pytest.mark.parametrize("code, gone", [
+    # a student number next to Chinese text: no word boundary between 号 and 2
+    ("学号2024000123 张三的答案\nx = '", ["2024000123", "学号", "张三"]),  # not Python (an unclosed quote): read as lines
+    ("学号2024000123 = 张三的答案", ["2024000123", "学号", "张三"]),  # Python: one identifier each
+    ("x = 1  # 学号2024000123\n%time 第2024000123号 = 5", ["2024000123", "第", "号"]),
+    ("s2024000123 = grad_w1\nid_2024000123 = 1", ["2024000123"]),  # inside an ASCII identifier
+    ("z = ２０２４０００１２３", ["２０２４０００１２３"]),  # full-width digits
+    # names written as ASCII identifiers
+    ("zhang_answer = x.grad * 2\nprint(zhang_answer)", ["zhang"]),
+    ("ZhangSan = torch.ones(3)\nli = 3\nwangwei_grad = ZhangSan + li", ["Zhang", "li =", "wangwei"]),
+    ("def liSi_e3c(a):\n    return a\ncontrol_flow_grad = liSi_e3c", ["liSi"]),
+    ("%%time\nchen_xiaoming = 学号2024000123 + 2024000123", ["chen", "xiaoming", "2024000123"]),
+])
+def test_anonymised_replaces_numbers_and_names_wherever_they_stand(course, code, gone):
+    shown = anonymised(code, release_vocabulary(course.release(ASSIGNMENT)))
+    for text in gone:
+        assert text not in shown, (text, shown)
+    assert not re.search(r"\d{6}", shown) and shown.isascii() or "…" in shown, shown
+
+
+def test_anonymised_keeps_what_the_assignment_python_and_common_code_name(course):
+    """The names an instructor needs to read the mistake stay: the assignment's own (from the
+    release notebook), Python's, attributes and keyword arguments, common programming words."""
+    code = ("import numpy as np\nx = torch.arange(4.0, requires_grad=True)\ny = 2 * torch.dot(x, x)\n"
+            "y.backward()\nmy_grad = x.grad.clone()\ngrad_w1 = my_grad\nresult = np.sum(x.detach().numpy())\n"
+            "def control_flow_grad(a):\n    eps = 1e-6\n    self_total = a.sum()\n    return self_total / eps")
+    assert anonymised(code, release_vocabulary(course.release(ASSIGNMENT))) == code.replace("1e-6", "1e-6")
 
 
 def test_the_chart_draws_chinese_with_the_release_fonts(course, tmp_path):
     """The chart is drawn with the release's matplotlibrc (a CJK font after DejaVu Sans): its
     Chinese title and axis label draw real glyphs; without it matplotlib reports them missing."""
-    rows = [Misconception("e2b", "not-accumulated", 6, 0.2, "", "")]
+    rows = [Misconception("e2b", "not-accumulated", 6, 30, 0.2, "", "")]
     settings = course.release(ASSIGNMENT).parent / "matplotlibrc"
     for plot_settings, missing in ((settings, False), (None, True)):
         with warnings.catch_warnings(record=True) as caught:
@@ -168,8 +208,9 @@ def test_the_chart_draws_chinese_with_the_release_fonts(course, tmp_path):
 
 
 def test_an_untouched_template_counts_as_not_attempted_not_as_a_misconception():
-    """A student who left e3c's cell as released failed e3c's check for no misconception: the
-    row says not attempted; a changed cell with the same failure keeps the check's id."""
+    """A student who left e3c's cell as released failed e3c's check for no misconception: it is
+    not attempted, counted apart (the report's question table), neither a misconception nor in
+    a share's denominator; a changed cell with the same failure keeps the check's id."""
     questions = [{"name": "e3c", "points": 2, "manual": False, "checks": ["test_e3c_hidden"]}]
     shape = Verdict(False, "shape message", "wrong-type-or-shape")
     graded = [Graded("blank", "ok", feedback={"test_e3c_hidden": shape}),
@@ -179,8 +220,8 @@ def test_an_untouched_template_counts_as_not_attempted_not_as_a_misconception():
     work = ClassWork(questions, graded, answers={"blank": {"e3c": template + "\n"}, "right": {"e3c": "x"},
                                                  "tried": {"e3c": "def control_flow_grad(a):\n    return a"}},
                      template={"e3c": template})
-    rows = {(r.misconception, r.submissions) for r in count(work)}
-    assert rows == {(messages.NOT_ATTEMPTED_ID, 1), ("wrong-type-or-shape", 1)}
+    rows = {(r.misconception, r.submissions, r.attempted) for r in count(work)}
+    assert rows == {("wrong-type-or-shape", 1, 2)}  # the blank cell is not attempted: in no count, no denominator
 
 
 def test_an_analysis_that_fails_costs_only_its_own_section(tmp_path, monkeypatch, capsys):

@@ -14,7 +14,7 @@ import pytest
 from coursegrader.core import messages
 from coursegrader.engine.checks import hidden_checks, standalone
 from coursegrader.engine.judging import Assignment, Judged
-from coursegrader.core.results import STATUSES, Graded, Verdict, feedback_html, grades_csv, grades_table
+from coursegrader.core.results import STATUSES, Graded, Verdict, grades_csv, grades_table
 from gradescope_harness import VALIDATOR
 
 QUESTIONS = [{"name": "q1", "points": 2, "manual": False}, {"name": "essay", "points": 5, "manual": True},
@@ -36,14 +36,14 @@ def test_{name}(env):
 '''
 
 
-def assignment(show_hidden: bool = True) -> Assignment:
+def assignment(show_hidden: bool = True, hidden_feedback: str = "after_published") -> Assignment:
     """q1 with two hidden checks (1 point each), q2 with one, the essay graded by hand."""
     checks = []
     for question, names in (("q1", ["q1_a", "q1_b"]), ("q2", ["q2_a"])):
         source = "".join(CHECK.format(name=name, points=1) for name in names)
         for check in hidden_checks(textwrap.dedent(source), f"tests/{question}.py"):
             checks.append(Judged(check, question, standalone(check.judge_source), {}))
-    return Assignment(QUESTIONS, checks, {}, None, show_hidden, "autograd.ipynb", {})
+    return Assignment(QUESTIONS, checks, {}, None, show_hidden, "autograd.ipynb", {}, hidden_feedback)
 
 
 def graded(status: str = "ok", **fields) -> Graded:
@@ -126,6 +126,22 @@ def test_each_question_box_holds_its_verdicts_and_the_failed_checks_ids():
 def test_hidden_results_stay_hidden_unless_the_course_shows_them():
     results = graded().to_gradescope(assignment(show_hidden=False))
     assert {t["visibility"] for t in results["tests"] if t["name"] in ("q1", "q2")} == {"hidden"}
+    assert boxes(results)["Public Tests"]["output"].startswith(messages.PUBLIC_NOTE_NEVER)
+
+
+def test_hidden_feedback_immediate_shows_the_question_boxes_at_once():
+    """HIDDEN_FEEDBACK = "immediate": each question's box is visible as soon as it is graded, and
+    it holds the judge's messages only (never a probe's input or a test's code); the public note
+    says so. The default keeps them until grades are published."""
+    for setting, visibility, note in (("immediate", "visible", messages.PUBLIC_NOTE_IMMEDIATE),
+                                      ("after_published", "after_published", messages.PUBLIC_NOTE)):
+        results = graded().to_gradescope(assignment(hidden_feedback=setting))
+        VALIDATOR.validate(results)
+        assert {t["visibility"] for t in results["tests"] if t["name"] in ("q1", "q2")} == {visibility}
+        assert boxes(results)["Public Tests"]["output"].startswith(note + "\n")
+    q1 = boxes(graded().to_gradescope(assignment(hidden_feedback="immediate")))["q1"]
+    assert q1["output"] == "q1 ok\n\n比例不是导数 / not a ratio"  # the verdicts' messages, nothing else
+    assert "def " not in json.dumps(q1) and "probes" not in q1["output"]
 
 
 def test_a_failed_submission_earns_nothing_and_every_check_says_not_checked():
@@ -230,11 +246,3 @@ def test_the_reason_a_check_did_not_run_is_escaped():
     q1 = boxes(result.to_gradescope(assignment()))["q1"]
     assert r"\*boom\* in \`cell\` \<b\>3\</b\> \# x" in q1["output"]
     assert "\n#" not in q1["output"] and "<b>" not in q1["output"]
-
-
-def test_the_feedback_page_escapes_everything_it_shows():
-    results = {"score": 1, "output": "<script>alert(1)</script>",
-               "tests": [{"name": "<i>q1</i>", "score": 1, "max_score": 2, "output": "</pre><b>x</b>"}]}
-    page = feedback_html("<alice>", results)
-    assert "<script>" not in page and "<i>" not in page and "<b>" not in page and "<alice>" not in page
-    assert "&lt;i&gt;q1&lt;/i&gt; — 1/2" in page and page.count("<pre>") == page.count("</pre>") == 1

@@ -54,15 +54,18 @@ def autograder_requirements(course: Course) -> str:
     return "\n".join(lines) + "\n"
 
 
-def manifest(assignment: str, questions: list[master.Question], limits: Limits) -> dict:
+def manifest(assignment: str, questions: list[master.Question], limits: Limits,
+             hidden_feedback: str = "after_published") -> dict:
     """What the grader reads besides otter's tests: questions, points, each question's hidden
-    checks (verdicts are keyed by check, class analyses count by question), and the limits per
-    submission (Gradescope's image has no course_config.py)."""
+    checks (verdicts are keyed by check, class analyses count by question), the limits per
+    submission and when students see the hidden tests' results (HIDDEN_FEEDBACK): Gradescope's
+    image has no course_config.py."""
     return {
         "assignment": assignment,
         "questions": [{"name": q.name, "points": q.points, "manual": q.manual, "checks": q.hidden_test_names()}
                       for q in questions],
         "limits": limits.as_dict(),
+        "hidden_feedback": hidden_feedback,
     }
 
 
@@ -179,7 +182,8 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
             image = gradescope_image.image_files(course)
         except (gradescope_image.ImageError, OSError, KeyError) as error:
             raise BuildError(f"the Gradescope image of {assignment} could not be described: {error}") from error
-        zip_bytes = autograder_zip.repack(otter_zip, manifest(assignment, questions, Limits.from_course(course)), image)
+        grading = manifest(assignment, questions, Limits.from_course(course), course.HIDDEN_FEEDBACK)
+        zip_bytes = autograder_zip.repack(otter_zip, grading, image)
 
     progress(f"[build {assignment}] nbgrader generate_assignment: the release from nbgrader's instructor notebook ...")
     instructor, release_bytes = nbgrader_notebooks(course, assignment, release, questions, zip_bytes)

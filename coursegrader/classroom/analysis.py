@@ -6,14 +6,25 @@ release notebook's answer cells (the template every student started from). Each 
 module writes its own files into the output folder and returns a section of ``report.html``.
 """
 
-import html
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from coursegrader.core import messages
+from coursegrader.core.notebooks import read, source_of
 from coursegrader.core.results import Graded
 from coursegrader.inputs.submissions import Notebook, Submission, read_submission
+
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+NOT_COUNTED = ("invalid", "duplicate", "error")  # nothing of these was judged: in no figure of the report
+
+
+def counted(graded: list[Graded]) -> list[Graded]:
+    """The submissions every figure of the report counts (the one rule, stated on the page as
+    messages.REPORT_RULE): all but those with a status in NOT_COUNTED."""
+    return [g for g in graded if g.status not in NOT_COUNTED]
 
 
 @dataclass
@@ -23,6 +34,19 @@ class ClassWork:
     answers: dict[str, dict[str, str]] = field(default_factory=dict)  # submission -> question -> answer cell's text (code or written)
     template: dict[str, str] = field(default_factory=dict)  # question -> the release notebook's answer cell
     plot_settings: Path | None = None  # the release's matplotlibrc (a Chinese-capable font) for the report's charts
+    vocabulary: frozenset = frozenset()  # every ASCII identifier of the release notebook (names students did not choose)
+
+    def untouched(self, submission: str, question: str) -> bool:
+        """The submission's answer cell for ``question`` is the template as released: not
+        attempted (a cell that could not be found or read is not called untouched)."""
+        if question not in self.template:
+            return False
+        answer = self.answers.get(submission, {}).get(question)
+        return answer is not None and answer.split() == self.template[question].split()
+
+    def attempted(self, question: str) -> list[Graded]:
+        """The counted submissions that attempted ``question`` (its denominator everywhere)."""
+        return [g for g in counted(self.graded) if not self.untouched(g.submission, question)]
 
 
 def answers_of(notebook: Notebook, questions: list[dict]) -> dict[str, str]:
@@ -53,7 +77,18 @@ def class_work(questions: list[dict], graded: list[Graded], submissions: list[Su
         work.template = answers_of(read_submission(Submission("release", release)), questions)
     except Exception:  # noqa: BLE001 - without the template nothing is removed as shared
         pass
+    work.vocabulary = release_vocabulary(release)
     return work
+
+
+def release_vocabulary(release: Path) -> frozenset:
+    """Every ASCII identifier in the release notebook's cells, prose included: the names the
+    assignment gave (``a_vec``, ``control_flow_grad``), which an anonymised example keeps."""
+    try:
+        cells = read(release).cells
+    except Exception:  # noqa: BLE001 - without it an example keeps fewer names, nothing worse
+        return frozenset()
+    return frozenset(word for cell in cells for word in IDENTIFIER.findall(source_of(cell)))
 
 
 def sections(work: ClassWork, out: Path) -> list[str]:
@@ -61,7 +96,7 @@ def sections(work: ClassWork, out: Path) -> list[str]:
 
     An analysis that fails (a bug, or answers no one foresaw) costs only its own section: the
     grades, the rest of the report and the other analyses are still written."""
-    from coursegrader.classroom import misconceptions, similarity
+    from coursegrader.classroom import misconceptions, pages, similarity
 
     found = []
     for analysis in (misconceptions, similarity):
@@ -71,5 +106,5 @@ def sections(work: ClassWork, out: Path) -> list[str]:
             name = analysis.__name__.rsplit(".", 1)[-1]
             print(f"warning: the {name} analysis failed ({type(error).__name__}); "
                   "report.html is written without it", file=sys.stderr)
-            found.append(f"<h2>{html.escape(name)}</h2><p>{html.escape(messages.ANALYSIS_FAILED)}</p>")
+            found.append(pages.render("analysis-failed.html.j2", name=name, message=messages.ANALYSIS_FAILED))
     return found

@@ -18,16 +18,17 @@ column; a bad row stops the export (a wrong grade in a gradebook is worse than n
 """
 
 import csv
-import html
 import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coursegrader.classroom import pages
 from coursegrader.core import messages
 from coursegrader.core.notebooks import write_bytes_atomic
 from coursegrader.core.results import Graded, possible_points
+from coursegrader.core.spreadsheet import csv_text, needs_guard
 from coursegrader.inputs.submissions import safe_id
 
 CANVAS_NAME = "canvas.csv"
@@ -206,8 +207,13 @@ def read_roster(path: Path) -> list[Student]:
                                                                         first=first_email[email.casefold()]))
                 continue
             first_email[email.casefold()] = line
-        students.append(Student(sid, name, email, _cell(cells, columns.get("login")),
-                                _cell(cells, columns.get("section")), _cell(cells, columns.get("canvas_id")), line))
+        login, canvas_id = _cell(cells, columns.get("login")), _cell(cells, columns.get("canvas_id"))
+        formulas = [header[columns[kind]] for kind, value in (("id", sid), ("email", email), ("login", login),
+                                                               ("canvas_id", canvas_id)) if needs_guard(value)]
+        if formulas:  # an id the LMS matches is written as it is: one a spreadsheet would run is refused
+            problems += [messages.ROSTER_FORMULA.format(file=path, line=line, column=column) for column in formulas]
+            continue
+        students.append(Student(sid, name, email, login, _cell(cells, columns.get("section")), canvas_id, line))
     if problems:
         raise GradebookError(problems)
     if not students:
@@ -389,50 +395,34 @@ def _points(value: float | None) -> str:
 def canvas_csv(book: Gradebook, column: str) -> str:
     """Canvas's gradebook import: its identity columns, one assignment column, the Points Possible row.
     Canvas finds each student by ID or SIS User ID (or SIS Login ID); a blank grade changes nothing."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([*CANVAS_IDENTITY, column])
-    writer.writerow([CANVAS_POINTS_ROW, "", "", "", "", _points(book.possible)])
-    for s in book.roster:
-        writer.writerow([s.name, s.canvas_id, s.id, s.login, s.section, _points(book.grades[s.id])])
-    return buffer.getvalue()
+    return csv_text([[*CANVAS_IDENTITY, column], [CANVAS_POINTS_ROW, "", "", "", "", _points(book.possible)],
+                     *([s.name, s.canvas_id, s.id, s.login, s.section, _points(book.grades[s.id])] for s in book.roster)],
+                    lineterminator="\r\n")
 
 
 def moodle_csv(book: Gradebook, column: str) -> str:
     """Moodle's "Import grades from CSV": map "ID number" to useridnumber (or "Email address" to
     useremail) and the grade column to the grade item."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([*MOODLE_IDENTITY, column])
-    for s in book.roster:
-        writer.writerow([s.id, s.email, _points(book.grades[s.id])])
-    return buffer.getvalue()
+    return csv_text([[*MOODLE_IDENTITY, column], *([s.id, s.email, _points(book.grades[s.id])] for s in book.roster)],
+                    lineterminator="\r\n")
 
 
 def mismatch_csv(book: Gradebook) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["kind", "student id", "name", "email", "submission", "note"])
+    rows = [["kind", "student id", "name", "email", "submission", "note"]]
     for kind, student, submission, note in book.notes:
         who = (student.id, student.name, student.email) if student else ("", "", "")
-        writer.writerow([kind, *who, submission, note])
-    return buffer.getvalue()
+        rows.append([kind, *who, submission, note])
+    return csv_text(rows, lineterminator="\r\n")
 
 
 def section(book: Gradebook) -> str:
     """The report's gradebook section: counts, the exported files, and every row needing a person."""
-    exported = sum(1 for v in book.grades.values() if v is not None)
-    rows = "".join(
-        f"<tr><td>{html.escape(kind)}</td><td>{html.escape(s.id if s else '')}</td><td>{html.escape(s.name if s else '')}</td>"
-        f"<td>{html.escape(submission)}</td><td>{html.escape(note)}</td></tr>" for kind, s, submission, note in book.notes)
-    table = ("<table><tr><th>kind</th><th>student id</th><th>name</th><th>submission</th><th>note</th></tr>"
-             f"{rows}</table>") if rows else f"<p>{html.escape(messages.GRADEBOOK_ALL_MATCHED)}</p>"
     written = (messages.GRADEBOOK_WITH_MANUAL.format(questions=", ".join(book.manual_questions))
                if book.manual_questions else messages.GRADEBOOK_AUTOGRADED_ONLY)
-    return (f"<h2>Gradebook</h2><p>{len(book.roster)} roster student(s), {exported} grade(s) exported "
-            f"out of {book.possible:g} points ({html.escape(written)}): <a href='{CANVAS_NAME}'>{CANVAS_NAME}</a>, "
-            f"<a href='{MOODLE_NAME}'>{MOODLE_NAME}</a>; needing a person: <a href='{MISMATCH_NAME}'>{MISMATCH_NAME}</a>.</p>"
-            f"{table}")
+    written_zh, _, written_en = written.rpartition(" / ")
+    return pages.render("gradebook.html.j2", roster=len(book.roster), exported=sum(1 for v in book.grades.values() if v is not None),
+                        possible=f"{book.possible:g}", written_zh=written_zh, written_en=written_en, canvas=CANVAS_NAME,
+                        moodle=MOODLE_NAME, mismatch=MISMATCH_NAME, notes=book.notes, all_matched=messages.GRADEBOOK_ALL_MATCHED)
 
 
 def summary(book: Gradebook) -> str:

@@ -1,106 +1,115 @@
 """The grading report an instructor opens in a browser: ``report.html`` beside ``grades.csv``.
 
-Score histogram, per-question average and pass rate, the most common failure messages, the
-slowest submissions, and a feedback page per submission. Plots are matplotlib PNGs.
+Statuses, the score histogram, per-question figures, the class analyses' sections (misconceptions,
+similar answers, the gradebook), the most common failure messages, the slowest submissions and
+every submission with a link to its feedback page. Every figure follows one rule, stated once at
+the page's top (``messages.REPORT_RULE``, analysis.py): only counted submissions (not invalid,
+duplicate or error), and per question only those that attempted it (an answer cell left as
+released is counted apart, as not attempted). The page is ``templates/report.html.j2``; plots are
+matplotlib PNGs.
 """
 
-import html
 import json
 from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
-from coursegrader.core.results import Graded, feedback_html, possible_points
+from coursegrader.classroom import pages
+from coursegrader.classroom.analysis import NOT_COUNTED, ClassWork, counted
+from coursegrader.core import messages
 from coursegrader.core.notebooks import write_bytes_atomic
+from coursegrader.core.results import STATUSES, Graded, possible_points
 
 REPORT_NAME = "report.html"
+TOP_MESSAGES, TOP_SLOWEST = 10, 10
 
 
-def write_report(graded: list[Graded], questions: list[dict], out: Path, sections: list[str] = ()) -> Path:
-    """report.html; ``sections`` (analysis.sections) come after the per-question table."""
-    auto = [q for q in questions if not q["manual"]]
+def write_report(graded: list[Graded], questions: list[dict], out: Path, sections: list[str] = (),
+                 work: ClassWork | None = None) -> Path:
+    """report.html and a feedback page per submission; ``sections`` (analysis.sections, the
+    gradebook's) come after the per-question table. ``work`` (the batch's ClassWork) tells which
+    answer cells were left as released; without it every counted submission attempted every question."""
+    work = work or ClassWork(questions, graded)
     possible = possible_points(questions)
-    _histogram([g.total for g in graded], possible, out / "score-histogram.png")
+    included = counted(graded)
+    _histogram([g.total for g in included], possible, out / "score-histogram.png", work.plot_settings)
     for g in graded:
         _feedback_page(g, out / "results" / g.submission)
-    page = "\n".join([
-        "<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>Grading report</title>",
-        "<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}.num{text-align:right}</style></head><body>",
-        f"<h1>Grading report</h1><p>{len(graded)} submission(s); autograded points possible: {possible:g}. "
-        "Grades: <a href='grades.csv'>grades.csv</a>.</p>",
-        _status_counts(graded),
-        "<h2>Score distribution</h2><img src='score-histogram.png' alt='histogram of total scores'>",
-        _question_table(graded, auto),
-        *sections,
-        _common_failures(graded),
-        _slowest(graded),
-        _all_submissions(graded, possible),
-        "</body></html>"])
+    statuses = Counter(g.status for g in graded)
+    page = pages.render(
+        "report.html.j2", total=len(graded), counted=len(included), possible=f"{possible:g}",
+        rule=messages.REPORT_RULE.format(counted=", ".join(s for s in STATUSES if s not in NOT_COUNTED)),
+        statuses=[(status, statuses[status], status not in NOT_COUNTED) for status in STATUSES if statuses[status]],
+        questions=_question_rows(work), sections=[pages.trusted(s) for s in sections],
+        failures=_common_failures(work), slowest=sorted(graded, key=lambda g: g.seconds, reverse=True)[:TOP_SLOWEST],
+        submissions=graded, link=_link)
     path = out / REPORT_NAME
     write_bytes_atomic(page.encode("utf-8", "replace"), path)
     return path
 
 
-def _histogram(totals: list[float], possible: float, path: Path) -> None:
+def _histogram(totals: list[float], possible: float, path: Path, plot_settings: Path | None) -> None:
+    """The counted submissions' totals, drawn with the release's matplotlibrc (its CJK font) when given."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    figure = Figure(figsize=(6, 3.2))
-    axes = figure.add_subplot()
-    bins = max(1, min(24, int(possible) or 1))
-    axes.hist(totals, bins=bins, range=(0, possible or 1), color="#4878a8", edgecolor="white")
-    axes.set_xlabel("total autograded score")
-    axes.set_ylabel("submissions")
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=96, metadata={"Software": None})
+    with matplotlib.rc_context(fname=str(plot_settings) if plot_settings else None):
+        figure = Figure(figsize=(6, 3.2))
+        axes = figure.add_subplot()
+        bins = max(1, min(24, int(possible) or 1))
+        axes.hist(totals, bins=bins, range=(0, possible or 1), color="#4878a8", edgecolor="white")
+        shown = (lambda text: text) if plot_settings else (lambda text: text.rpartition(" / ")[2])  # no CJK font: English
+        axes.set_xlabel(shown(messages.HISTOGRAM_AXIS))
+        axes.set_ylabel(shown(messages.MISCONCEPTIONS_AXIS))
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        figure.tight_layout()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(path, dpi=96, metadata={"Software": None})
 
 
-def _status_counts(graded: list[Graded]) -> str:
-    counts = Counter(g.status for g in graded)
-    items = "".join(f"<li>{html.escape(status)}: {count}</li>" for status, count in counts.most_common())
-    return f"<h2>Status</h2><ul>{items}</ul>"
+def _question_rows(work: ClassWork) -> list[dict]:
+    """Per autograded question: points, attempted, not attempted, and over the attempted the
+    average score and the share with full marks (None when no one attempted it)."""
+    rows, included = [], counted(work.graded)
+    for q in work.questions:
+        if q["manual"]:
+            continue
+        attempted = work.attempted(q["name"])
+        scores = [g.scores.get(q["name"], 0.0) for g in attempted]
+        rows.append({"name": q["name"], "points": f"{q['points']:g}", "attempted": len(attempted),
+                     "not_attempted": len(included) - len(attempted),
+                     "average": f"{sum(scores) / len(scores):.2f}" if scores else "–",
+                     "full": sum(s >= q["points"] for s in scores) / len(scores) if scores else None})
+    return rows
 
 
-def _question_table(graded: list[Graded], auto: list[dict]) -> str:
-    rows = []
-    for q in auto:
-        scores = [g.scores.get(q["name"], 0.0) for g in graded]
-        average = sum(scores) / len(scores) if scores else 0.0
-        passed = sum(1 for s in scores if s >= q["points"]) / len(scores) if scores else 0.0
-        rows.append(f"<tr><td>{html.escape(q['name'])}</td><td class='num'>{q['points']:g}</td>"
-                    f"<td class='num'>{average:.2f}</td><td class='num'>{passed:.0%}</td></tr>")
-    return ("<h2>Questions</h2><table><tr><th>question</th><th>points</th><th>average</th><th>full marks</th></tr>"
-            + "".join(rows) + "</table>")
-
-
-def _common_failures(graded: list[Graded], top: int = 10) -> str:
-    counts = Counter(verdict.message for g in graded for _, verdict in g.failures())
-    counts.update(g.message for g in graded if g.status not in ("ok",) and g.message)
-    rows = "".join(f"<tr><td class='num'>{n}</td><td>{html.escape(m)}</td></tr>" for m, n in counts.most_common(top))
-    return f"<h2>Most common failure messages</h2><table><tr><th>count</th><th>message</th></tr>{rows}</table>"
-
-
-def _slowest(graded: list[Graded], top: int = 10) -> str:
-    rows = "".join(f"<tr><td>{_link(g)}</td><td class='num'>{g.seconds:.1f}</td><td>{html.escape(g.status)}</td></tr>"
-                   for g in sorted(graded, key=lambda g: g.seconds, reverse=True)[:top])
-    return f"<h2>Slowest submissions</h2><table><tr><th>submission</th><th>seconds</th><th>status</th></tr>{rows}</table>"
-
-
-def _all_submissions(graded: list[Graded], possible: float) -> str:
-    rows = "".join(f"<tr><td>{_link(g)}</td><td class='num'>{g.total:g}/{possible:g}</td><td>{html.escape(g.status)}</td>"
-                   f"<td>{html.escape(g.message[:200])}</td></tr>" for g in graded)
-    return ("<h2>Submissions</h2><table><tr><th>submission</th><th>score</th><th>status</th><th>note</th></tr>"
-            f"{rows}</table>")
+def _common_failures(work: ClassWork) -> list[tuple[int, str, str]]:
+    """(submissions, message, questions) of the most common hidden-check messages: a submission
+    counts once per message, and only on questions it attempted; a check that never ran (the
+    submission stopped first) counts under one message of its own."""
+    question_of = {check: q["name"] for q in work.questions for check in q.get("checks") or []}
+    seen: dict[str, set[str]] = {}
+    where: dict[str, set[str]] = {}
+    for question in dict.fromkeys(question_of.values()):
+        checks = [check for check, name in question_of.items() if name == question]
+        for g in work.attempted(question):
+            for check in checks:
+                verdict = g.verdict(check)
+                if verdict.passed:
+                    continue
+                message = messages.NOT_RUN_FAILURES if verdict.misconception == messages.NOT_CHECKED_ID else verdict.message
+                seen.setdefault(message, set()).add(g.submission)
+                where.setdefault(message, set()).add(question)
+    order = {q["name"]: index for index, q in enumerate(work.questions)}
+    ranked = sorted(seen, key=lambda m: (-len(seen[m]), m))[:TOP_MESSAGES]
+    return [(len(seen[m]), m, ", ".join(sorted(where[m], key=order.get))) for m in ranked]
 
 
 def _link(g: Graded) -> str:
-    return f"<a href='results/{quote(g.submission)}/feedback.html'>{html.escape(g.submission)}</a>"
+    return f"results/{quote(g.submission)}/feedback.html"
 
 
 def _feedback_page(g: Graded, folder: Path) -> None:
@@ -108,6 +117,6 @@ def _feedback_page(g: Graded, folder: Path) -> None:
     try:
         results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        results = {"score": g.total, "output": g.message, "tests": []}
+        results = {"score": g.total, "output": g.status_line(), "tests": []}
     folder.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(feedback_html(g.submission, results).encode("utf-8", "replace"), folder / "feedback.html")
+    write_bytes_atomic(pages.feedback_html(g.submission, results).encode("utf-8", "replace"), folder / "feedback.html")

@@ -21,9 +21,7 @@ A lead for a person to read, never a verdict: the report says so. Per question:
 """
 
 import builtins
-import csv
 import functools
-import html
 import io
 import keyword
 import tokenize
@@ -35,8 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
+from coursegrader.classroom import pages
 from coursegrader.core import messages
 from coursegrader.core.notebooks import write_bytes_atomic
+from coursegrader.core.spreadsheet import csv_text
 
 K_TOKENS = 5  # a code fingerprint is a run of this many normalised tokens ...
 WINDOW = 3  # ... winnowed: every shared run of K_TOKENS + WINDOW - 1 tokens is found
@@ -249,9 +249,6 @@ def class_pairs(work) -> tuple[list[Pair], dict[str, int]]:
 
 # --- what the instructor reads ------------------------------------------------------------------
 
-_PRE_STYLE = "white-space:pre-wrap;overflow-wrap:anywhere;max-width:34em;vertical-align:top"
-
-
 def section(work, out: Path) -> str:
     """Writes similarity.csv into ``out``; returns the report's similarity section."""
     pairs, scored = class_pairs(work)
@@ -260,36 +257,24 @@ def section(work, out: Path) -> str:
     rule = messages.SIMILARITY_RULE.format(n=TEXT_N, k=MAD_K, code_floor=FLOOR["code"], text_floor=FLOOR["text"])
     counts = messages.SIMILARITY_COUNTS.format(listed=len(pairs), compared=sum(scored.values()), csv=CSV_NAME,
                                               top=min(len(pairs), TOP_PAIRS))
-    parts = [f"<h2>{html.escape(messages.SIMILARITY_HEADING)}</h2>",
-             f"<p><strong>{html.escape(messages.SIMILARITY_LEAD)}</strong></p>",
-             f"<p>{html.escape(rule)}</p>", f"<p>{html.escape(counts)}: <a href='{CSV_NAME}'>{CSV_NAME}</a></p>"]
-    if not shown:
-        parts.append(f"<p>{html.escape(messages.SIMILARITY_NONE)}</p>")
     answers = work.answers
-    for pair in shown:
-        left = _marked(answers[pair.a][pair.question], pair.marks[0])
-        right = _marked(answers[pair.b][pair.question], pair.marks[1])
-        parts.append(
-            f"<h3>{html.escape(pair.question)}: {html.escape(pair.a)} — {html.escape(pair.b)}</h3>"
-            f"<p>{html.escape(messages.SIMILARITY_SCORE.format(score=pair.score, median=pair.median, threshold=pair.threshold))}</p>"
-            "<table class='pair'><tr>"
-            f"<th>{html.escape(pair.a)}</th><th>{html.escape(pair.b)}</th></tr><tr>"
-            f"<td><pre style='{_PRE_STYLE}'>{left}</pre></td><td><pre style='{_PRE_STYLE}'>{right}</pre></td></tr></table>")
-    return "\n".join(parts)
+    return pages.render("similarity.html.j2", heading=messages.SIMILARITY_HEADING, lead=messages.SIMILARITY_LEAD,
+                        rule=rule, counts=counts, csv_name=CSV_NAME, empty=messages.SIMILARITY_NONE, pairs=[
+                            {"question": p.question, "a": p.a, "b": p.b,
+                             "score": messages.SIMILARITY_SCORE.format(score=p.score, median=p.median, threshold=p.threshold),
+                             "sides": [(p.a, _marked(answers[p.a][p.question], p.marks[0])),
+                                       (p.b, _marked(answers[p.b][p.question], p.marks[1]))]} for p in shown])
 
 
 def _write_csv(pairs: list[Pair], path: Path) -> None:
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(["question", "submission_a", "submission_b", "score", "class_median", "threshold", "shared_fingerprints"])
-    for p in pairs:
-        writer.writerow([p.question, p.a, p.b, f"{p.score:.3f}", f"{p.median:.3f}", f"{p.threshold:.3f}", p.shared])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(text.getvalue().encode("utf-8", "replace"), path)
+    text = csv_text([["question", "submission_a", "submission_b", "score", "class_median", "threshold", "shared_fingerprints"],
+                     *([p.question, p.a, p.b, f"{p.score:.3f}", f"{p.median:.3f}", f"{p.threshold:.3f}", p.shared]
+                       for p in pairs)])
+    write_bytes_atomic(text.encode("utf-8", "replace"), path)
 
 
-def _marked(text: str, spans: list[tuple[int, int]]) -> str:
-    """``text`` (its first MAX_SHOWN_CHARS characters), escaped, with ``spans`` in <mark>."""
+def _marked(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """``text`` (its first MAX_SHOWN_CHARS characters) as pieces, each marked or not (``spans``)."""
     shown = text[:MAX_SHOWN_CHARS]
     merged: list[list[int]] = []
     for start, end in sorted(spans):
@@ -300,9 +285,9 @@ def _marked(text: str, spans: list[tuple[int, int]]) -> str:
             merged.append([start, end])
     parts, position = [], 0
     for start, end in merged:
-        parts += [html.escape(shown[position:start]), "<mark>", html.escape(shown[start:end]), "</mark>"]
+        parts += [(shown[position:start], False), (shown[start:end], True)]
         position = end
-    parts.append(html.escape(shown[position:]))
+    parts.append((shown[position:], False))
     if len(text) > MAX_SHOWN_CHARS:
-        parts.append("\n…")
-    return "".join(parts)
+        parts.append(("\n…", False))
+    return [(part, marked) for part, marked in parts if part]

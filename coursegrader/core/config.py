@@ -34,8 +34,11 @@ class Setting:
     default: object = REQUIRED
     positive: bool = False  # a count or a size: more than 0
     limit: str | None = None  # the sandbox.Limits field it sets
+    choices: tuple = ()  # the values a "text" setting may take, when it is one of a few
 
     def example(self) -> str:
+        if self.choices:
+            return f'"{self.choices[0]}"'
         return {"text": '"..."', "integer": "1", "seconds": "60", "flag": "True", "texts": '["..."]',
                 "id": "None"}[self.kind]
 
@@ -63,6 +66,11 @@ SETTINGS = (
     # points policy and seeds
     Setting("SHOW_HIDDEN_RESULTS_AFTER_PUBLISH", "flag",
             "students see the hidden tests' results (never their code) once grades are published", default=False),
+    Setting("HIDDEN_FEEDBACK", "text",
+            "when students see the hidden tests' results (the misconception each found, never its inputs or code), "
+            "if they see them at all: \"after_published\" (once grades are published) or \"immediate\" (as soon as a "
+            "submission is graded, so they can resubmit)", default="after_published",
+            choices=("after_published", "immediate")),
     Setting("GRADING_SEED", "integer", "otter's intercell seed (random and NumPy in graded notebooks)"),
     Setting("SOLUTION_TORCH_SEED", "integer", "torch seed of the build's run of the solution notebook"),
     # grading limits, per submission
@@ -128,12 +136,19 @@ def checked_values(module: ModuleType, path: Path) -> dict:
         if not fits(value):
             raise ConfigError(f"{path}: setting {setting.name} must be {wanted} ({setting.description}), "
                               f"but it is {type(value).__name__} {value!r}; change that line")
+        if setting.choices and value not in setting.choices:
+            raise ConfigError(f"{path}: setting {setting.name} must be one of {', '.join(map(repr, setting.choices))} "
+                              f"({setting.description}), but it is {value!r}; change that line")
         if setting.positive and value <= 0:
             raise ConfigError(f"{path}: setting {setting.name} must be more than 0 ({setting.description}), "
                               f"but it is {value!r}; change that line")
         values[setting.name] = value
     if not values["ASSIGNMENTS"]:
         raise ConfigError(f"{path}: setting ASSIGNMENTS is empty; list at least one assignment")
+    if values["HIDDEN_FEEDBACK"] == "immediate" and not values["SHOW_HIDDEN_RESULTS_AFTER_PUBLISH"]:
+        raise ConfigError(f"{path}: HIDDEN_FEEDBACK = 'immediate' shows the hidden tests' results at once, but "
+                          "SHOW_HIDDEN_RESULTS_AFTER_PUBLISH = False never shows them; set SHOW_HIDDEN_RESULTS_AFTER_PUBLISH "
+                          "= True, or HIDDEN_FEEDBACK = 'after_published'")
     return values
 
 

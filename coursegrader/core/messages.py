@@ -24,6 +24,13 @@ AUTOGRADER_BOX = "自动评分 / autograder"  # the one Gradescope box of a subm
 PUBLIC_NOTE = ("公开检查只看类型、形状和一个简单值；得分由隐藏测试在新的输入上决定，成绩发布后可见 / "
                "public checks test only type, shape and one easy value; hidden tests on new inputs decide the points, "
                "shown when grades are published")
+PUBLIC_NOTE_IMMEDIATE = ("公开检查只看类型、形状和一个简单值；得分由隐藏测试在新的输入上决定，每道题下面立即显示隐藏测试"
+                         "发现的错误类型（不含测试的输入和代码） / public checks test only type, shape and one easy value; "
+                         "hidden tests on new inputs decide the points, and each question below shows at once which "
+                         "mistake they found (never their inputs or code)")
+PUBLIC_NOTE_NEVER = ("公开检查只看类型、形状和一个简单值；得分由隐藏测试在新的输入上决定，隐藏测试的结果不向学生显示 / "
+                     "public checks test only type, shape and one easy value; hidden tests on new inputs decide the points, "
+                     "and their results are not shown to students")
 
 # --- Verdicts the grader gives when a hidden check could not decide ----------------------
 NOT_CHECKED = "未检查：{reason} / not checked"
@@ -169,6 +176,11 @@ ROSTER_DUPLICATE_EMAIL = ("名单 {file} 第 {line} 行的邮箱与第 {first} �
                           "roster {file} line {line} repeats the email of line {first}: each student needs an email of their own")
 ROSTER_BAD_EMAIL = ("名单 {file} 第 {line} 行的邮箱不是有效地址（应为 name@domain）：请改正或留空 / "
                     "roster {file} line {line}: the email is not an address (name@domain); correct it or leave it blank")
+ROSTER_FORMULA = ("名单 {file} 第 {line} 行的 {column} 以 = + - @、制表符或回车开头，表格软件会把它当作公式执行；"
+                  "导出文件必须原样写出这一列供 LMS 匹配，不能改写：请在名单中改正后重试 / "
+                  "roster {file} line {line}: {column} starts with =, +, -, @, a tab or a carriage return, which a spreadsheet "
+                  "runs as a formula; the exports must write this id exactly as it is for the LMS to match, so it cannot be "
+                  "altered: correct it in the roster and try again")
 MANUAL_NO_ID_COLUMN = ("人工评分表 {file} 没有标明学生的列：标题行需有 student id、email 或 submission 列 / "
                        "the manual points {file} have no column naming the student: add a student id, email or submission column")
 MANUAL_UNKNOWN_COLUMN = ("人工评分表 {file} 的列 {column} 不是人工评分的题目（可用：{allowed}）：请改名或删除该列 / "
@@ -234,15 +246,91 @@ SIMILARITY_SCORE = "相似度 {score:.2f}（全班中位数 {median:.2f}，门�
 # --- The report's section on misconceptions (misconceptions.py) ---------------------------
 MISCONCEPTIONS_TITLE = "各题的常见错误 / Misconceptions by question"
 MISCONCEPTIONS_AXIS = "提交数 / submissions"
-MISCONCEPTIONS_NOTE = ("每份提交在每道题的每种错误下只计一次；比例的分母是已评分的 {graded} 份提交，"
-                       "状态为 invalid、duplicate 或 error 的 {left_out} 份没有评分，不计入。示例取自一名答错学生的答案单元格，"
-                       "去掉了注释，字符串和可能是姓名或学号的内容已替换。 / Each submission counts once per question and "
-                       "misconception; shares are of the {graded} graded submissions (the {left_out} with status invalid, "
-                       "duplicate or error were not graded and are left out). Each example is one such student's answer cell, "
-                       "with comments removed and strings, possible names and student numbers replaced.")
-NOT_ATTEMPTED = "答案单元格与发布时的模板相同：没有作答 / the answer cell is the template as released: not attempted"
-NOT_ATTEMPTED_ID = "not-attempted"
+MISCONCEPTIONS_NOTE = ("每份提交在每道题的每种错误下只计一次；比例的分母是这道题的“作答”数（见页首的统计口径）。"
+                       "示例取自一名答错学生的答案单元格，去掉了注释，字符串和学生自己起的名字、长数字（可能是姓名或学号）已替换。 / "
+                       "Each submission counts once per question and misconception; a share is of the question's attempted "
+                       "count (the rule at the top of the page). Each example is one such student's answer cell, with comments "
+                       "removed and strings, the student's own names and long numbers (possible names and student numbers) replaced.")
+NOT_ATTEMPTED_ID = "not-attempted"  # not a misconception: an untouched answer cell is counted apart (REPORT_RULE)
 NO_MISCONCEPTIONS = "没有任何提交未通过隐藏测试 / no graded submission failed a hidden check"
+
+# --- The pages: feedback.html and report.html (pages.py, report.py, templates/) ------------
+# The one rule every figure of report.html follows, stated once at its top; {counted} lists the statuses.
+REPORT_RULE = ("本报告的每个数字只计入状态为 {counted} 的提交（“计入统计”）；状态为 invalid、duplicate 或 error 的提交"
+               "没有评分，只出现在“状态”和“全部提交”两表中。某道题的答案单元格与发布时的模板相同，即该题“未作答”："
+               "只计入该题的“未作答”一栏，不计入平均分、满分比例、常见错误和未通过信息；每道题的分母是它的“作答”数。"
+               "分数分布用计入统计的提交的总分。 / "
+               "Every figure of this report counts the submissions with status {counted} (counted); those with status "
+               "invalid, duplicate or error were not graded and appear only in the Status and All submissions tables. "
+               "A question whose answer cell is the template as released is not attempted: it counts in that question's "
+               "not-attempted column only, never in its average, full-marks share, misconceptions or failure messages; "
+               "each question's denominator is its attempted count. The score distribution is of the counted "
+               "submissions' totals.")
+HISTOGRAM_AXIS = "自动评分的总分 / total autograded score"
+NOT_RUN_FAILURES = "未检查：提交在检查之前停止 / not checked: the submission stopped before the check"
+PAGE = {  # labels and headings of the two pages, each Chinese then English
+    # feedback.html
+    "feedback_title": "作业反馈 / Feedback",
+    "score": "得分 / score",
+    "public_box": "公开检查 / Public checks",
+    "questions": "各题的隐藏测试 / Hidden tests by question",
+    "not_run": "未检查的题目 / Questions not checked",
+    "not_run_note": "这些题目的检查没有运行，原因见页首；它们不得分 / these questions' checks did not run, "
+                    "for the reason at the top; they earn no points",
+    "nothing_judged": "没有任何题目被检查，原因见页首 / no question was checked, for the reason at the top",
+    "checks_not_run": "其余检查没有运行，原因见页首 / the other checks did not run, for the reason at the top",
+    "withheld": "另有 {count} 项隐藏测试的结果按课程设置不在此显示 / {count} hidden test result(s) are not shown here, "
+                "by the course's setting",
+    "partial": "部分得分 / partial credit",
+    # report.html
+    "report_title": "成绩报告 / Grading report",
+    "summary": "共 {total} 份提交，{counted} 份计入统计；自动评分满分 {possible} 分 / {total} submission(s), "
+               "{counted} counted; autograded points possible: {possible}",
+    "files": "文件 / files",
+    "rule": "统计口径 / What the figures count",
+    "status": "状态 / Status",
+    "histogram": "分数分布 / Score distribution",
+    "histogram_alt": "计入统计的提交的总分直方图 / histogram of the counted submissions' total scores",
+    "question_table": "各题 / Questions",
+    "failures": "最常见的未通过信息 / Most common failure messages",
+    "failures_note": "每份提交每条信息只计一次，只计作答了该题的计入统计的提交 / each submission counts once per message; "
+                     "only counted submissions that attempted the question",
+    "no_failures": "没有未通过的检查 / no check failed",
+    "slowest": "最慢的提交 / Slowest submissions",
+    "submissions": "全部提交 / All submissions",
+    "gradebook": "成绩册 / Gradebook",
+    "gradebook_summary": "名单上 {roster} 名学生，导出 {exported} 个成绩，满分 {possible} 分（{written_zh}） / "
+                         "{roster} roster student(s), {exported} grade(s) exported out of {possible} points ({written_en})",
+    "gradebook_files": "导入文件 / import files",
+    "needs_person": "需要人工处理 / needing a person",
+    "analysis_failed": "分析失败 / Analysis failed",
+    # column labels
+    "col_question": "题目 / question",
+    "col_points": "分值 / points",
+    "col_attempted": "作答 / attempted",
+    "col_not_attempted": "未作答 / not attempted",
+    "col_average": "平均分 / average",
+    "col_full": "满分比例 / full marks",
+    "col_count": "次数 / count",
+    "col_message": "信息 / message",
+    "col_questions": "题目 / questions",
+    "col_status": "状态 / status",
+    "col_meaning": "含义 / meaning",
+    "col_counted": "计入统计 / counted",
+    "col_submission": "提交 / submission",
+    "col_seconds": "秒 / seconds",
+    "col_score": "得分 / score",
+    "col_note": "说明 / note",
+    "col_misconception": "错误类型 / misconception",
+    "col_submissions": "提交数 / submissions",
+    "col_share": "比例 / share",
+    "col_example": "示例（已匿名的答案单元格） / example (anonymised answer cell)",
+    "col_kind": "类别 / kind",
+    "col_student_id": "学号 / student id",
+    "col_name": "姓名 / name",
+    "yes": "是 / yes",
+    "no": "否 / no",
+}
 
 # --- The report's class analyses (analysis.py) --------------------------------------------
 ANALYSIS_FAILED = ("这项分析出错，未能完成；成绩和报告的其余部分不受影响，错误信息见评分命令的输出 / "

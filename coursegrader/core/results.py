@@ -3,23 +3,21 @@
 ``Graded`` is the one result type of every route (a local batch, a Dask worker, Gradescope,
 nbgrader). Its conversions live here and nowhere else: the record a batch keeps
 (``to_record`` / ``from_record``), Gradescope's results.json (``to_gradescope``, read back by
-``from_gradescope`` for a folder of Gradescope results), the CSV row and terminal line of the
-grades table, and the feedback page. A submission that earned nothing because it could not be
-graded is made by ``Graded.failed``.
+``from_gradescope`` for a folder of Gradescope results), and the CSV row and terminal line of
+the grades table; the feedback page, made from results.json, is classroom/pages.py's. A
+submission that earned nothing because it could not be graded is made by ``Graded.failed``.
 
 Each hidden check's verdict carries the id of the misconception its message names, taken from
 the hidden test's own data (its judge returns ``(id, message)``), so a class's failures can be
 counted without reading messages.
 """
 
-import csv
-import html
-import io
 import re
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
 from coursegrader.core import messages
+from coursegrader.core.spreadsheet import csv_text
 
 STATUSES = ("ok", "cell-timeout", "output-limit", "memory-limit", "timeout", "crashed", "invalid", "error", "duplicate")
 
@@ -75,19 +73,21 @@ class Graded:
     def to_gradescope(self, assignment, seconds: float | None = None) -> dict:
         """Gradescope's results format, the same on every route.
 
-        A box per question holds the judge's messages as markdown (never test code), visible
-        after grades are published when hidden results are shown at all; the public checks' box
-        is visible at once. ``extra_data``, which students do not see, gives instructors the
+        A box per question holds the judge's messages as markdown (never test code or inputs),
+        shown to students when the course says (SHOW_HIDDEN_RESULTS_AFTER_PUBLISH, HIDDEN_FEEDBACK,
+        carried in the zip's manifest): never, after grades are published, or at once; the public
+        checks' box is visible at once. ``extra_data``, which students do not see, gives instructors the
         status, each failed check with its message and misconception id, the checks passed
         (so a check read back is passed, failed or, when absent, not checked), and the sandbox
         walls this machine lacked. ``seconds`` is the whole run (Gradescope's); the submission's own
         time by default. Without an assignment (its files could not be read) one box carries
         the status line.
         """
-        visibility = "after_published" if assignment and assignment.show_hidden else "hidden"
+        visibility = hidden_visibility(assignment)
         tests = []
         if self.public:
-            tests.append(_test("Public Tests", 0.0, 0.0, "visible", _public_output(self.public), {"status": self.status}))
+            tests.append(_test("Public Tests", 0.0, 0.0, "visible", _public_output(self.public, visibility),
+                               {"status": self.status}))
         for question in assignment.questions if assignment else []:
             if question["manual"]:
                 continue
@@ -161,13 +161,10 @@ def possible_points(questions: list[dict]) -> float:
 def grades_csv(graded: list[Graded], questions: list[dict]) -> str:
     """grades.csv: a row per submission, a column per autograded question."""
     names, possible = autograded(questions), possible_points(questions)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["submission", "status", *names, "total", "possible", "seconds", "error"])
-    for g in graded:
-        writer.writerow([g.submission, g.status, *(f"{g.scores.get(n, 0.0):g}" for n in names),
-                         f"{g.total:g}", f"{possible:g}", f"{g.seconds:.1f}", g.message])
-    return buffer.getvalue()
+    rows = [["submission", "status", *names, "total", "possible", "seconds", "error"]]
+    rows += [[g.submission, g.status, *(f"{g.scores.get(n, 0.0):g}" for n in names),
+              f"{g.total:g}", f"{possible:g}", f"{g.seconds:.1f}", g.message] for g in graded]
+    return csv_text(rows)
 
 
 def grades_table(graded: list[Graded], questions: list[dict]) -> str:
@@ -180,20 +177,6 @@ def grades_table(graded: list[Graded], questions: list[dict]) -> str:
     return "\n".join("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)) for row in [header, *rows])
 
 
-# --- The feedback page ------------------------------------------------------------------
-
-def feedback_html(submission: str, results: dict) -> str:
-    """What the student would read (a results.json), as a page of the instructor's report."""
-    sections = "".join(
-        f"<h3>{html.escape(str(t.get('name')))}"
-        + (f" — {t.get('score', 0):g}/{t.get('max_score', 0):g}" if "max_score" in t else "")
-        + f"</h3><pre>{html.escape(str(t.get('output', '')))}</pre>" for t in results.get("tests", []))
-    return (f"<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>{html.escape(submission)}</title></head>"
-            f"<body style='font-family:sans-serif;margin:2em'><p><a href='../../report.html'>report</a></p>"
-            f"<h1>{html.escape(submission)}: {results.get('score', 0):g}</h1><p>{html.escape(str(results.get('output', '')))}</p>"
-            f"{sections}</body></html>")
-
-
 # --- Markdown for Gradescope ------------------------------------------------------------
 
 def _test(name: str, score: float, max_score: float, visibility: str, output: str, extra: dict) -> dict:
@@ -201,10 +184,19 @@ def _test(name: str, score: float, max_score: float, visibility: str, output: st
             "output": output, "output_format": "md", "extra_data": extra}
 
 
-def _public_output(public: list[dict]) -> str:
-    """Markdown: the note, a line per public check, then each failure's message as a code block
-    (shown literally, never as markdown)."""
-    lines = [messages.PUBLIC_NOTE, ""]
+def hidden_visibility(assignment) -> str:
+    """Gradescope's visibility of the hidden tests' boxes: "hidden" when the course never shows
+    them, "visible" with HIDDEN_FEEDBACK = "immediate", else "after_published"."""
+    if not (assignment and assignment.show_hidden):
+        return "hidden"
+    return "visible" if getattr(assignment, "hidden_feedback", "") == "immediate" else "after_published"
+
+
+def _public_output(public: list[dict], visibility: str) -> str:
+    """Markdown: the note (saying when the hidden tests' results show), a line per public check,
+    then each failure's message as a code block (shown literally, never as markdown)."""
+    note = {"visible": messages.PUBLIC_NOTE_IMMEDIATE, "hidden": messages.PUBLIC_NOTE_NEVER}.get(visibility, messages.PUBLIC_NOTE)
+    lines = [note, ""]
     lines += [f"- {'✅' if r.get('passed') else '❌'} {_md_escaped(r.get('name'))}" for r in public]
     for r in public:
         if not r.get("passed"):

@@ -51,6 +51,7 @@ class Assignment:
     show_hidden: bool
     notebook_name: str  # what the release notebook is called; its init cell opens this file
     limits: dict  # the course's limits when the zip was built (Gradescope's image has no course_config.py)
+    hidden_feedback: str = "after_published"  # HIDDEN_FEEDBACK when the zip was built: "immediate" or "after_published"
 
     @classmethod
     def from_autograder(cls, source) -> "Assignment":
@@ -72,7 +73,8 @@ class Assignment:
         config = autograder.otter_config
         return cls(autograder.manifest["questions"], checks, public, config.get("seed"),
                    bool(config.get("show_hidden", False)), f"{config.get('assignment_name', 'submission')}.ipynb",
-                   autograder.manifest["limits"])
+                   autograder.manifest["limits"],
+                   "immediate" if autograder.manifest.get("hidden_feedback") == "immediate" else "after_published")
 
     @property
     def autograded(self) -> list[str]:
