@@ -55,8 +55,9 @@ def _grade(args) -> int:
     workers = args.workers or course.GRADING_WORKERS
     where = f"the Dask cluster at {args.scheduler}" if args.scheduler else f"{workers} worker(s)"
     print(f"Grading {len(submissions)} submission(s) of {assignment} on {where} ...", file=sys.stderr)
+    autograder_bytes = autograder.read_bytes()  # the zip, read once for the whole run
     try:
-        graded = grade_all(submissions, autograder, out, limits, workers, Progress(), regrade=args.regrade,
+        graded = grade_all(submissions, autograder_bytes, out, limits, workers, Progress(), regrade=args.regrade,
                            scheduler=args.scheduler)
     except CheckFormatError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -77,7 +78,7 @@ def _grade(args) -> int:
         print(f"warning: the grader itself failed on {faults} submission(s) (status error; the traceback is in "
               f"{out / 'results'}/<submission>/grader-error.txt); each is graded again on the next run, "
               "and kept after a second failure until --regrade", file=sys.stderr)
-    return _write_outputs(args, course, assignment, autograder, out, graded, submissions, roster)
+    return _write_outputs(args, course, assignment, autograder_bytes, out, graded, submissions, roster)
 
 
 def _write_outputs(args, course, assignment, autograder, out, graded, submissions, roster, identities=None) -> int:
@@ -140,6 +141,7 @@ def _from_gradescope(args, course, assignment, autograder, roster) -> int:
     if not folder.is_dir():
         print(f"error: {folder} is not a folder (unzip Gradescope's export first)", file=sys.stderr)
         return 2
+    autograder = autograder.read_bytes()
     export = read_export(folder, _questions(autograder))
     if not export.graded:
         print(f"error: no submissions found in {folder}", file=sys.stderr)
@@ -153,10 +155,11 @@ def _from_gradescope(args, course, assignment, autograder, roster) -> int:
                           export.identities)
 
 
-def _questions(autograder: Path) -> list[dict]:
+def _questions(autograder: bytes) -> list:
+    from coursegrader.core.assignment import questions_of
     from coursegrader.core.autograder_zip import read_manifest
 
-    return read_manifest(autograder)["questions"]
+    return questions_of(read_manifest(autograder))
 
 
 def _demo(args) -> int:

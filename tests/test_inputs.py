@@ -18,7 +18,7 @@ from helpers import ASSIGNMENT, ROOT, package_grade
 from coursegrader.engine import protocol
 from coursegrader.routes.local import grade_all
 from coursegrader.routes.records import ERROR_RUNS_KEPT, FAULT_NAME, previous_result, save_result
-from coursegrader.engine.judging import Assignment
+from coursegrader.engine.assignment import Assignment
 from coursegrader.core.results import Graded
 from coursegrader.inputs.problems import MAX_FILE_BYTES, MESSAGES
 from coursegrader.routes.progress import Progress
@@ -379,7 +379,7 @@ def test_a_grader_fault_on_one_submission_keeps_every_other_result(tmp_path, cou
     (out / "results" / "blocked").write_text("in the way")
     submissions = [Submission("honest", honest), Submission("nul", Path("nul\0.ipynb")), Submission("blocked", blocked)]
     with open(os.devnull, "w") as quiet:
-        graded = grade_all(submissions, course.autograder(ASSIGNMENT), out, Limits.from_course(course), 1, Progress(quiet))
+        graded = grade_all(submissions, course.autograder(ASSIGNMENT).read_bytes(), out, Limits.from_course(course), 1, Progress(quiet))
     rows = {g.submission: g for g in graded}
     assert rows["honest"].status == "ok" and rows["honest"].total == 24
     assert (out / "results" / "honest" / "results.json").is_file()

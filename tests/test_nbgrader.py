@@ -23,13 +23,14 @@ from nbgrader.preprocessors import Execute
 from traitlets.config.loader import PyFileConfigLoader
 
 from helpers import ASSIGNMENT, ROOT, answers_of, leaked_lines, with_answers
+from coursegrader.core.assignment import questions_of
 from coursegrader.core.autograder_zip import read_manifest
 from coursegrader.core.results import possible_points
 from coursegrader.core.config import CONFIG_FILENAME, load_course
 from coursegrader.core.messages import ENGINE_FAILED
 from coursegrader.routes.nbgrader_autograde import without_hidden_tests
 from coursegrader.build.nbgrader_release import CONFIG_OPTION
-from coursegrader.build.nbgrader_source import CHECK_CALL
+from coursegrader.core.tags import CHECK_CALL
 from coursegrader.core.notebooks import read, source_of
 
 SAMPLES = ["full_marks", "partial_credit", "crashes_midway", "blank"]
@@ -127,7 +128,7 @@ def nbgrader_points(root: Path, student: str) -> dict[str, float | None]:
 
 
 def read_questions(course) -> list[dict]:
-    return read_manifest(course.autograder(ASSIGNMENT))["questions"]
+    return questions_of(read_manifest(course.autograder(ASSIGNMENT)))
 
 
 def check_cell_outputs(root: Path, student: str) -> dict[str, list]:
@@ -219,7 +220,7 @@ def test_exported_grades_are_the_gradebook_totals(course, nbgrader_run, points):
     for sample, row in rows.items():
         earned = sum(score or 0 for score in nbgrader_points(nbgrader_run["root"], sample).values())
         assert float(row["raw_score"]) == earned
-        assert float(row["max_score"]) == sum(q["points"] for q in questions)  # hand-graded points count too
+        assert float(row["max_score"]) == sum(q.points for q in questions)  # hand-graded points count too
     assert float(rows["full_marks"]["raw_score"]) == possible_points(questions)
 
 
@@ -248,7 +249,7 @@ def test_feedback_shows_verdicts_but_no_hidden_test_code(course, nbgrader_run, h
 
 @pytest.mark.slow
 def test_manual_questions_are_hand_graded_cells_with_their_points(course, nbgrader_run):
-    manual = {q["name"]: q["points"] for q in read_questions(course) if q["manual"]}
+    manual = {q.name: q.points for q in read_questions(course) if q.manual}
     with gradebook(nbgrader_run["root"]) as gb:
         for name, points in manual.items():
             cell = gb.find_graded_cell(name, ASSIGNMENT, ASSIGNMENT)

@@ -28,7 +28,8 @@ from helpers import ASSIGNMENT, ROOT, package_grade
 from coursegrader.engine import landlock
 from coursegrader.engine import sandbox
 from coursegrader.engine.forkserver import ForkServer
-from coursegrader.engine.judging import Assignment, grade_submission
+from coursegrader.engine.assignment import Assignment
+from coursegrader.engine.judging import grade_submission
 from coursegrader.core.messages import DISK_LIMIT
 from coursegrader.engine.sandbox import Limits, submission_environment
 from coursegrader.engine.workspace import keep_private, scratch_folder

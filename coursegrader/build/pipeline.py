@@ -19,6 +19,7 @@ import nbformat
 
 from coursegrader.core import autograder_zip, notebooks
 from coursegrader.build import gradescope_image, master, nbgrader_release, nbgrader_source
+from coursegrader.core.assignment import Question
 from coursegrader.core.config import Course
 from coursegrader.build.solution import execute_seeded
 from coursegrader.core.notebooks import source_of, tags_of
@@ -48,21 +49,24 @@ def otter_settings(course: Course) -> dict:
 
 
 def autograder_requirements(course: Course) -> str:
-    """Pins for the grading image: a CPU-only torch and the plotting stack."""
-    lines = [f"--extra-index-url {course.TORCH_CPU_INDEX_URL}", f"torch=={course.TORCH_VERSION}+cpu",
-             *course.AUTOGRADER_REQUIREMENTS]
+    """otter's pins for the grading image (used by `otter run -a`; Gradescope's image is gradescope_image's):
+    torch of the course's build, and the plotting stack."""
+    build = f"+{course.TORCH_IMAGE_BUILD}" if course.TORCH_IMAGE_BUILD else ""
+    index = [f"--extra-index-url {course.TORCH_CPU_INDEX_URL}"] if course.TORCH_IMAGE_BUILD == "cpu" else []
+    lines = [*index, f"torch=={course.TORCH_VERSION}{build}", *course.AUTOGRADER_REQUIREMENTS]
     return "\n".join(lines) + "\n"
 
 
-def manifest(assignment: str, questions: list[master.Question], limits: Limits) -> dict:
+def manifest(assignment: str, questions: list[master.Question], limits: Limits, warm_up: str) -> dict:
     """What the grader reads besides otter's tests: questions, points, each question's hidden
     checks (verdicts are keyed by check, class analyses count by question), and the limits per
     submission (Gradescope's image has no course_config.py)."""
     return {
         "assignment": assignment,
-        "questions": [{"name": q.name, "points": q.points, "manual": q.manual, "checks": q.hidden_test_names()}
+        "questions": [Question(q.name, q.points, q.manual, tuple(q.hidden_test_names())).to_manifest()
                       for q in questions],
         "limits": limits.as_dict(),
+        "warm_up": warm_up,
     }
 
 
@@ -179,7 +183,7 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
             image = gradescope_image.image_files(course)
         except (gradescope_image.ImageError, OSError, KeyError) as error:
             raise BuildError(f"the Gradescope image of {assignment} could not be described: {error}") from error
-        zip_bytes = autograder_zip.repack(otter_zip, manifest(assignment, questions, Limits.from_course(course)), image)
+        zip_bytes = autograder_zip.repack(otter_zip, manifest(assignment, questions, Limits.from_course(course), course.FORK_SERVER_WARM_UP), image)
 
     progress(f"[build {assignment}] nbgrader generate_assignment: the release from nbgrader's instructor notebook ...")
     instructor, release_bytes = nbgrader_notebooks(course, assignment, release, questions, zip_bytes)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from coursegrader.core.assignment import Question
 from coursegrader.core import messages
 from coursegrader.core.results import Graded
 from coursegrader.inputs.submissions import Submission, discover, safe_id
@@ -41,11 +42,11 @@ class Export:
     results: dict[str, dict] = field(default_factory=dict)  # submission -> the results.json Gradescope kept
 
 
-def read_export(folder: Path, questions: list[dict]) -> Export:
+def read_export(folder: Path, questions: list[Question]) -> Export:
     """Every submission of a Gradescope export (or a folder of results.json folders)."""
     folder = _export_root(folder)
     metadata = _metadata(folder / METADATA_NAME)
-    names = [q["name"] for q in questions]
+    names = [q.name for q in questions]
     submissions = [s for s in discover([folder]) if _is_folder(s.path)]
     by_name = {s.path.name: Submission(s.id, s.path) for s in submissions}
     for name in metadata:  # a submission the metadata lists without a folder still gets its row

@@ -28,11 +28,11 @@ from pathlib import Path
 from coursegrader.core import messages
 from coursegrader.core.notebooks import write_bytes_atomic
 from coursegrader.core.results import Verdict
+from coursegrader.core.statuses import Status
 
 CSV_NAME = "misconceptions.csv"
 CHART_NAME = "misconceptions.png"
 CSV_COLUMNS = ["question", "misconception", "submissions", "share", "message"]
-NOT_GRADED = ("invalid", "duplicate", "error")  # nothing was judged: not in the denominator
 EXAMPLE_LINES, EXAMPLE_CHARS = 12, 600
 BLANK = "'…'"  # what every string literal of an example becomes
 
@@ -48,7 +48,7 @@ class Misconception:
 
 
 def graded_submissions(work) -> list:
-    return [g for g in work.graded if g.status not in NOT_GRADED]
+    return [g for g in work.graded if Status(g.status).judged]
 
 
 def count(work) -> list[Misconception]:
@@ -56,10 +56,10 @@ def count(work) -> list[Misconception]:
     graded = graded_submissions(work)
     found = []
     for question in work.questions:
-        if question["manual"]:
+        if question.manual:
             continue
-        name = question["name"]
-        checks = question.get("checks") or []  # from the autograder's manifest
+        name = question.name
+        checks = list(question.checks)  # from the autograder's manifest
         hits: dict[str, list[str]] = {}  # id -> submissions, in batch order
         texts: dict[str, Counter] = {}
         for g in graded:

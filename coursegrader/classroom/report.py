@@ -10,15 +10,16 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
-from coursegrader.core.results import Graded, feedback_html, possible_points
+from coursegrader.core.assignment import Question, possible_points
+from coursegrader.core.results import Graded, feedback_html
 from coursegrader.core.notebooks import write_bytes_atomic
 
 REPORT_NAME = "report.html"
 
 
-def write_report(graded: list[Graded], questions: list[dict], out: Path, sections: list[str] = ()) -> Path:
+def write_report(graded: list[Graded], questions: list[Question], out: Path, sections: list[str] = ()) -> Path:
     """report.html; ``sections`` (analysis.sections) come after the per-question table."""
-    auto = [q for q in questions if not q["manual"]]
+    auto = [q for q in questions if not q.manual]
     possible = possible_points(questions)
     _histogram([g.total for g in graded], possible, out / "score-histogram.png")
     for g in graded:
@@ -67,13 +68,13 @@ def _status_counts(graded: list[Graded]) -> str:
     return f"<h2>Status</h2><ul>{items}</ul>"
 
 
-def _question_table(graded: list[Graded], auto: list[dict]) -> str:
+def _question_table(graded: list[Graded], auto: list[Question]) -> str:
     rows = []
     for q in auto:
-        scores = [g.scores.get(q["name"], 0.0) for g in graded]
+        scores = [g.scores.get(q.name, 0.0) for g in graded]
         average = sum(scores) / len(scores) if scores else 0.0
-        passed = sum(1 for s in scores if s >= q["points"]) / len(scores) if scores else 0.0
-        rows.append(f"<tr><td>{html.escape(q['name'])}</td><td class='num'>{q['points']:g}</td>"
+        passed = sum(1 for s in scores if s >= q.points) / len(scores) if scores else 0.0
+        rows.append(f"<tr><td>{html.escape(q.name)}</td><td class='num'>{q.points:g}</td>"
                     f"<td class='num'>{average:.2f}</td><td class='num'>{passed:.0%}</td></tr>")
     return ("<h2>Questions</h2><table><tr><th>question</th><th>points</th><th>average</th><th>full marks</th></tr>"
             + "".join(rows) + "</table>")

@@ -76,6 +76,6 @@ def test_path(question: str) -> str:
     return f"{TESTS_FOLDER}/{question}.py"
 
 
-def read_manifest(autograder_zip: Path) -> dict:
+def read_manifest(autograder_zip: "Path | bytes") -> dict:
     """The questions, points and limits of an autograder zip built by this package."""
     return read(autograder_zip).manifest

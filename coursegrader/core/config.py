@@ -37,7 +37,7 @@ class Setting:
 
     def example(self) -> str:
         return {"text": '"..."', "integer": "1", "seconds": "60", "flag": "True", "texts": '["..."]',
-                "id": "None"}[self.kind]
+                "id": "None", "code": '""'}[self.kind]
 
 
 def _is_integer(value) -> bool:
@@ -46,6 +46,7 @@ def _is_integer(value) -> bool:
 
 _KINDS = {  # kind -> (what a value must be, in words; the check)
     "text": ("a string", lambda v: isinstance(v, str) and v != ""),
+    "code": ("a string (may be empty)", lambda v: isinstance(v, str)),
     "integer": ("an integer", _is_integer),
     "seconds": ("a number of seconds", lambda v: _is_integer(v) or isinstance(v, float)),
     "flag": ("True or False", lambda v: isinstance(v, bool)),
@@ -80,12 +81,16 @@ SETTINGS = (
             positive=True, limit="output_mb"),
     Setting("DISK_LIMIT_MB", "integer", "all files a submission may write in its folder together", positive=True,
             limit="disk_mb"),
+    Setting("FORK_SERVER_WARM_UP", "code", "Python run once in the warm process submissions are forked from",
+            default=""),
     Setting("GRADING_WORKERS", "integer", "submissions graded at once on this machine", default=1, positive=True),
     # the grading image and the pins
     Setting("PYTHON_VERSION", "text", "Python of the grading image, major.minor"),
     Setting("PYTHON_MINIMUM_VERSION", "text", "the oldest release of PYTHON_VERSION the pins install on"),
     Setting("TORCH_VERSION", "text", "torch's version, everywhere (setup.sh, the grading image)"),
     Setting("TORCH_CPU_INDEX_URL", "text", "PyTorch's CPU-only package index (setup.sh falls back to the default index)"),
+    Setting("TORCH_IMAGE_BUILD", "code", "torch's local build label in otter's requirements (cpu), or \"\"",
+            default=""),
     Setting("OTTER_VERSION", "text", "otter-grader's version (requirements.txt must pin the same)"),
     Setting("AUTOGRADER_REQUIREMENTS", "texts", "name==version pins otter's requirements add besides torch", default=[]),
     # nbgrader

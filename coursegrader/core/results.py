@@ -20,8 +20,9 @@ from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
 from coursegrader.core import messages
+from coursegrader.core.assignment import Question, autograded, possible_points
+from coursegrader.core.statuses import Status
 
-STATUSES = ("ok", "cell-timeout", "output-limit", "memory-limit", "timeout", "crashed", "invalid", "error", "duplicate")
 
 
 class Verdict(NamedTuple):
@@ -34,7 +35,7 @@ class Verdict(NamedTuple):
 @dataclass
 class Graded:
     submission: str
-    status: str  # one of STATUSES
+    status: Status
     scores: dict[str, float] = field(default_factory=dict)
     total: float = 0.0
     message: str = ""
@@ -60,8 +61,7 @@ class Graded:
         """The result ``to_record`` wrote (raises TypeError/ValueError for anything else)."""
         graded = cls(**record)
         graded.feedback = {str(name): Verdict(*verdict) for name, verdict in graded.feedback.items()}
-        if graded.status not in STATUSES:
-            raise ValueError(f"unknown status {graded.status!r}")
+        graded.status = Status(graded.status)  # ValueError for a status no version wrote
         return graded
 
     def failures(self) -> list[tuple[str, Verdict]]:
@@ -69,7 +69,7 @@ class Graded:
         return [(name, verdict) for name, verdict in self.feedback.items() if not verdict.passed]
 
     def status_line(self) -> str:
-        text = messages.STATUS_LINES.get(self.status, self.status)
+        text = Status(self.status).line
         return f"{text}. {self.message}" if self.message else text
 
     def to_gradescope(self, assignment, seconds: float | None = None) -> dict:
@@ -89,14 +89,14 @@ class Graded:
         if self.public:
             tests.append(_test("Public Tests", 0.0, 0.0, "visible", _public_output(self.public), {"status": self.status}))
         for question in assignment.questions if assignment else []:
-            if question["manual"]:
+            if question.manual:
                 continue
-            name = question["name"]
-            verdicts = [(j.check.name, self.verdict(j.check.name)) for j in assignment.checks if j.question == name]
+            name = question.name
+            verdicts = [(check, self.verdict(check)) for check in question.checks]
             failed = [{"check": check, "message": v.message, "misconception": v.misconception}
                       for check, v in verdicts if not v.passed]
             passed = [check for check, v in verdicts if v.passed]
-            tests.append(_test(name, self.scores.get(name, 0.0), question["points"], visibility,
+            tests.append(_test(name, self.scores.get(name, 0.0), question.points, visibility,
                                "\n\n".join(v.message for _, v in verdicts),
                                {"status": self.status, "failed": failed, "passed": passed}))
         if not tests:
@@ -115,8 +115,8 @@ class Graded:
         if not isinstance(results, dict) or not isinstance(results.get("tests"), list):
             raise ValueError("not a Gradescope results.json (no list of tests)")
         extra = results.get("extra_data") if isinstance(results.get("extra_data"), dict) else {}
-        status = extra.get("status") if extra.get("status") in STATUSES else "ok"
-        output, line = str(results.get("output", "")), messages.STATUS_LINES.get(status, status)
+        status = Status(extra["status"]) if extra.get("status") in set(Status) else Status.OK
+        output, line = str(results.get("output", "")), status.line
         message = output[len(line) + 2:] if output.startswith(line + ". ") else "" if output == line else output
         graded = cls(submission, status, message=message[:500])  # the message status_line put after the status
         for test in results["tests"]:
@@ -150,15 +150,9 @@ class Graded:
 
 # --- The grades table -------------------------------------------------------------------
 
-def autograded(questions: list[dict]) -> list[str]:
-    return [q["name"] for q in questions if not q["manual"]]
 
 
-def possible_points(questions: list[dict]) -> float:
-    return sum(q["points"] for q in questions if not q["manual"])
-
-
-def grades_csv(graded: list[Graded], questions: list[dict]) -> str:
+def grades_csv(graded: list[Graded], questions: list[Question]) -> str:
     """grades.csv: a row per submission, a column per autograded question."""
     names, possible = autograded(questions), possible_points(questions)
     buffer = io.StringIO()
@@ -170,7 +164,7 @@ def grades_csv(graded: list[Graded], questions: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def grades_table(graded: list[Graded], questions: list[dict]) -> str:
+def grades_table(graded: list[Graded], questions: list[Question]) -> str:
     """The same table as plain text for the terminal."""
     names, possible = autograded(questions), possible_points(questions)
     header = ["submission", "status", *names, "total"]

@@ -34,29 +34,25 @@ class ForkServerError(RuntimeError):
 
 # --- the server process ---------------------------------------------------------------------
 
-def _preload() -> None:
+def _preload(warm_up: str) -> None:
+    """What every submission would otherwise pay for itself, paid once: the libraries every
+    notebook imports, matplotlib's fonts and renderers, then the course's own warm-up (its
+    assignment's ``warm_up``: e.g. torch's threads and torch.func's first-call set-up)."""
     import matplotlib.pyplot as plt
     import numpy  # noqa: F401
-    import torch
 
-    from coursegrader.engine import runner# noqa: F401  (imports IPython and otter)
+    from coursegrader.engine import runner  # noqa: F401  (imports IPython and otter)
 
-    torch.set_num_threads(1)  # before any torch op: no thread pool exists at fork time
     figure = plt.figure()
     figure.gca().plot([0, 1], [0, 1], label="warm")  # loads fonts and renderers once, for every child
     figure.gca().legend()
     figure.canvas.draw()
     plt.close("all")
-    # The first torch.func transform in a process sets up its machinery (1.5-4 s, more under
-    # load); done once here, it costs no submission anything.
-    x = torch.linspace(-1, 1, 3, dtype=torch.float64)
-    torch.func.vmap(torch.func.grad(torch.func.grad(torch.sin)))(x)
-    torch.func.jacrev(torch.sin)(x), torch.func.jacfwd(torch.sin)(x), torch.func.hessian(torch.sin)(x[0])
-    torch.autograd.functional.hessian(lambda t: t.sin().sum(), x)
+    exec(compile(warm_up, "<the course's warm-up>", "exec"), {"__name__": "warm_up"})
 
 
 def serve(control: socket.socket) -> None:
-    _preload()
+    _preload(json.loads(control.recv(_PACKET))["warm_up"])  # the grader sends it first
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
@@ -134,13 +130,16 @@ class ForkServer:
     The server process starts at once and warms up (seconds) while the caller goes on, reading
     the autograder for one; ``wait_ready`` (or the first ``start``) waits for it."""
 
-    def __init__(self):
+    def __init__(self, warm_up: str = ""):
+        """``warm_up``: Python code the server runs once before it forks anything (the
+        assignment's; it must stay under one packet, 64 KiB)."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         environment = {**{k: v for k, v in os.environ.items() if k in KEPT_FROM_GRADER}, **WARM_ENVIRONMENT}
         self._process = subprocess.Popen([sys.executable, "-m", "coursegrader.engine.forkserver", str(theirs.fileno())],
                                          pass_fds=[theirs.fileno()], env=environment, stdin=subprocess.DEVNULL)
         theirs.close()
         self._control = ours
+        ours.send(json.dumps({"warm_up": warm_up}).encode())
         self._lock = threading.Lock()
         self._ready_lock = threading.Lock()
         self._ready = False
@@ -205,6 +204,9 @@ class ForkServer:
                     future = self._exits.setdefault(reply["exited"], Future())
                     if not future.done():
                         future.set_result({"code": reply["code"], "signal": reply["signal"]})
+
+    def alive(self) -> bool:
+        return self._process.poll() is None
 
     def close(self) -> None:
         """Stop the server: at once if it never got to serve (nothing of it is needed then)."""

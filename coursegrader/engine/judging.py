@@ -15,73 +15,21 @@ import signal
 import socket
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
-from coursegrader.core import autograder_zip, messages
+from coursegrader.core import messages
 from coursegrader.engine import protocol, workspace
-from coursegrader.engine.checks import INSPECTED_KEY, HiddenCheck, hidden_checks, public_tests_source, standalone
+from coursegrader.engine.assignment import Assignment, LoadedCheck
+from coursegrader.engine.checks import INSPECTED_KEY
 from coursegrader.core.tags import IGNORE_TAG
 from coursegrader.engine.sandbox import JobGroup, Limits, walls_left_out
 from coursegrader.inputs.problems import MESSAGES
 from coursegrader.core.results import Graded, Verdict
+from coursegrader.core.statuses import Status
 from coursegrader.inputs.submissions import Notebook, SubmissionError, read_submission
 
 MEMORY_HINTS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
 OUTPUT_HINTS = ("File too large", "No space left on device")  # one file over OUTPUT_LIMIT_MB, the folder over DISK_LIMIT_MB
-
-
-@dataclass
-class Judged:
-    """One hidden check, ready to judge: its compiled steps and its fixed probe inputs."""
-    check: HiddenCheck
-    question: str
-    judge: object
-    probes: object
-    inspect: object = None  # the static rule, run here on the submitted cells (see checks.py)
-
-
-@dataclass
-class Assignment:
-    """What grading needs from an autograder zip."""
-    questions: list[dict]
-    checks: list[Judged]
-    public: dict[str, tuple[str, str]]  # question -> (test file path, source without hidden tests)
-    seed: int | None
-    show_hidden: bool
-    notebook_name: str  # what the release notebook is called; its init cell opens this file
-    limits: dict  # the course's limits when the zip was built (Gradescope's image has no course_config.py)
-
-    @classmethod
-    def from_autograder(cls, source) -> "Assignment":
-        """Read from an autograder zip, or the folder it was unpacked into (see autograder_zip.read)."""
-        autograder = autograder_zip.read(source)
-        checks, public = [], {}
-        for question in autograder.manifest["questions"]:
-            test_path = autograder_zip.test_path(question["name"])
-            if question["manual"] or test_path not in autograder.tests:
-                continue
-            source_code = autograder.tests[test_path]
-            for check in hidden_checks(source_code, test_path):
-                probes = json.loads(json.dumps(standalone(check.probes_source)()))
-                inspect = standalone(check.inspect_source) if check.inspect_source else None
-                checks.append(Judged(check, question["name"], standalone(check.judge_source), probes, inspect))
-            visible = public_tests_source(source_code, test_path)
-            if visible:
-                public[question["name"]] = (test_path, visible)
-        config = autograder.otter_config
-        return cls(autograder.manifest["questions"], checks, public, config.get("seed"),
-                   bool(config.get("show_hidden", False)), f"{config.get('assignment_name', 'submission')}.ipynb",
-                   autograder.manifest["limits"])
-
-    @property
-    def autograded(self) -> list[str]:
-        """The questions with tests, in notebook order."""
-        return [q["name"] for q in self.questions if not q["manual"]]
-
-    @property
-    def possible(self) -> float:
-        return sum(q["points"] for q in self.questions if not q["manual"])
 
 
 class _Stopped(Exception):
@@ -105,17 +53,15 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
     workdir.chmod(0o700)
     try:
         notebook = read_submission(submission) if notebook is None else notebook
-    except SubmissionError as error:
-        return Graded.failed(submission.id, "invalid", str(error), time.monotonic() - started)
-    except Exception:  # noqa: BLE001 - bytes no check foresaw are still this submission's own row
-        return Graded.failed(submission.id, "invalid", MESSAGES["unexpected"], time.monotonic() - started)
+    except Exception as error:  # noqa: BLE001 - bytes no check foresaw are still this submission's own row
+        return unreadable(submission.id, error, time.monotonic() - started)
     cells = _code_cells(notebook)
     (workdir / assignment.notebook_name).write_bytes(notebook.saved())  # an OSError from here on is the grader's
-    graded = Graded(submission.id, "ok")
+    graded = Graded(submission.id, Status.OK)
     try:
         without = walls_left_out()
     except ValueError as error:  # the instructor's setting, not the submission's fault
-        return Graded.failed(submission.id, "error", str(error), time.monotonic() - started)
+        return Graded.failed(submission.id, Status.ERROR, str(error), time.monotonic() - started)
     job = JobGroup(uuid.uuid4().hex[:12], limits.processes, use_cgroup="cgroup" not in without)
     disk = workspace.DiskWatch(workdir, limits.disk_mb, stop=job.kill)  # the quota where no tmpfs holds it
     graded.walls.append("disk watcher")
@@ -129,19 +75,19 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
         theirs.close()
         _converse(ours, assignment, cells, deadline, graded, limits.check_seconds)
     except _SandboxFailed as failed:
-        graded.status = "error"
+        graded.status = Status.ERROR
         graded.message = f"the grading sandbox did not start: {failed}; its output: {_tail(workdir / 'output.txt')}"
     except _Stopped as stopped:
         graded.status, graded.message = stopped.status, stopped.message
-        if stopped.status == "crashed" and pid is not None:
+        if stopped.status == Status.CRASHED and pid is not None:
             graded.message += _exit_note(server.exit_status(name, timeout=2))
     except Exception as error:  # a fault of the grader itself: this row says so, the batch goes on
-        graded.status, graded.message = "error", f"grading failed: {type(error).__name__}: {error}"
+        graded.status, graded.message = Status.ERROR, f"grading failed: {type(error).__name__}: {error}"
     finally:
         ours.close()
         job.close()
         if disk.close():
-            graded.status, graded.message = "output-limit", messages.DISK_LIMIT
+            graded.status, graded.message = Status.OUTPUT_LIMIT, messages.DISK_LIMIT
         if pid is not None:
             server.exit_status(name, timeout=0.5)  # reaped, so its pid is free for the next one
             server.forget(name)
@@ -149,6 +95,12 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
     _score(graded, assignment)
     graded.seconds = time.monotonic() - started
     return graded
+
+
+def unreadable(submission_id: str, error: Exception, seconds: float = 0.0) -> Graded:
+    """The row of a submission whose notebook could not be read: the reason's fixed message."""
+    message = str(error) if isinstance(error, SubmissionError) else MESSAGES["unexpected"]
+    return Graded.failed(submission_id, Status.INVALID, message, seconds)
 
 
 class _SandboxFailed(Exception):
@@ -182,7 +134,7 @@ class _Conversation:
         self.place = {"zh": zh.format(**numbers), "en": en.format(**numbers)}
 
     def _died(self) -> "_Stopped":
-        return _Stopped("crashed", messages.DIED.format(**self.place))
+        return _Stopped(Status.CRASHED, messages.DIED.format(**self.place))
 
     def receive(self) -> dict:
         remaining = self.deadline - time.monotonic()
@@ -192,22 +144,22 @@ class _Conversation:
             self.sock.settimeout(remaining)
             message = protocol.receive(self.sock)
         except socket.timeout:
-            raise _Stopped("timeout", messages.TIMED_OUT.format(**self.place)) from None
+            raise _Stopped(Status.TIMEOUT, messages.TIMED_OUT.format(**self.place)) from None
         except protocol.ProtocolError:
-            raise _Stopped("crashed", messages.INVALID_DATA) from None
+            raise _Stopped(Status.CRASHED, messages.INVALID_DATA) from None
         except OSError:  # the connection was reset: the process died with data unsent
             message = None
         if message is None:
             raise self._died()
         if not isinstance(message, dict):
-            raise _Stopped("crashed", messages.NOT_AN_OBJECT)
+            raise _Stopped(Status.CRASHED, messages.NOT_AN_OBJECT)
         return message
 
     def send(self, message: dict) -> None:
         try:
             protocol.send(self.sock, message)
         except protocol.ProtocolError:  # only the notebook's own cells can be this large
-            raise _Stopped("invalid", messages.CODE_TOO_LARGE) from None
+            raise _Stopped(Status.INVALID, messages.CODE_TOO_LARGE) from None
         except OSError:
             raise self._died() from None
 
@@ -278,27 +230,25 @@ class _Judge:
             results = talk.receive().get("public")
             self.public[question] = _public_results(question, results, source)
             talk.lap("public tests")
-        for judged in self.assignment.checks:
-            if judged.question != question:
-                continue
-            talk.send({"op": "observe", "source": judged.check.observe_source, "probes": judged.probes})
+        for judged in self.assignment.checks_of(question):
+            talk.send({"op": "observe", "source": judged.test.observe_source, "probes": judged.probes})
             seen = talk.receive().get("seen")
             talk.lap(f"observe {question}")
             if judged.inspect is not None and isinstance(seen, dict) and seen.get("ok") and isinstance(seen.get("data"), dict):
                 seen["data"][INSPECTED_KEY] = self._inspect(judged)
-            self.graded.feedback[judged.check.name] = _verdict(judged, seen, self.check_seconds)
+            self.graded.feedback[judged.name] = _verdict(judged, seen, self.check_seconds)
             talk.lap(f"judge {question}")
 
-    def _inspect(self, judged: Judged):
+    def _inspect(self, judged: LoadedCheck):
         """The test's static rule on the submitted cells, in this process (once per test)."""
-        if judged.check.name not in self._inspected:
+        if judged.name not in self._inspected:
             cells = [{"source": c["source"], "tags": list(c["tags"])} for c in self.cells]
             try:
                 result = json.loads(json.dumps(judged.inspect(cells)))
             except Exception:  # odd code (deep nesting, say) must not crash grading: judge sees None
                 result = None
-            self._inspected[judged.check.name] = result
-        return self._inspected[judged.check.name]
+            self._inspected[judged.name] = result
+        return self._inspected[judged.name]
 
 
 def _public_results(question: str, results, source: str) -> list[dict]:
@@ -333,25 +283,18 @@ def _note_cell_errors(graded: Graded, errors: list, cells: list[dict]) -> None:
         name, text, index = str(error.get("error", "")), str(error.get("message", "")), error.get("cell")
         number = cells[index]["number"] if isinstance(index, int) and 0 <= index < len(cells) else "?"
         if name == "CellTimeout":
-            graded.status = _worse(graded.status, "cell-timeout")
+            graded.status = Status(graded.status).worse(Status.CELL_TIMEOUT)
         elif any(hint in name or hint in text for hint in MEMORY_HINTS):
-            graded.status = _worse(graded.status, "memory-limit")
+            graded.status = Status(graded.status).worse(Status.MEMORY_LIMIT)
         elif name == "OSError" and any(hint in text for hint in OUTPUT_HINTS):
-            graded.status = _worse(graded.status, "output-limit")
+            graded.status = Status(graded.status).worse(Status.OUTPUT_LIMIT)
         shown = name if name in _BUILTIN_ERRORS else "Exception"
         notes.append(f"cell {number}: {shown}")
     more = f" (+{len(notes) - 3} more)" if len(notes) > 3 else ""
     graded.message = "; ".join(notes[:3]) + more
 
 
-_SEVERITY = ["ok", "cell-timeout", "output-limit", "memory-limit"]
-
-
-def _worse(current: str, new: str) -> str:
-    return max(current, new, key=_SEVERITY.index)
-
-
-def _verdict(judged: Judged, seen, check_seconds: float) -> Verdict:
+def _verdict(judged: LoadedCheck, seen, check_seconds: float) -> Verdict:
     """One hidden check's verdict: the judge's ``(misconception id, message)``, or a fixed one."""
     if not isinstance(seen, dict) or not seen.get("ok"):
         error = seen.get("error") if isinstance(seen, dict) else None
@@ -363,7 +306,7 @@ def _verdict(judged: Judged, seen, check_seconds: float) -> Verdict:
     except Exception:  # a judge must not crash on odd data; if it does, the answer is not credited
         return Verdict(False, messages.UNEXPECTED_FORM, messages.UNEXPECTED_FORM_ID)
     if problem is None:
-        return Verdict(True, judged.check.success_message or messages.PASSED)
+        return Verdict(True, judged.test.success_message or messages.PASSED)
     if isinstance(problem, (tuple, list)) and len(problem) == 2 and all(isinstance(p, str) for p in problem):
         return Verdict(False, problem[1], problem[0])
     return Verdict(False, problem if isinstance(problem, str) else messages.FAILED, messages.UNLABELLED_ID)
@@ -386,7 +329,7 @@ def _exit_note(status: dict | None) -> str:
 def _score(graded: Graded, assignment: Assignment) -> None:
     for judged in assignment.checks:
         question = judged.question
-        verdict = graded.feedback.get(judged.check.name)
+        verdict = graded.feedback.get(judged.name)
         passed = verdict is not None and verdict.passed
-        graded.scores[question] = graded.scores.get(question, 0.0) + (judged.check.points if passed else 0.0)
+        graded.scores[question] = graded.scores.get(question, 0.0) + (judged.points if passed else 0.0)
     graded.total = sum(graded.scores.values())

@@ -14,7 +14,7 @@ from coursegrader.core import messages
 from coursegrader.core.notebooks import write_bytes_atomic
 from coursegrader.core.results import Graded
 from coursegrader.engine.judging import Assignment
-from coursegrader.inputs.submissions import Submission, SubmissionError, submitted_file
+from coursegrader.inputs.submissions import Submission
 
 RESULTS_NAME = "results.json"
 RECORD_NAME = "graded.json"
@@ -25,14 +25,8 @@ ERROR_RUNS_KEPT = 2  # an error is graded again once; after that it is kept unti
 def fingerprint(submission: Submission, autograder_digest: str) -> str:
     """Changes when the submission's file or the autograder change (then it is graded again).
     "" for a submission that cannot be read: it never counts as graded (reading it says why)."""
-    try:
-        name, data = submitted_file(submission)
-    except SubmissionError:
-        return ""
-    digest = hashlib.sha256(autograder_digest.encode())
-    digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
-    digest.update(data)
-    return digest.hexdigest()
+    file_digest = submission.read().digest
+    return hashlib.sha256(f"{autograder_digest}\0{file_digest}".encode()).hexdigest() if file_digest else ""
 
 
 def previous_result(results_dir: Path, key: str) -> tuple[Graded | None, int]:
