@@ -100,7 +100,8 @@ def _grade(args) -> int:
     return _write_outputs(args, course, assignment, autograder, out, graded, submissions, roster)
 
 
-def _write_outputs(args, course, assignment, autograder, out, graded, submissions, roster, identities=None) -> int:
+def _write_outputs(args, course, assignment, autograder, out, graded, submissions, roster, identities=None,
+                   people=None) -> int:
     """grades.csv, report.html with the class analyses and, given a roster, the gradebook files."""
     from coursegrader.classroom import gradebook
     from coursegrader.classroom.analysis import class_work, sections
@@ -109,7 +110,7 @@ def _write_outputs(args, course, assignment, autograder, out, graded, submission
     from coursegrader.core.results import grades_csv, grades_table
 
     questions = _questions(autograder)
-    write_bytes_atomic(grades_csv(graded, questions).encode("utf-8", "replace"), out / "grades.csv")
+    write_bytes_atomic(grades_csv(graded, questions, people).encode("utf-8", "replace"), out / "grades.csv")
     work = class_work(questions, graded, submissions, course.release(assignment))
     book, status = None, 0
     if roster:
@@ -192,7 +193,7 @@ def _from_gradescope(args, course, assignment, autograder, roster) -> int:
     """The outputs of a batch, from a folder of Gradescope results instead of grading."""
     import json
 
-    from coursegrader.classroom.gradescope_export import read_export
+    from coursegrader.classroom.gradescope_export import ExportError, read_export
     from coursegrader.core.notebooks import write_bytes_atomic
 
     folder = args.from_gradescope
@@ -202,7 +203,11 @@ def _from_gradescope(args, course, assignment, autograder, roster) -> int:
     if not folder.is_dir():
         print(f"error: {folder} is not a folder (unzip Gradescope's export first)", file=sys.stderr)
         return 2
-    export = read_export(folder, _questions(autograder))
+    try:
+        export = read_export(folder, _questions(autograder))
+    except ExportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if not export.graded:
         print(f"error: no submissions found in {folder}", file=sys.stderr)
         return 2
@@ -211,8 +216,12 @@ def _from_gradescope(args, course, assignment, autograder, roster) -> int:
         write_bytes_atomic(json.dumps(results, ensure_ascii=False, indent=1).encode("utf-8", "replace"),
                            out / "results" / g / "results.json")
     print(f"Read {len(export.graded)} Gradescope result(s) of {assignment} from {folder}", file=sys.stderr)
+    gaps = sum(1 for g in export.graded if g.status == "error")
+    if gaps:
+        print(f"warning: {gaps} submission(s) have no autograder results in the export: their grades are left "
+              f"blank, and grades.csv's error column says which folder lacks what", file=sys.stderr)
     return _write_outputs(args, course, assignment, autograder, out, export.graded, export.submissions, roster,
-                          export.identities)
+                          export.identities, export.people)
 
 
 def _questions(autograder: Path) -> list[dict]:
