@@ -18,7 +18,7 @@ import tempfile
 import nbformat
 
 from coursegrader.core import autograder_zip, notebooks
-from coursegrader.build import gradescope_image, master, nbgrader_release, nbgrader_source
+from coursegrader.build import freshness, gradescope_image, master, nbgrader_release, nbgrader_source
 from coursegrader.core.assignment import Question
 from coursegrader.core.config import Course
 from coursegrader.build.solution import execute_seeded
@@ -57,16 +57,19 @@ def autograder_requirements(course: Course) -> str:
     return "\n".join(lines) + "\n"
 
 
-def manifest(assignment: str, questions: list[master.Question], limits: Limits, warm_up: str) -> dict:
+def manifest(assignment: str, questions: list[master.Question], limits: Limits, warm_up: str,
+             inputs: dict[str, str]) -> dict:
     """What the grader reads besides otter's tests: questions, points, each question's hidden
-    checks (verdicts are keyed by check, class analyses count by question), and the limits per
-    submission (Gradescope's image has no course_config.py)."""
+    checks (verdicts are keyed by check, class analyses count by question), the limits per
+    submission (Gradescope's image has no course_config.py), and a digest of each file the zip
+    was built from (``grade`` refuses a zip older than the master: freshness.py)."""
     return {
         "assignment": assignment,
         "questions": [Question(q.name, q.points, q.manual, tuple(q.hidden_test_names())).to_manifest()
                       for q in questions],
         "limits": limits.as_dict(),
         "warm_up": warm_up,
+        freshness.MANIFEST_KEY: inputs,
     }
 
 
@@ -134,11 +137,6 @@ def _run_otter_assign(master_path: Path, dist: Path) -> None:
         ) from error
 
 
-def _support_files(folder: Path) -> list[Path]:
-    """The files beside a notebook that otter assign may ship with it (not notebooks, not folders)."""
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix != ".ipynb" and not p.name.startswith("."))
-
-
 def write_folder(folder: Path, files: dict[str, bytes]) -> None:
     """Make ``folder`` hold exactly ``files`` (name -> bytes): a file the build does not write is
     removed, so what running a notebook in place leaves (otter's .OTTER_LOG, its export zips,
@@ -156,6 +154,7 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
     out = course.at(out_root or course.root)
     master_path = course.master(assignment)
     try:
+        inputs = freshness.built_from(course, assignment)  # before reading: an edit during the build shows as stale
         master_nb = notebooks.read(master_path)
         questions = master.questions(master_nb)
         prepared = master.prepared_for_otter(master_nb, assignment, otter_settings(course))
@@ -165,7 +164,7 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
     with tempfile.TemporaryDirectory(prefix="coursegrader-build-") as scratch:
         work, dist = Path(scratch) / "master", Path(scratch) / "dist"
         work.mkdir()
-        for support in _support_files(master_path.parent):
+        for support in freshness.support_files(master_path.parent):
             shutil.copy(support, work / support.name)
         (work / "requirements.txt").write_text(autograder_requirements(course))
         prepared_path = work / f"{assignment}.ipynb"
@@ -178,12 +177,13 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
         (otter_zip,) = (dist / "autograder").glob("*.zip")
         release = release_notebook(student, prepared)
         # the files the master's config lists (`files:`), as otter placed them beside the student notebook
-        release_files = {p.name: p.read_bytes() for p in _support_files(dist / "student")}
+        release_files = {p.name: p.read_bytes() for p in freshness.support_files(dist / "student")}
         try:
             image = gradescope_image.image_files(course)
         except (gradescope_image.ImageError, OSError, KeyError) as error:
             raise BuildError(f"the Gradescope image of {assignment} could not be described: {error}") from error
-        zip_bytes = autograder_zip.repack(otter_zip, manifest(assignment, questions, Limits.from_course(course), course.FORK_SERVER_WARM_UP), image)
+        zip_bytes = autograder_zip.repack(otter_zip, manifest(assignment, questions, Limits.from_course(course),
+                                                            course.FORK_SERVER_WARM_UP, inputs), image)
 
     progress(f"[build {assignment}] nbgrader generate_assignment: the release from nbgrader's instructor notebook ...")
     instructor, release_bytes = nbgrader_notebooks(course, assignment, release, questions, zip_bytes)

@@ -205,14 +205,38 @@ def load_course(root: Path | None = None) -> Course:
     return course
 
 
+USAGE = "usage: python -m coursegrader.core.config [--help] NAME ..."
+
+
+def usage() -> str:
+    """The help text: what the command does and every setting it can print (plain text)."""
+    width = max(len(setting.name) for setting in SETTINGS)
+    lines = [USAGE, "",
+             f"Prints the value of each named setting of {CONFIG_FILENAME}, one a line, after checking the",
+             "whole file (setup.sh reads its pins this way). Exit status 2 when the file or a name is wrong.",
+             "", "settings:"]
+    lines += [f"  {setting.name.ljust(width)}  {setting.description}" for setting in SETTINGS]
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
     """``python -m coursegrader.core.config NAME ...``: each setting's value on a line of its own
     (what setup.sh reads its pins with), after checking the whole file."""
+    if any(word in ("-h", "--help") for word in argv):
+        print(usage())
+        return 0
     try:
-        course = load_course()
+        flags = [word for word in argv if word.startswith("-")]
+        if flags:
+            raise ConfigError(f"no option {flags[0]}: this command takes setting names only; "
+                              "see `python -m coursegrader.core.config --help`")
         unknown = [name for name in argv if name not in DECLARED]
         if unknown:
-            raise ConfigError(f"no such setting: {', '.join(unknown)}")
+            near = difflib.get_close_matches(unknown[0], DECLARED, n=1)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            raise ConfigError(f"no such setting: {', '.join(unknown)}{hint}; "
+                              "`python -m coursegrader.core.config --help` lists them")
+        course = load_course()
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

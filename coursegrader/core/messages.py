@@ -202,10 +202,25 @@ GRADEBOOK_ALL_MATCHED = "名单上每位学生都恰好对应一份提交 / ever
 GRADEBOOK_WITH_MANUAL = "含人工评分的题目 {questions} / including the hand-graded {questions}"
 GRADEBOOK_AUTOGRADED_ONLY = ("只含自动评分的题目，未给出人工评分表（--manual） / "
                              "autograded questions only: no manual points were given (--manual)")
-GRADESCOPE_NO_RESULTS = ("这份 Gradescope 提交没有评分结果（results.json）：请在 Gradescope 上重新运行评分 / "
-                         "this Gradescope submission has no results (results.json): rerun the autograder on Gradescope")
-GRADESCOPE_BAD_RESULTS = ("这份 Gradescope 提交的评分结果无法读取：请在 Gradescope 上重新运行评分 / "
-                          "this Gradescope submission's results could not be read: rerun the autograder on Gradescope")
+# A Gradescope export keeps the autograder's results only in its metadata (gradescope_export.py):
+# a submission without them is a gap on the grader's side, never the student's score.
+GRADESCOPE_NO_RESULTS = ("{file} 中的 {folder} 没有 {key}（Gradescope 把自动评分结果存在那里）：评分端缺少结果，"
+                         "成绩留空；请在 Gradescope 上对这份提交重新运行自动评分，再重新导出 / "
+                         "{file} has no {key} for {folder} (where Gradescope keeps the autograder's results): a gap on "
+                         "the grader's side, the grade is left blank; rerun the autograder on Gradescope for this "
+                         "submission and export again")
+GRADESCOPE_BAD_RESULTS = ("{file} 中 {folder} 的 {key} 不是本评分程序写出的结果（{problem}），成绩留空；"
+                          "请在 Gradescope 上用本课程的自动评分程序重新运行，再重新导出 / "
+                          "{key} of {folder} in {file} is not results this autograder wrote ({problem}); the grade is "
+                          "left blank; rerun this course's autograder on Gradescope and export again")
+GRADESCOPE_NOT_LISTED = ("文件夹 {folder} 不在 {file} 中，导出里没有它的自动评分结果，成绩留空；"
+                         "请使用 Gradescope 导出的原样文件 / "
+                         "the folder {folder} is not listed in {file}, so the export holds no autograder results for "
+                         "it and the grade is left blank; use the export as Gradescope wrote it")
+RESULTS_FOLDER_NO_RESULTS = ("{folder} 中没有评分程序写出的 {file}，成绩留空 / "
+                             "{folder} holds no {file} written by the grader; the grade is left blank")
+RESULTS_FOLDER_BAD_RESULTS = ("{folder} 中的 {file} 不是本评分程序写出的结果（{problem}），成绩留空 / "
+                              "{file} in {folder} is not results this grader wrote ({problem}); the grade is left blank")
 
 # --- The report's similarity section (similarity.py) -------------------------------------
 SIMILARITY_HEADING = "相似的答案 / Similar answers"

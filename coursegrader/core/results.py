@@ -152,15 +152,20 @@ class Graded:
 
 
 
-def grades_csv(graded: list[Graded], questions: list[Question]) -> str:
-    """grades.csv: a row per submission, a column per autograded question."""
+def grades_csv(graded: list[Graded], questions: list[Question], people: dict[str, tuple[str, str]] | None = None) -> str:
+    """grades.csv: a row per submission, a column per autograded question. ``people`` (submission
+    -> its students' names and ids, from a Gradescope export) adds the columns student and
+    student id. A row of the grader's own failure (``error``) has no points at all, not 0."""
     names, possible = autograded(questions), possible_points(questions)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["submission", "status", *names, "total", "possible", "seconds", "error"])
+    who = ["student", "student id"] if people else []
+    writer.writerow(["submission", *who, "status", *names, "total", "possible", "seconds", "error"])
     for g in graded:
-        writer.writerow([g.submission, g.status, *(f"{g.scores.get(n, 0.0):g}" for n in names),
-                         f"{g.total:g}", f"{possible:g}", f"{g.seconds:.1f}", g.message])
+        person = list(people.get(g.submission, ("", ""))) if people else []
+        points = [""] * (len(names) + 1) if g.status == "error" else \
+            [*(f"{g.scores.get(n, 0.0):g}" for n in names), f"{g.total:g}"]
+        writer.writerow([g.submission, *person, g.status, *points, f"{possible:g}", f"{g.seconds:.1f}", g.message])
     return buffer.getvalue()
 
 

@@ -7,8 +7,10 @@ client.
 """
 
 import hashlib
+import socket
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from coursegrader.core.results import Graded
 from coursegrader.engine import judging
@@ -20,13 +22,54 @@ from coursegrader.routes.records import grader_fault
 
 _worker_engine: dict = {}  # this Dask worker process's Engine, by the autograder's digest
 _worker_lock = threading.Lock()
+CONNECT_SECONDS = 5  # Dask waits 30 s by default, then prints a traceback
+
+
+class SchedulerUnreachable(Exception):
+    """No Dask scheduler answers at the address given (the message is one line, saying what to start)."""
+
+
+def _unreachable(address: str, reason: str) -> SchedulerUnreachable:
+    host_port = urlsplit(address).netloc or address
+    port = host_port.rsplit(":", 1)[-1]
+    return SchedulerUnreachable(
+        f"no Dask scheduler answers at {address} ({reason}); start one on that machine with "
+        f"`dask scheduler --port {port}` and a worker per grading machine with `dask worker {address}`, "
+        "or leave out --scheduler to grade on this machine")
+
+
+def check_scheduler(address: str) -> None:
+    """Raise SchedulerUnreachable unless something accepts a connection at ``address`` within
+    CONNECT_SECONDS (a TCP probe, before any grading starts; other Dask protocols are left to
+    the client's own connection)."""
+    parts = urlsplit(address)
+    if parts.scheme not in ("tcp", "tls") or not parts.hostname or not parts.port:
+        return
+    try:
+        socket.create_connection((parts.hostname, parts.port), timeout=CONNECT_SECONDS).close()
+    except socket.gaierror:
+        raise _unreachable(address, f"no host named {parts.hostname}") from None
+    except TimeoutError:
+        raise _unreachable(address, f"no answer within {CONNECT_SECONDS} s") from None
+    except OSError as error:
+        raise _unreachable(address, (error.strerror or type(error).__name__).lower()) from None
+
+
+def _connect(scheduler: str):
+    """A client of the scheduler, or SchedulerUnreachable after CONNECT_SECONDS."""
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout=CONNECT_SECONDS)
+    except (OSError, TimeoutError) as error:  # refused, timed out, or not a Dask scheduler at all
+        raise _unreachable(scheduler, str(error).splitlines()[0] if str(error) else type(error).__name__) from None
 
 
 def grade_on_cluster(scheduler: str, pending, autograder: bytes, limits: Limits, out_dir: Path):
     """Yield (submission, key, error runs, Graded) as the cluster's workers finish them."""
-    from distributed import Client, as_completed
+    from distributed import as_completed
 
-    with Client(scheduler) as client:
+    with _connect(scheduler) as client:
         autograder_bytes = client.scatter(autograder, broadcast=True)
         futures, unreadable = {}, []
         for submission, key, error_runs in pending:
