@@ -6,7 +6,7 @@ Gradescope unpacked it into); every route grades with the same object.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from coursegrader.core import autograder_zip
@@ -44,6 +44,7 @@ class Assignment:
     notebook_name: str  # what the release notebook is called; its init cell opens this file
     limits: dict  # the course's limits when the zip was built (Gradescope's image has no course_config.py)
     warm_up: str = ""  # code the fork server runs once before any submission (the course's, from its config)
+    files: dict = field(default_factory=dict)  # name -> bytes: the master's `files:`, beside each submission's notebook
 
     @classmethod
     def from_autograder(cls, source: "Path | bytes | autograder_zip.Autograder") -> "Assignment":
@@ -69,7 +70,7 @@ class Assignment:
         config = autograder.otter_config
         return cls(questions, checks, public, config.get("seed"), bool(config.get("show_hidden", False)),
                    f"{config.get('assignment_name', 'submission')}.ipynb", autograder.manifest["limits"],
-                   str(autograder.manifest.get("warm_up", "")))
+                   str(autograder.manifest.get("warm_up", "")), dict(autograder.files))
 
     @property
     def autograded(self) -> list[str]:

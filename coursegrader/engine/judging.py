@@ -56,6 +56,8 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
     except Exception as error:  # noqa: BLE001 - bytes no check foresaw are still this submission's own row
         return unreadable(submission.id, error, time.monotonic() - started)
     cells = _code_cells(notebook)
+    for name, data in assignment.files.items():  # as otter run puts them beside the notebook
+        (workdir / name).write_bytes(data)
     (workdir / assignment.notebook_name).write_bytes(notebook.saved())  # an OSError from here on is the grader's
     graded = Graded(submission.id, Status.OK)
     try:
