@@ -44,6 +44,7 @@ class Assignment:
     notebook_name: str  # what the release notebook is called; its init cell opens this file
     limits: dict  # the course's limits when the zip was built (Gradescope's image has no course_config.py)
     warm_up: str = ""  # code the fork server runs once before any submission (the course's, from its config)
+    lesson: tuple[str, ...] = ()  # the release's code cells before its first answer cell (build.pipeline.lesson_cells)
 
     @classmethod
     def from_autograder(cls, source: "Path | bytes | autograder_zip.Autograder") -> "Assignment":
@@ -69,7 +70,8 @@ class Assignment:
         config = autograder.otter_config
         return cls(questions, checks, public, config.get("seed"), bool(config.get("show_hidden", False)),
                    f"{config.get('assignment_name', 'submission')}.ipynb", autograder.manifest["limits"],
-                   str(autograder.manifest.get("warm_up", "")))
+                   str(autograder.manifest.get("warm_up", "")),
+                   tuple(str(cell) for cell in autograder.manifest.get("lesson", [])))
 
     @property
     def autograded(self) -> list[str]:
