@@ -213,8 +213,10 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
     graded.public = [result for question in assignment.autograded for result in judge.public.get(question, [])]
     talk.send({"op": "done"})
     last = talk.receive()
-    if isinstance(last.get("peak_mb"), (int, float)):
-        graded.peak_mb = float(last["peak_mb"])
+    for key in ("peak_mb", "unique_mb"):  # numbers for the instructor's report, bounded: the process may lie
+        value = last.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1e6:
+            setattr(graded, key, float(value))
 
 
 class _Judge:

@@ -185,12 +185,24 @@ def _answer(sock: socket.socket, env: dict, limits: Limits, until: str) -> None:
             os._exit(0)  # the grader is gone: nothing left to do
         if message.get("op") == until:
             if until == "done":
-                protocol.send(sock, {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+                protocol.send(sock, {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                                     "unique_mb": _unique_mb()})
             return
         if message["op"] == "public":
             protocol.send(sock, {"public": _run_public(env, message["source"], message["path"], limits.check_seconds)})
         elif message["op"] == "observe":
             protocol.send(sock, {"seen": _observe(env, message, limits.check_seconds)})
+
+
+def _unique_mb() -> float:
+    """This process's own memory now (pages no other process shares: what grading it costs beyond
+    the fork server's and the lesson's), from /proc/self/smaps_rollup; 0 where it cannot be read."""
+    try:
+        with open("/proc/self/smaps_rollup", encoding="ascii") as rollup:
+            fields = dict(line.split(":", 1) for line in rollup if ":" in line)
+        return sum(int(fields[key].split()[0]) for key in ("Private_Clean", "Private_Dirty")) / 1024
+    except (OSError, KeyError, ValueError):
+        return 0.0
 
 
 def _checkpoint(sock: socket.socket, shell: InteractiveShell, limits: Limits):
