@@ -78,7 +78,7 @@ def _grade(args) -> int:
     autograder_bytes = autograder.read_bytes()  # the zip, read once for the whole run
     try:
         graded = grade_all(submissions, autograder_bytes, out, limits, workers, Progress(files=submissions),
-                           regrade=args.regrade, scheduler=args.scheduler)
+                           regrade=args.regrade, scheduler=args.scheduler, snapshot=not args.no_snapshot)
     except (CheckFormatError, SchedulerUnreachable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -276,6 +276,8 @@ def _parser() -> Parser:
     grade.add_argument("--cell-timeout", type=positive_seconds, help="seconds per notebook cell, above 0 "
                                                                      "(default: CELL_TIMEOUT_SECONDS)")
     grade.add_argument("--regrade", action="store_true", help="grade everything again, even submissions already graded")
+    grade.add_argument("--no-snapshot", action="store_true", help="run every cell of every submission, the "
+                                                                   "release's lesson cells too (slower; same grades)")
     grade.add_argument("--scheduler", type=scheduler_address,
                        help="grade on a Dask cluster: its scheduler address (tcp://host:8786)")
     grade.add_argument("--roster", type=Path, help="class roster CSV (student id, name, email): also write canvas.csv, "

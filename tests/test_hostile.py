@@ -14,22 +14,6 @@ from hostile_cases import ESCAPE_PATHS, build_cases
 
 pytestmark = pytest.mark.slow  # real batches, servers or browsers: not in the fast layer
 
-LIMIT_OPTIONS = ("--timeout", "40", "--cell-timeout", "4", "--workers", "2")
-
-
-@pytest.fixture(scope="session")
-def hostile_batch(course, tmp_path_factory):
-    """Every case in one folder, graded in one run, beside untouched copies of the solution."""
-    folder = tmp_path_factory.mktemp("hostile")
-    cases = build_cases(course, ASSIGNMENT, folder)
-    scratch = tmp_path_factory.mktemp("hostile-scratch")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TMPDIR", str(scratch))  # the grader's scratch folders go here, to be checked after
-        grades = package_grade([folder], tmp_path_factory.mktemp("hostile-grades"), *LIMIT_OPTIONS)
-    grades.scratch_left = list(scratch.iterdir())
-    return grades, cases
-
-
 def _possible(points):
     return sum(points.values())
 

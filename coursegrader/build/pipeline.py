@@ -23,7 +23,7 @@ from coursegrader.core.assignment import Question
 from coursegrader.core.config import Course
 from coursegrader.build.solution import execute_seeded
 from coursegrader.core.notebooks import source_of, tags_of
-from coursegrader.core.tags import ANSWER_TAG, SKIP_TAG
+from coursegrader.core.tags import ANSWER_TAG, CHECK_CALL, IGNORE_TAG, SKIP_TAG
 from coursegrader.engine.sandbox import Limits
 
 EXPORT_CALL = "grader.export("
@@ -57,8 +57,21 @@ def autograder_requirements(course: Course) -> str:
     return "\n".join(lines) + "\n"
 
 
+def lesson_cells(release: nbformat.NotebookNode) -> list[str]:
+    """The release's code cells before its first answer cell (and before any check): what every
+    submission that kept them runs the same way, so a batch runs them once (engine/engine.py)."""
+    found = []
+    for cell in release.cells:
+        tags = tags_of(cell)
+        if ANSWER_TAG in tags or (cell.cell_type == "code" and CHECK_CALL.match(source_of(cell).strip())):
+            break
+        if cell.cell_type == "code" and IGNORE_TAG not in tags:
+            found.append(source_of(cell))
+    return found
+
+
 def manifest(assignment: str, questions: list[master.Question], limits: Limits, warm_up: str,
-             inputs: dict[str, str]) -> dict:
+             lesson: list[str], inputs: dict[str, str]) -> dict:
     """What the grader reads besides otter's tests: questions, points, each question's hidden
     checks (verdicts are keyed by check, class analyses count by question), the limits per
     submission (Gradescope's image has no course_config.py), and a digest of each file the zip
@@ -69,6 +82,7 @@ def manifest(assignment: str, questions: list[master.Question], limits: Limits, 
                       for q in questions],
         "limits": limits.as_dict(),
         "warm_up": warm_up,
+        "lesson": lesson,
         freshness.MANIFEST_KEY: inputs,
     }
 
@@ -182,8 +196,9 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
             image = gradescope_image.image_files(course)
         except (gradescope_image.ImageError, OSError, KeyError) as error:
             raise BuildError(f"the Gradescope image of {assignment} could not be described: {error}") from error
-        zip_bytes = autograder_zip.repack(otter_zip, manifest(assignment, questions, Limits.from_course(course),
-                                                            course.FORK_SERVER_WARM_UP, inputs), image)
+        grading = manifest(assignment, questions, Limits.from_course(course), course.FORK_SERVER_WARM_UP,
+                           lesson_cells(release), inputs)
+        zip_bytes = autograder_zip.repack(otter_zip, grading, image)
 
     progress(f"[build {assignment}] nbgrader generate_assignment: the release from nbgrader's instructor notebook ...")
     instructor, release_bytes = nbgrader_notebooks(course, assignment, release, questions, zip_bytes)

@@ -45,6 +45,7 @@ class Assignment:
     limits: dict  # the course's limits when the zip was built (Gradescope's image has no course_config.py)
     warm_up: str = ""  # code the fork server runs once before any submission (the course's, from its config)
     files: dict = field(default_factory=dict)  # name -> bytes: the master's `files:`, beside each submission's notebook
+    lesson: tuple[str, ...] = ()  # the release's code cells before its first answer cell (build.pipeline.lesson_cells)
 
     @classmethod
     def from_autograder(cls, source: "Path | bytes | autograder_zip.Autograder") -> "Assignment":
@@ -70,7 +71,8 @@ class Assignment:
         config = autograder.otter_config
         return cls(questions, checks, public, config.get("seed"), bool(config.get("show_hidden", False)),
                    f"{config.get('assignment_name', 'submission')}.ipynb", autograder.manifest["limits"],
-                   str(autograder.manifest.get("warm_up", "")), dict(autograder.files))
+                   str(autograder.manifest.get("warm_up", "")), dict(autograder.files),
+                   tuple(str(cell) for cell in autograder.manifest.get("lesson", [])))
 
     @property
     def autograded(self) -> list[str]:

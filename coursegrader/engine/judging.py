@@ -41,9 +41,10 @@ class _Stopped(Exception):
 
 
 def grade_submission(server, assignment: Assignment, submission, scratch_folder: Path, limits: Limits,
-                     notebook: Notebook | None = None) -> Graded:
+                     notebook: Notebook | None = None, after_lesson: bool = False) -> Graded:
     """Grade one submission (its notebook already read, on a Dask worker); never raises for
-    anything the submission does."""
+    anything the submission does. ``after_lesson``: ``server`` is a lesson server and the
+    notebook starts with the lesson's cells (``starts_with_lesson``): they are not run again."""
     started = time.monotonic()
     workdir = scratch_folder / "work"
     # passable, not listable, for the submission's own user; its own folder is for it alone
@@ -72,7 +73,7 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
     pid, name = None, uuid.uuid4().hex
     try:
         request = {"workdir": str(workdir), "limits": limits.as_dict(), "cgroup": str(job.cgroup) if job.cgroup else None,
-                   "without": without}
+                   "without": without, "after_lesson": after_lesson}
         pid = job.leader = server.start(name, request, theirs)
         theirs.close()
         _converse(ours, assignment, cells, deadline, graded, limits.check_seconds)
@@ -97,6 +98,13 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
     _score(graded, assignment)
     graded.seconds = time.monotonic() - started
     return graded
+
+
+def starts_with_lesson(notebook: Notebook, lesson: tuple[str, ...]) -> bool:
+    """Whether the cells a submission's process runs begin with the lesson's, unchanged."""
+    cells = _code_cells(notebook)
+    return bool(lesson) and len(cells) >= len(lesson) and all(
+        cell["source"] == source for cell, source in zip(cells, lesson))
 
 
 def unreadable(submission_id: str, error: Exception, seconds: float = 0.0) -> Graded:
@@ -207,8 +215,10 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
     graded.public = [result for question in assignment.autograded for result in judge.public.get(question, [])]
     talk.send({"op": "done"})
     last = talk.receive()
-    if isinstance(last.get("peak_mb"), (int, float)):
-        graded.peak_mb = float(last["peak_mb"])
+    for key in ("peak_mb", "unique_mb"):  # numbers for the instructor's report, bounded: the process may lie
+        value = last.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1e6:
+            setattr(graded, key, float(value))
 
 
 class _Judge:

@@ -65,7 +65,7 @@ def _connect(scheduler: str):
         raise _unreachable(scheduler, str(error).splitlines()[0] if str(error) else type(error).__name__) from None
 
 
-def grade_on_cluster(scheduler: str, pending, autograder: bytes, limits: Limits, out_dir: Path):
+def grade_on_cluster(scheduler: str, pending, autograder: bytes, limits: Limits, out_dir: Path, snapshot: bool = True):
     """Yield (submission, key, error runs, Graded) as the cluster's workers finish them."""
     from distributed import as_completed
 
@@ -78,7 +78,8 @@ def grade_on_cluster(scheduler: str, pending, autograder: bytes, limits: Limits,
                 unreadable.append((submission, key, error_runs, judging.unreadable(submission.id, reading.problem)))
                 continue
             code = Notebook(reading.notebook.code_cells)  # only code travels: no outputs, no written answers
-            future = client.submit(grade_shipped, autograder_bytes, submission.id, code, limits.as_dict(), pure=False)
+            future = client.submit(grade_shipped, autograder_bytes, submission.id, code, limits.as_dict(), snapshot,
+                                   pure=False)
             futures[future] = (submission, key, error_runs)
         yield from unreadable
         for future in as_completed(futures):
@@ -90,21 +91,22 @@ def grade_on_cluster(scheduler: str, pending, autograder: bytes, limits: Limits,
             yield submission, key, error_runs, graded
 
 
-def grade_shipped(autograder_bytes: bytes, submission_id: str, notebook: Notebook, limits: dict) -> dict:
+def grade_shipped(autograder_bytes: bytes, submission_id: str, notebook: Notebook, limits: dict,
+                  snapshot: bool = True) -> dict:
     """On a Dask worker: grade one notebook, read by the client, with this worker's engine."""
-    engine = _engine(autograder_bytes, Limits(**limits))
+    engine = _engine(autograder_bytes, Limits(**limits), snapshot)
     with scratch_folder("coursegrader-grade-") as scratch:
         graded = engine.grade(Submission(submission_id, scratch / "shipped"), scratch / "job", notebook=notebook)
     return graded.to_record()
 
 
-def _engine(autograder_bytes: bytes, limits: Limits) -> Engine:
-    """This worker process's engine, made once per autograder and limits and reused."""
-    key = (hashlib.sha256(autograder_bytes).hexdigest(), tuple(sorted(limits.as_dict().items())))
+def _engine(autograder_bytes: bytes, limits: Limits, snapshot: bool) -> Engine:
+    """This worker process's engine, made once per autograder, limits and snapshot, and reused."""
+    key = (hashlib.sha256(autograder_bytes).hexdigest(), tuple(sorted(limits.as_dict().items())), snapshot)
     with _worker_lock:
         if key not in _worker_engine:
             for old in _worker_engine.values():
                 old.close()
             _worker_engine.clear()
-            _worker_engine[key] = Engine(autograder_bytes, limits)
+            _worker_engine[key] = Engine(autograder_bytes, limits, snapshot=snapshot)
         return _worker_engine[key]

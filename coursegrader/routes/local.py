@@ -26,9 +26,11 @@ from coursegrader.routes.records import fingerprint, grader_fault, previous_resu
 
 
 def grade_all(submissions: list[Submission], autograder: bytes, out_dir: Path, limits: Limits, workers: int,
-              progress: Progress, regrade: bool = False, scheduler: str | None = None) -> list[Graded]:
+              progress: Progress, regrade: bool = False, scheduler: str | None = None,
+              snapshot: bool = True) -> list[Graded]:
     """Grade every submission not graded before; returns results in input order.
-    ``autograder``: the autograder zip's bytes (read once by the caller for the whole run)."""
+    ``autograder``: the autograder zip's bytes (read once by the caller for the whole run);
+    ``snapshot``: run the release's lesson cells once for the batch (engine/engine.py)."""
     results: dict[str, Graded] = {}
     pending = []  # (submission, fingerprint, error runs so far)
     autograder_digest = hashlib.sha256(autograder).hexdigest()
@@ -46,7 +48,7 @@ def grade_all(submissions: list[Submission], autograder: bytes, out_dir: Path, l
             results[submission.id] = earlier
         else:
             pending.append((submission, key, error_runs))
-    engine = Engine(autograder, limits) if pending and not scheduler else None
+    engine = Engine(autograder, limits, snapshot=snapshot) if pending and not scheduler else None
     try:
         assignment = engine.assignment if engine else Assignment.from_autograder(autograder)
         progress.start(len(pending), already=len(submissions) - len(pending))
@@ -56,7 +58,7 @@ def grade_all(submissions: list[Submission], autograder: bytes, out_dir: Path, l
         if scheduler:
             from coursegrader.routes.dask_cluster import grade_on_cluster
 
-            finished = grade_on_cluster(scheduler, pending, autograder, limits, out_dir)
+            finished = grade_on_cluster(scheduler, pending, autograder, limits, out_dir, snapshot)
         else:
             finished = _grade_here(pending, engine, workers, out_dir)
         for submission, key, error_runs, graded in finished:

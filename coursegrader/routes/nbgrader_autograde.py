@@ -81,7 +81,7 @@ class _Engines:
                 return known[1]
             if known:
                 known[1].close()
-            engine = Engine(autograder.read_bytes(), limits)
+            engine = Engine(autograder.read_bytes(), limits, snapshot=True)
             self._engines[str(autograder.resolve())] = (version, engine)
             return engine
 
