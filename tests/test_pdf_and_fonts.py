@@ -13,7 +13,7 @@ import pytest
 from helpers import ASSIGNMENT
 from coursegrader.core.notebooks import read, tags_of
 
-pytestmark = pytest.mark.slow  # real batches, servers or browsers: not in the fast layer
+pytestmark = [pytest.mark.slow, pytest.mark.browser]  # the PDF export prints with chromium
 
 PLOT_WITH_CHINESE = r"""
 import logging, warnings
