@@ -22,7 +22,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from otter.test_files.exception_test import ExceptionTestFile
 from traitlets.config import Config
 
-from coursegrader.engine import protocol
+from coursegrader.engine import autograd_witness, protocol
 from coursegrader.engine.sandbox import Limits, confine
 
 _MESSAGE_CHARS = 500
@@ -98,6 +98,7 @@ def run_submission(sock: socket.socket, request: dict) -> None:
     signal.signal(signal.SIGALRM, _on_timer)
     signal.signal(signal.SIGPROF, _on_timer)
     shell = _shell(sock, limits)
+    autograd_witness.install()  # before any student code: what backward passes wrote, for observe
     protocol.send(sock, {"executed": _run_cells(sock, shell, cells["cells"], cells.get("seed"), limits.cell_seconds)})
     _serve(sock, shell.user_ns, limits, until="done")
 
