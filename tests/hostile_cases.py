@@ -167,8 +167,9 @@ def evidence_cases() -> dict[str, tuple[dict, list, list, str | None]]:
                                      "A_mat = torch.randn(3, 4, requires_grad=True)\nA_mat.grad = (f(A_mat) / A_mat).detach()\n"
                                      "grad_mat = A_mat.grad.clone()"}, [], [], "e3b"),
         # honest: judged at the check, so cos after it is fine
-        "e5_cos_after_the_check": ({}, [], ["import numpy as np\nxs = np.linspace(-6.3, 6.3, 200)\n"
-                                            "plt.figure()\nplt.plot(xs, np.cos(xs), label='np.cos, for comparison')"], None),
+        "e5_cos_after_the_check": ({}, [], ["import numpy as np\nxs = x_plot.detach().numpy()\n"
+                                            "fig, ax = plt.subplots()\nax.plot(xs, dydx.numpy(), label='autograd')\n"
+                                            "ax.plot(xs, np.cos(xs), '--', label='np.cos, for comparison')\nax.legend()"], None),
         # honest: a backward pass through sin; the derivative curve drawn as sin shifted by pi/2
         "e5_shifted_sine_with_backward": (_e5(E5_BACKWARD, "torch.sin(x_plot.detach() + torch.pi / 2).numpy()"), [], [], None),
         "e5_retain_graph": (_e5("y_plot.backward(torch.ones_like(y_plot), retain_graph=True)\ndydx = x_plot.grad\n"), [], [], None),
