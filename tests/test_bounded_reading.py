@@ -13,9 +13,9 @@ import pytest
 from coursegrader.core.notebooks import read
 from coursegrader.engine import inspection
 from gradescope_harness import grade_on_gradescope
-from helpers import ASSIGNMENT
+from helpers import ASSIGNMENT, answers_of, with_answers
 from hostile_cases import evidence_cases, evidence_notebook
-from test_nbgrader import course_copy, generated, nbgrader, nbgrader_points, submit  # noqa: F401 - generated is a fixture
+from test_nbgrader import course_copy, generated, nbgrader, nbgrader_points, read_questions, submit  # noqa: F401 - generated is a fixture
 
 ROUTE_CASES = {"e5_doubling_empty": 5, "e5_doubling_huge": 0, "e5_grid_125664": 5, "e5_grid_million": 5}
 
@@ -35,7 +35,9 @@ def test_a_reading_that_runs_out_of_its_bounds_is_too_complex(monkeypatch, sourc
 
 
 def _notebooks(course, folder):
-    solution = read(course.solution(ASSIGNMENT))
+    """The route cases on the release (nbgrader's grade cells are the release's), answered as the solution."""
+    release, solution = read(course.release(ASSIGNMENT)), read(course.solution(ASSIGNMENT))
+    solution = with_answers(release, answers_of(solution, [q.name for q in read_questions(course)]))
     paths = {}
     for name, (answers, before, after, _) in evidence_cases().items():
         if name in ROUTE_CASES:
