@@ -128,7 +128,8 @@ def forkservers_left(since: float) -> list[dict]:
 
 
 def _another_checkouts(cwd: str | None) -> bool:
-    return cwd is not None and Path(cwd) != ROOT and (Path(cwd) / "coursegrader" / "forkserver.py").is_file()
+    return cwd is not None and Path(cwd) != ROOT and any((Path(cwd) / "coursegrader" / where / "forkserver.py").is_file()
+                                                         for where in ("", "engine"))
 
 
 def _is_forkserver(cmdline) -> bool:

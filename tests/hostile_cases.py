@@ -111,6 +111,97 @@ FAULTS = {
 }
 
 
+# e5 and e3b answers whose evidence a student's code could forge or dodge, and honest ones the
+# rules must keep: case -> (answers by question tag, cells placed before the e5 answer, cells
+# placed after the e5 check, the question that must score 0 or None for full marks).
+E5_HONEST_TOP = ("import matplotlib.pyplot as plt\n"
+                 "x_plot = torch.linspace(-2 * torch.pi, 2 * torch.pi, 400, requires_grad=True)\n"
+                 "y_plot = torch.sin(x_plot)\n")
+E5_PLOT = ("fig, ax = plt.subplots()\n"
+           "ax.plot(x_plot.detach().numpy(), y_plot.detach().numpy(), label='sin(x)')\n"
+           "ax.plot(x_plot.detach().numpy(), {curve}, label='d sin(x) / dx')\n"
+           "ax.legend()\n")
+E5_BACKWARD = "y_plot.sum().backward()\ndydx = x_plot.grad.detach().clone()\n"
+AUTOGRAD_CURVE = "dydx.numpy()"
+
+
+def _e5(middle: str, curve: str = AUTOGRAD_CURVE, top: str = E5_HONEST_TOP) -> dict[str, str]:
+    return {"e5": top + middle + E5_PLOT.format(curve=curve)}
+
+
+def _f_string_doubling(levels: int, start: str) -> str:
+    """Code whose strings grow 4 times per line (never run: it sits under `if False`)."""
+    lines = [f"    b0 = {start!r}"] + [f"    b{i + 1} = f'{{b{i}}}{{b{i}}}{{b{i}}}{{b{i}}}'" for i in range(levels)]
+    return "if False:\n" + "\n".join(lines) + f"\n    getattr(torch, b{levels})\n"
+
+
+def evidence_cases() -> dict[str, tuple[dict, list, list, str | None]]:
+    import pickle
+
+    import torch
+
+    pickled = pickle.dumps(torch.cos)  # bytes that name torch.cos without the letters in code
+    return {
+        # e5: no backward pass at all, x_plot.grad assigned by hand
+        "e5_grad_by_hand": (_e5("x_plot.grad = torch.exp(1j * x_plot.detach()).real.contiguous()\ndydx = x_plot.grad.clone()\n"), [], [], "e5"),
+        "e5_phase_by_hand": (_e5("q = torch.pi / 2\nx_plot.grad = torch.sin(x_plot.detach() + q)\ndydx = x_plot.grad.clone()\n"), [], [], "e5"),
+        # a backward pass, but over another graph whose gradient is cos
+        "e5_other_graph": (_e5("c = torch.exp(1j * x_plot.detach()).real\n(x_plot * c).sum().backward()\n"
+                               "dydx = x_plot.grad.clone()\n"), [], [], "e5"),
+        # cos reached through names the answer does not spell
+        "e5_attribute_store": (_e5(E5_BACKWARD, "x_plot.detach().slope().numpy()"), ["torch.Tensor.slope = torch.Tensor.cos"], [], "e5"),
+        "e5_builtins_alias": (_e5(E5_BACKWARD, "slope(x_plot.detach()).numpy()"), ["import builtins\nbuiltins.slope = torch.cos"], [], "e5"),
+        "e5_builtins_setattr": (_e5(E5_BACKWARD, "slope(x_plot.detach()).numpy()"),
+                                ["import builtins\nsetattr(builtins, 'slope', torch.cos)"], [], "e5"),
+        "e5_reduce_getattr": (_e5("from functools import reduce\n" + E5_BACKWARD,
+                                  "reduce(getattr, ['cos'], torch)(x_plot.detach()).numpy()"), [], [], "e5"),
+        "e5_getattr_alias": (_e5("look = getattr\n" + E5_BACKWARD, "look(torch, 'co' + 's')(x_plot.detach()).numpy()"), [], [], "e5"),
+        "e5_pickled_cos": (_e5(f"import pickle\nslope = pickle.loads({pickled!r})\n" + E5_BACKWARD,
+                               "slope(x_plot.detach()).numpy()"), [], [], "e5"),
+        "e5_rebinding_under_if": (_e5(E5_BACKWARD, "trig(x_plot.detach()).numpy()"), ["trig = torch.cos", "if False:\n    trig = torch.sin"], [], "e5"),
+        # reading the code must stay bounded: 4^20 steps, or a 4^16-character (4.3 GB) name
+        "e5_doubling_empty": (_e5(E5_BACKWARD + _f_string_doubling(20, "")), [], [], None),
+        "e5_doubling_huge": (_e5(E5_BACKWARD + _f_string_doubling(16, "x")), [], [], "e5"),
+        # e3b: a_vec.grad and A_mat.grad assigned by hand
+        "e3b_grad_by_hand": ({"e3b": "a_vec.grad = (d_vec / a_vec).detach()\ngrad_vec = a_vec.grad.clone()\n"
+                                     "A_mat = torch.randn(3, 4, requires_grad=True)\nA_mat.grad = (f(A_mat) / A_mat).detach()\n"
+                                     "grad_mat = A_mat.grad.clone()"}, [], [], "e3b"),
+        # honest: judged at the check, so cos after it is fine
+        "e5_cos_after_the_check": ({}, [], ["import numpy as np\nxs = x_plot.detach().numpy()\n"
+                                            "fig, ax = plt.subplots()\nax.plot(xs, dydx.numpy(), label='autograd')\n"
+                                            "ax.plot(xs, np.cos(xs), '--', label='np.cos, for comparison')\nax.legend()"], None),
+        # honest: a backward pass through sin; the derivative curve drawn as sin shifted by pi/2
+        "e5_shifted_sine_with_backward": (_e5(E5_BACKWARD, "torch.sin(x_plot.detach() + torch.pi / 2).numpy()"), [], [], None),
+        "e5_retain_graph": (_e5("y_plot.backward(torch.ones_like(y_plot), retain_graph=True)\ndydx = x_plot.grad\n"), [], [], None),
+        "e5_grad_zeroed_first": (_e5("x_plot.grad = torch.zeros_like(x_plot)\ny_plot.sum().backward()\ndydx = x_plot.grad.clone()\n"),
+                                 [], [], None),
+        "e5_no_grad_and_lists": (_e5(E5_BACKWARD + "with torch.no_grad():\n    xs = [float(v) for v in x_plot]\n",
+                                     "[float(v) for v in dydx]", top=E5_HONEST_TOP.replace("400", "300")), [], [], None),
+        # fine grids (23.3): torch.arange(-2π, 2π, 1e-4) has 125,664 points; a million points
+        "e5_grid_125664": (_e5(E5_BACKWARD, top=E5_HONEST_TOP.replace(
+            "torch.linspace(-2 * torch.pi, 2 * torch.pi, 400, requires_grad=True)",
+            "torch.arange(-2 * torch.pi, 2 * torch.pi, 1e-4, requires_grad=True)")), [], [], None),
+        "e5_grid_million": (_e5(E5_BACKWARD, top=E5_HONEST_TOP.replace("400", "1_000_000")), [], [], None),
+    }
+
+
+def evidence_notebook(solution: nbformat.NotebookNode, answers: dict, before: list, after: list) -> nbformat.NotebookNode:
+    """The solution with ``answers`` in the tagged cells, ``before`` just before the e5 answer and
+    ``after`` just after the e5 check."""
+    notebook = nbformat.from_dict(json.loads(json.dumps(solution)))
+    for cell in notebook.cells:
+        for tag in cell.metadata.get("tags", []):
+            if tag in answers and cell.cell_type == "code":
+                cell.source = answers[tag]
+    (answer,) = [i for i, c in enumerate(notebook.cells) if "e5" in c.metadata.get("tags", []) and c.cell_type == "code"]
+    (check,) = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code" and c.source.strip() == 'grader.check("e5")']
+    for source in reversed(after):
+        notebook.cells.insert(check + 1, nbformat.v4.new_code_cell(source))
+    for source in reversed(before):
+        notebook.cells.insert(answer, nbformat.v4.new_code_cell(source))
+    return notebook
+
+
 def _with_cell(notebook: nbformat.NotebookNode, source: str, at_end: bool) -> nbformat.NotebookNode:
     notebook = nbformat.from_dict(json.loads(json.dumps(notebook)))
     cell = nbformat.v4.new_code_cell(source)
@@ -130,7 +221,7 @@ def _zip(entries: dict[str, bytes]) -> bytes:
 def build_cases(course, assignment: str, folder: Path) -> dict[str, str]:
     """Write every case into ``folder``; returns case -> what it must score:
     zero, partial (the partial_credit sample's honest score), full, scored (anything, no crash),
-    fault (see the test), invalid, duplicate."""
+    fault (see the test), invalid, duplicate, without:<question> (full marks but 0 on that question)."""
     release, solution = read(course.release(assignment)), read(course.solution(assignment))
     solution_bytes = course.solution(assignment).read_bytes()
     cases: dict[str, str] = {}  # case -> expected: "zero", "full", "invalid", "duplicate"
@@ -179,4 +270,6 @@ def build_cases(course, assignment: str, folder: Path) -> dict[str, str]:
     cases.update(twice="full", **{"twice-2": "duplicate"})
     (folder / "honest.ipynb").write_bytes(solution_bytes)
     cases["honest"] = "full"
+    for name, (answers, before, after, loses) in evidence_cases().items():
+        save(name, evidence_notebook(solution, answers, before, after), f"without:{loses}" if loses else "full")
     return cases

@@ -15,6 +15,7 @@ import random
 import subprocess
 import sys
 import textwrap
+import time
 import zipfile
 
 import numpy as np
@@ -343,14 +344,35 @@ USES_COS = {
     "exec in another cell": ("", 'exec("fig = None\\nslope = torch.cos")'),
     "setattr in another cell": ("", 'import sys\nsetattr(sys.modules["__main__"], "y_plot", torch.cos(torch.zeros(3)))'),
 }
+# sin(x + pi/2) is not a call of cos (the contract's rule): it is judged by "came from backward"
+# (tests/hostile_cases.py: by hand it fails, beside a backward pass through sin it passes)
 SHIFTED_SINE = {
     "math.pi / 2": ("ax.plot(x_plot.detach(), torch.sin(x_plot.detach() + math.pi / 2))",),
     "pi / 2 - x": ("import numpy as np\nxs = x_plot.detach().numpy()\nax.plot(xs, np.sin(np.pi / 2 - xs))",),
     "method": ("ax.plot(x_plot.detach(), (x_plot.detach() + torch.pi / 2).sin())",),
     "a decimal": ("ax.plot(x_plot.detach(), torch.sin(x_plot.detach() + 1.5707963))",),
 }
+# cos reached through a name the answer does not spell: set on a module or class, or builtins
+SET_ON_OBJECTS = {
+    "an attribute set on Tensor": ("ax.plot(x_plot.detach(), x_plot.detach().slope())", "torch.Tensor.slope = torch.Tensor.cos"),
+    "a builtins alias": ("ax.plot(x_plot.detach(), slope(x_plot.detach()))", "import builtins\nbuiltins.slope = torch.cos"),
+    "setattr on builtins": ("ax.plot(x_plot.detach(), slope(x_plot.detach()))", "import builtins\nsetattr(builtins, 'slope', torch.cos)"),
+    "builtins' dict": ("ax.plot(x_plot.detach(), slope(x_plot.detach()))", "import builtins\nvars(builtins)['slope'] = torch.cos"),
+    "__builtins__ updated": ("ax.plot(x_plot.detach(), slope(x_plot.detach()))", "__builtins__.update(slope=torch.cos)"),
+    "a class attribute": ("ax.plot(x_plot.detach(), Helper.slope(x_plot.detach()))", "class Helper:\n    pass", "Helper.slope = torch.cos"),
+    "set in a function called earlier": ("ax.plot(x_plot.detach(), x_plot.detach().slope())",
+                                         "def patch():\n    torch.Tensor.slope = torch.Tensor.cos\n\npatch()"),
+    "a rebinding under if": ("ax.plot(x_plot.detach(), trig(x_plot.detach()))", "trig = torch.cos", "if False:\n    trig = torch.sin"),
+    "a rebinding in a loop": ("ax.plot(x_plot.detach(), trig(x_plot.detach()))", "trig = torch.cos", "for _ in []:\n    trig = torch.sin"),
+}
 UNKNOWN_LOOKUP = {
     "getattr of a computed name": ("derivative = getattr(torch, input())(x_plot)",),
+    "reduce(getattr, ...)": ("from functools import reduce\nderivative = reduce(getattr, ['cos'], torch)(x_plot)",),
+    "getattr under another name": ("look = getattr\nderivative = look(torch, 'co' + 's')(x_plot)",),
+    "getattr in a map": ("derivative = list(map(getattr, [torch], ['c' 'os']))[0](x_plot)",),
+    "pickled": ("import pickle\nslope = pickle.loads(b'\\x80\\x04\\x95')\nderivative = slope(x_plot)",),
+    "torch.load": ("slope = torch.load('slope.pt', weights_only=False)\nderivative = slope(x_plot)",),
+    "a code object": ("derivative = (lambda t: t).__code__",),
     "exec of a file": ('exec(open("helper.py").read())',),
     "a namespace handed on": ("table = vars(torch)",),
     "%run": ("%run helper.py",),
@@ -374,7 +396,7 @@ NOT_COS = {
 }
 
 
-@pytest.mark.parametrize("kind, variants", [("cos", USES_COS), ("shifted-sine", SHIFTED_SINE), ("dynamic", UNKNOWN_LOOKUP), (None, NOT_COS)])
+@pytest.mark.parametrize("kind, variants", [("cos", USES_COS), ("dynamic", UNKNOWN_LOOKUP), (None, NOT_COS), (None, SHIFTED_SINE)])
 def test_e5_inspect_reads_what_the_answer_uses(course, kind, variants):
     inspect = standalone(hidden_parts(course, "e5")["inspect"])
     for name, (extra, *earlier) in variants.items():
@@ -382,9 +404,17 @@ def test_e5_inspect_reads_what_the_answer_uses(course, kind, variants):
         assert reading["cells"] >= 1 and reading["found"] == ([kind] if kind else []), (name, reading)
 
 
+def test_e5_inspect_follows_names_set_on_modules_classes_and_builtins(course):
+    inspect = standalone(hidden_parts(course, "e5")["inspect"])
+    for name, (extra, *earlier) in SET_ON_OBJECTS.items():
+        reading = inspect(e5_cells(course, extra, *earlier))
+        assert "cos" in reading["found"], (name, reading)  # the judge says "uses cos" first
+
+
 @pytest.mark.parametrize("extra, words", [
     ('derivative = getattr(torch, "co" + "s")(x_plot)', "the answer uses cos"),
-    ("ax.plot(x_plot.detach(), torch.sin(x_plot.detach() + torch.pi / 2))", "sin(x + pi/2) is cos(x) written another way"),
+    ("if False:\n    b0 = 'x'\n" + "".join(f"    b{i + 1} = f'{{b{i}}}{{b{i}}}{{b{i}}}{{b{i}}}'\n" for i in range(16))
+     + "    getattr(torch, b16)", "too complex to check for cos"),
     ("derivative = getattr(torch, input())(x_plot)", "so it cannot be shown to avoid cos"),
 ])
 def test_e5_loses_its_points_with_a_message_for_each_kind_of_use(course, extra, words, tmp_path):
@@ -396,3 +426,24 @@ def test_e5_loses_its_points_with_a_message_for_each_kind_of_use(course, extra, 
     env = inprocess.run_cells(with_answers(solution, {"e5": answer + "\n" + extra}), tmp_path / "run")
     (outcome,) = inprocess.grade(env, {"e5": inprocess.test_sources(course.autograder(ASSIGNMENT))["e5"]}, tmp_path / "run").values()
     assert outcome.score == 0 and words in " ".join(outcome.hidden_messages)
+
+
+def test_e5_reading_is_linear_in_strings_that_double(course):
+    """20 lines of f'{b}{b}{b}{b}' over '' are 4^20 steps if each name is worked out again at
+    every use (the former reader never finished); worked out once, they take milliseconds. Over
+    'x' the 20th name would be 4^20 characters: the reading stops as too complex instead."""
+    inspect = standalone(hidden_parts(course, "e5")["inspect"])
+    chain = "\n".join(f"b{i + 1} = f'{{b{i}}}{{b{i}}}{{b{i}}}{{b{i}}}'" for i in range(20))
+    started = time.process_time()
+    empty = inspect(e5_cells(course, f"b0 = ''\n{chain}\nderivative = getattr(torch, b20)"))
+    huge = inspect(e5_cells(course, f"b0 = 'x'\n{chain}\nderivative = getattr(torch, b20)"))
+    assert time.process_time() - started < 5
+    assert empty == {"cells": 1, "found": []}
+    assert huge.get("too_complex") is True
+
+
+def test_e5_reading_counts_its_steps(course):
+    """Past a fixed number of steps the reading stops with too_complex, the same on every machine."""
+    inspect = standalone(hidden_parts(course, "e5")["inspect"])
+    many = "\n".join(f"n{i} = 'a' + 'b' + 'c'\nk{i} = getattr(torch, n{i} + n{i})" for i in range(60000))
+    assert inspect(e5_cells(course, many)).get("too_complex") is True

@@ -33,6 +33,20 @@ def test_tampering_earns_only_what_honest_answers_earn(hostile_batch, course, po
             assert {q: float(grades[name][q]) for q in points} == {q: points[q] * (q in honest) for q in points}, name
 
 
+def test_forged_or_dodged_evidence_loses_exactly_that_question(hostile_batch, points):
+    """e5's "uses cos" and "came from backward", e3b's "came from backward": each forgery (a
+    gradient assigned by hand, a backward pass over another graph, cos through an attribute set
+    on a module, a builtins alias, a lookup handed on, pickled bytes, a rebinding under `if`, a
+    name too long to read) scores 0 on its question and full marks elsewhere, with status ok."""
+    grades, cases = hostile_batch
+    forged = {name: expected.split(":", 1)[1] for name, expected in cases.items() if expected.startswith("without:")}
+    assert len(forged) >= 12
+    for name, question in forged.items():
+        row = grades[name]
+        assert row["status"] == "ok", row
+        assert {q: float(row[q]) for q in points} == {q: 0.0 if q == question else points[q] for q in points}, (name, row)
+
+
 def test_honest_and_recoverable_cases_keep_full_marks(hostile_batch, points):
     grades, cases = hostile_batch
     for name, expected in cases.items():

@@ -35,6 +35,7 @@ STATE = textwrap.dedent("""
         "grad": torch.is_grad_enabled(), "dtype": str(torch.get_default_dtype()),
         "grader_notebook": str(grader._notebook), "modules": sorted(sys.modules),
         "x": x.tolist(), "x_grad": x.grad.tolist(), "a_grad": a.grad.item(),
+        "autograd_engine": type(torch.autograd.variable.Variable._execution_engine).__name__,
     }
 """)
 OBSERVE = "def observe(env, probes):\n    return env['_state']\n"

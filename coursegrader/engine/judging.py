@@ -10,6 +10,7 @@ lie well it would have to compute the right answers on inputs it has not seen.
 import ast
 import builtins
 import json
+import re
 import shutil
 import signal
 import socket
@@ -18,9 +19,9 @@ import uuid
 from pathlib import Path
 
 from coursegrader.core import messages
-from coursegrader.engine import protocol, workspace
+from coursegrader.engine import inspection, protocol, workspace
 from coursegrader.engine.assignment import Assignment, LoadedCheck
-from coursegrader.engine.checks import INSPECTED_KEY
+from coursegrader.engine.checks import ENGINE_KEY, INSPECTED_KEY
 from coursegrader.core.tags import IGNORE_TAG
 from coursegrader.engine.sandbox import JobGroup, Limits, walls_left_out
 from coursegrader.inputs.problems import MESSAGES
@@ -198,7 +199,8 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
         message = talk.receive()
         if "cell" in message:
             index = message["cell"]
-            number = cells[index]["number"] if isinstance(index, int) and 0 <= index < len(cells) else "?"
+            judge.cell = index if isinstance(index, int) and 0 <= index < len(cells) else None
+            number = cells[index]["number"] if judge.cell is not None else "?"
             talk.at("cell", number=number)
         elif "checkpoint" in message:
             talk.lap("cells")
@@ -209,6 +211,7 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
             break
     talk.lap("cells")
     talk.at("checks")
+    judge.cell = None  # judged on the final state: every cell was read
     for question in assignment.autograded:
         if question not in judge.judged:
             judge.question(question)
@@ -229,7 +232,8 @@ class _Judge:
         self.check_seconds = check_seconds
         self.judged: set[str] = set()
         self.public: dict[str, list[dict]] = {}
-        self._inspected: dict[str, object] = {}
+        self._inspected: dict[tuple, object] = {}
+        self.cell: int | None = None  # the index of the cell running now (where a check is called)
 
     def question(self, question) -> None:
         if question not in self.assignment.autograded:
@@ -246,21 +250,37 @@ class _Judge:
             talk.send({"op": "observe", "source": judged.test.observe_source, "probes": judged.probes})
             seen = talk.receive().get("seen")
             talk.lap(f"observe {question}")
-            if judged.inspect is not None and isinstance(seen, dict) and seen.get("ok") and isinstance(seen.get("data"), dict):
-                seen["data"][INSPECTED_KEY] = self._inspect(judged)
+            if isinstance(seen, dict) and seen.get("ok") and isinstance(seen.get("data"), dict):
+                # what this grader is, told by it (the submission's data cannot say it): its runner
+                # installed the autograd witness (engine/autograd_witness.py) before any student code
+                seen["data"][ENGINE_KEY] = {"autograd_witness": True}
+                if judged.inspect is not None:
+                    seen["data"][INSPECTED_KEY] = self._inspect(judged, question)
             self.graded.feedback[judged.name] = _verdict(judged, seen, self.check_seconds)
             talk.lap(f"judge {question}")
 
-    def _inspect(self, judged: LoadedCheck):
-        """The test's static rule on the submitted cells, in this process (once per test)."""
-        if judged.name not in self._inspected:
-            cells = [{"source": c["source"], "tags": list(c["tags"])} for c in self.cells]
-            try:
-                result = json.loads(json.dumps(judged.inspect(cells)))
-            except Exception:  # odd code (deep nesting, say) must not crash grading: judge sees None
-                result = None
-            self._inspected[judged.name] = result
-        return self._inspected[judged.name]
+    def _inspect(self, judged: LoadedCheck, question: str):
+        """The test's static rule on the submitted cells up to the check being judged (all of
+        them on the final state), in a bounded child process (engine/inspection.py)."""
+        key = (judged.name, self.cell)
+        if key not in self._inspected:
+            shown = self.cells if self.cell is None else self.cells[: self.cell + 1]
+            cells = [{"source": c["source"], "tags": list(c["tags"])} for c in shown]
+            if self.cell is not None and cells:
+                cells[-1]["source"] = _up_to_check(cells[-1]["source"], question)
+            result = inspection.inspect_cells(judged.test.inspect_source, cells)
+            self._inspected[key] = json.loads(json.dumps(result))
+        return self._inspected[key]
+
+
+def _up_to_check(source: str, question: str) -> str:
+    """A check cell's text up to the last line that calls the question's check: what runs after
+    the check is not read (the question was judged there). The last such line, so that no code
+    before the call that ran is ever left out; without such a line, all of it."""
+    lines = source.splitlines(keepends=True)
+    call = re.compile(r"\.check\(\s*(['\"])" + re.escape(question) + r"\1")
+    found = [at for at, line in enumerate(lines) if call.search(line)]
+    return "".join(lines[: found[-1] + 1]) if found else source
 
 
 def _public_results(question: str, results, source: str) -> list[dict]:

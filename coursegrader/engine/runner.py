@@ -24,7 +24,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from otter.test_files.exception_test import ExceptionTestFile
 from traitlets.config import Config
 
-from coursegrader.engine import protocol
+from coursegrader.engine import autograd_witness, protocol
 from coursegrader.engine.sandbox import Limits, confine, submission_environment
 
 _MESSAGE_CHARS = 500
@@ -268,8 +268,9 @@ def _run_cells(sock, shell: InteractiveShell, cells: list[dict], seed, cell_seco
     the next one runs. (The cells before ``start`` ran in the lesson server this process was
     forked from.)"""
     errors = []
-    if start == 0:
+    if start == 0:  # before the first cell (in a lesson server, before the lesson: its children inherit both)
         _seed_torch(seed)
+        autograd_witness.install()  # what backward passes wrote, for observe (engine/autograd_witness.py)
     original_builtins = dict(builtins.__dict__)
     for index, cell in enumerate(cells[start:], start):
         _restore(builtins.__dict__, original_builtins)  # a patched isinstance must not break this loop
