@@ -9,20 +9,18 @@ The grader judges that data in a process no student code ever ran in.
 import builtins
 import json
 import os
-import random
 import resource
 import signal
 import socket
 import time
 from pathlib import Path
 
-import numpy
 import otter
 from IPython.core.interactiveshell import InteractiveShell
 from otter.test_files.exception_test import ExceptionTestFile
 from traitlets.config import Config
 
-from coursegrader.engine import protocol
+from coursegrader.engine import protocol, randomness
 from coursegrader.engine.sandbox import Limits, confine
 
 _MESSAGE_CHARS = 500
@@ -97,6 +95,7 @@ def run_submission(sock: socket.socket, request: dict) -> None:
     protocol.send(sock, {"ready": True, "walls": walls, "missing_walls": missing})
     signal.signal(signal.SIGALRM, _on_timer)
     signal.signal(signal.SIGPROF, _on_timer)
+    randomness.hold()  # before any student code: the generators seeded are the real ones
     shell = _shell(sock, limits)
     protocol.send(sock, {"executed": _run_cells(sock, shell, cells["cells"], cells.get("seed"), limits.cell_seconds)})
     _serve(sock, shell.user_ns, limits, until="done")
@@ -125,9 +124,13 @@ def _answer(sock: socket.socket, env: dict, limits: Limits, until: str) -> None:
                 protocol.send(sock, {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
             return
         if message["op"] == "public":
-            protocol.send(sock, {"public": _run_public(env, message["source"], message["path"], limits.check_seconds)})
+            with randomness.fixed(message["seed"]):  # one random state per check, on every route and worker
+                public = _run_public(env, message["source"], message["path"], limits.check_seconds)
+            protocol.send(sock, {"public": public})
         elif message["op"] == "observe":
-            protocol.send(sock, {"seen": _observe(env, message, limits.check_seconds)})
+            with randomness.fixed(message["seed"]):
+                seen = _observe(env, message, limits.check_seconds)
+            protocol.send(sock, {"seen": seen})
 
 
 def _checkpoint(sock: socket.socket, shell: InteractiveShell, limits: Limits):
@@ -186,8 +189,7 @@ def _run_cells(sock, shell: InteractiveShell, cells: list[dict], seed, cell_seco
         _restore(builtins.__dict__, original_builtins)  # a patched isinstance must not break this loop
         protocol.send(sock, {"cell": index})
         if seed is not None and not cell["source"].startswith("%%"):
-            numpy.random.seed(seed)  # otter's intercell seeding
-            random.seed(seed)
+            randomness.seed_cell(seed)  # otter's intercell seeding (and torch's generator)
         _arm(cell_seconds)
         try:
             result = shell.run_cell(cell["source"], store_history=True)
