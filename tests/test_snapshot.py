@@ -109,6 +109,7 @@ def test_the_hostile_set_gets_the_same_grades_and_messages_without_the_snapshot(
     cell run per submission."""
     grades, _ = hostile_batch
     folder = tmp_path / "in"
+    folder.mkdir()
     build_cases(course, ASSIGNMENT, folder)
     package_grade([folder], tmp_path / "full", *HOSTILE_LIMITS, "--no-snapshot")
     assert _rows(tmp_path / "full") == _rows(grades.out)

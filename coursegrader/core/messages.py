@@ -81,10 +81,14 @@ SUBMISSION_PROBLEMS = {
                      "this is JSON but not a Jupyter notebook (no cells): submit the assignment notebook"),
     "malformed-cell": (f"notebook 中有格式错误的单元格（字段类型不对）；{_FRESH[0]}",
                        f"a cell of the notebook is malformed (a field of the wrong type): {_FRESH[1]}"),
-    "too-much-code": ("notebook 的代码超过上限（共 {code_mb} MB 或 {code_cells} 个代码单元格）；"
+    "too-much-code": ("notebook 的代码超过上限（所有代码单元格共 {code_mb} MB）；"
                       "请删去粘贴进代码的大段数据，保存后重新提交",
-                      "the notebook's code is over the cap ({code_mb} MB or {code_cells} code cells in all): "
+                      "the notebook's code is over the cap ({code_mb} MB in all code cells): "
                       "remove data pasted into code, save, and submit again"),
+    "too-many-cells": ("notebook 中非空的代码单元格超过 {code_cells} 个；请合并或删去不需要的单元格，保存后重新提交"
+                       "（空单元格不计）",
+                       "the notebook has more than {code_cells} code cells that are not empty: merge cells or delete "
+                       "the ones you do not need, save, and submit again (empty cells do not count)"),
     "bad-zip": (f"zip 文件已损坏；{_EXPORT[0]}", f"this is not a valid zip file (it is damaged): {_EXPORT[1]}"),
     "encrypted-zip": (f"zip 文件设置了密码，无法读取；{_EXPORT[0]}，不要加密码",
                       f"the zip is password-protected: {_EXPORT[1]}, without a password"),

@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 
 from coursegrader.core import messages
-from coursegrader.engine import inspection, protocol, workspace
+from coursegrader.engine import inspection, protocol, randomness, workspace
 from coursegrader.engine.assignment import Assignment, LoadedCheck
 from coursegrader.engine.checks import ENGINE_KEY, INSPECTED_KEY
 from coursegrader.core.tags import IGNORE_TAG
@@ -242,12 +242,14 @@ class _Judge:
         talk = self.talk
         if question in self.assignment.public:
             path, source = self.assignment.public[question]
-            talk.send({"op": "public", "path": path, "source": source})
+            talk.send({"op": "public", "path": path, "source": source,
+                       "seed": randomness.check_seed(self.assignment.seed, f"public {path}")})
             results = talk.receive().get("public")
             self.public[question] = _public_results(question, results, source)
             talk.lap("public tests")
         for judged in self.assignment.checks_of(question):
-            talk.send({"op": "observe", "source": judged.test.observe_source, "probes": judged.probes})
+            talk.send({"op": "observe", "source": judged.test.observe_source, "probes": judged.probes,
+                       "seed": randomness.check_seed(self.assignment.seed, judged.name)})
             seen = talk.receive().get("seen")
             talk.lap(f"observe {question}")
             if isinstance(seen, dict) and seen.get("ok") and isinstance(seen.get("data"), dict):

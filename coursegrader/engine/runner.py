@@ -10,7 +10,6 @@ import base64
 import builtins
 import json
 import os
-import random
 import resource
 import signal
 import socket
@@ -18,13 +17,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy
 import otter
 from IPython.core.interactiveshell import InteractiveShell
 from otter.test_files.exception_test import ExceptionTestFile
 from traitlets.config import Config
 
-from coursegrader.engine import autograd_witness, protocol
+from coursegrader.engine import autograd_witness, protocol, randomness
 from coursegrader.engine.sandbox import Limits, confine, submission_environment
 
 _MESSAGE_CHARS = 500
@@ -162,6 +160,7 @@ def run_submission(sock: socket.socket, request: dict) -> None:
     _write_leftovers(leftovers)
     signal.signal(signal.SIGALRM, _on_timer)
     signal.signal(signal.SIGPROF, _on_timer)
+    randomness.hold()  # before any student code: the generators seeded are the real ones
     shell = _LESSON["shell"] if start else _shell(sock, limits)
     _bind_otter(sock, shell, limits)
     executed = _run_cells(sock, shell, cells["cells"], cells.get("seed"), limits.cell_seconds, start=start)
@@ -193,9 +192,13 @@ def _answer(sock: socket.socket, env: dict, limits: Limits, until: str) -> None:
                                      "unique_mb": _unique_mb()})
             return
         if message["op"] == "public":
-            protocol.send(sock, {"public": _run_public(env, message["source"], message["path"], limits.check_seconds)})
+            with randomness.fixed(message["seed"]):  # one random state per check, on every route and worker
+                public = _run_public(env, message["source"], message["path"], limits.check_seconds)
+            protocol.send(sock, {"public": public})
         elif message["op"] == "observe":
-            protocol.send(sock, {"seen": _observe(env, message, limits.check_seconds)})
+            with randomness.fixed(message["seed"]):
+                seen = _observe(env, message, limits.check_seconds)
+            protocol.send(sock, {"seen": seen})
 
 
 def _unique_mb() -> float:
@@ -277,8 +280,7 @@ def _run_cells(sock, shell: InteractiveShell, cells: list[dict], seed, cell_seco
         if sock is not None:
             protocol.send(sock, {"cell": index})
         if seed is not None and not cell["source"].startswith("%%"):
-            numpy.random.seed(seed)  # otter's intercell seeding
-            random.seed(seed)
+            randomness.seed_cell(seed)  # otter's intercell seeding (and torch's generator)
         _arm(cell_seconds)
         try:
             result = shell.run_cell(cell["source"], store_history=True)
