@@ -52,8 +52,11 @@ torch.autograd.functional.hessian(lambda t: t.sin().sum(), x)
 # --- The autograder image (Gradescope) ----------------------------------------------------
 PYTHON_VERSION = "3.11"
 # The oldest release of it the pinned packages install on (soupsieve 4.1.2 needs 3.11.5); the
-# autograder's setup.sh takes Python from the deadsnakes archive when the image's is older.
+# repository's setup.sh refuses an older Python; the autograder's setup.sh takes Python from the
+# deadsnakes archive when the image's is older, and from uv (a standalone CPython build) when
+# that archive fails.
 PYTHON_MINIMUM_VERSION = "3.11.5"
+UV_VERSION = "0.13.9"  # from PyPI, only when the deadsnakes archive fails
 TORCH_VERSION = "2.13.0"
 TORCH_CPU_INDEX_URL = "https://download.pytorch.org/whl/cpu"
 TORCH_IMAGE_BUILD = "cpu"  # the torch build otter's own requirements name (torch==VERSION+cpu); "" for the default

@@ -182,8 +182,14 @@ def test_hidden_test_regions_are_removed_even_unclosed():
 
 @pytest.mark.slow
 def test_nbgrader_releases_the_committed_release(course, generated):
-    released = generated / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    assert released.read_bytes() == course.release(ASSIGNMENT).read_bytes()
+    """`generate_assignment --force`, as docs/nbgrader.md has it, makes release/autograd/ anew:
+    the notebook and every file beside it (export_pdf.py, matplotlibrc), the same bytes, readable by all."""
+    released = generated / "release" / ASSIGNMENT
+    committed = course.release(ASSIGNMENT).parent
+    assert {path.name: path.read_bytes() for path in released.iterdir()} == \
+        {path.name: path.read_bytes() for path in committed.iterdir()}
+    assert {"export_pdf.py", "matplotlibrc"} < {path.name for path in released.iterdir()}
+    assert all(path.stat().st_mode & 0o444 == 0o444 for path in released.iterdir())
 
 
 @pytest.mark.slow
@@ -232,7 +238,13 @@ def test_feedback_shows_verdicts_but_no_hidden_test_code(course, nbgrader_run, h
     assert len(leaked_lines(instructor, secret)) > 50  # the test cells nbgrader restores hold them
     autograded = [path for path in (root / "autograded").rglob("*.ipynb")]
     returned = [path for path in (root / "feedback").rglob("*") if path.is_file()]
-    assert len(autograded) == len(SAMPLES) + len(ATTACKS) and {path.suffix for path in returned} == {".html"}
+    assert len(autograded) == len(SAMPLES) + len(ATTACKS)
+    # each student's feedback page, and the release's own files beside it (nbgrader copies the
+    # source folder's files into every autograded folder): no export zip, nothing else
+    released = {path.name: path.read_bytes() for path in course.release(ASSIGNMENT).parent.iterdir() if path.suffix != ".ipynb"}
+    for folder in {path.parent for path in returned}:
+        files = {path.name: path.read_bytes() for path in folder.iterdir()}
+        assert files.keys() == {f"{ASSIGNMENT}.html", *released} and all(files[name] == data for name, data in released.items())
     for path in autograded + returned:
         text = html.unescape(path.read_text(encoding="utf-8", errors="replace"))
         leaked = leaked_lines(text, secret)

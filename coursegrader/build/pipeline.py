@@ -21,6 +21,7 @@ from coursegrader.core import autograder_zip, notebooks
 from coursegrader.build import freshness, gradescope_image, master, nbgrader_release, nbgrader_source
 from coursegrader.core.assignment import Question
 from coursegrader.core.config import Course
+from coursegrader.build.kernels import kernels_over_ipc
 from coursegrader.build.solution import execute_seeded
 from coursegrader.core.notebooks import source_of, tags_of
 from coursegrader.core.tags import ANSWER_TAG, CHECK_CALL, IGNORE_TAG, SKIP_TAG
@@ -123,13 +124,15 @@ def otter_test_files(zip_bytes: bytes, questions: list[master.Question]) -> dict
 
 
 def nbgrader_notebooks(course: Course, assignment: str, otter_release: nbformat.NotebookNode,
-                       questions: list[master.Question], zip_bytes: bytes) -> tuple[nbformat.NotebookNode, bytes]:
-    """(nbgrader's instructor notebook, the release nbgrader generates from it, as bytes)."""
+                       questions: list[master.Question], zip_bytes: bytes,
+                       support_files: dict[str, bytes]) -> tuple[nbformat.NotebookNode, bytes]:
+    """(nbgrader's instructor notebook, the release nbgrader generates from it and ``support_files``
+    (name -> bytes, the release's other files), as bytes)."""
     try:
         instructor = nbgrader_source.instructor_notebook(
             otter_release, {q.name: q.points for q in questions}, {q.name for q in questions if q.manual},
             otter_test_files(zip_bytes, questions))
-        released = nbgrader_release.generate_release(course, assignment, instructor)
+        released = nbgrader_release.generate_release(course, assignment, instructor, support_files)
         nbgrader_release.check_same_cells(nbformat.reads(released.decode("utf-8"), as_version=4), otter_release)
     except (nbgrader_source.NbgraderSourceError, nbgrader_release.NbgraderReleaseError, KeyError) as error:
         raise BuildError(f"the nbgrader notebooks of {assignment} could not be made: {error}") from error
@@ -137,12 +140,12 @@ def nbgrader_notebooks(course: Course, assignment: str, otter_release: nbformat.
 
 
 def _run_otter_assign(master_path: Path, dist: Path) -> None:
-    """Run otter assign (it also grades the solution: any failing test raises)."""
+    """Run otter assign (it also grades the solution, in a kernel over IPC: any failing test raises)."""
     from otter.assign import main as otter_assign
 
     log = io.StringIO()
     try:
-        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log), kernels_over_ipc():
             otter_assign(str(master_path), str(dist), no_pdfs=True)
     except Exception as error:
         raise BuildError(
@@ -151,15 +154,27 @@ def _run_otter_assign(master_path: Path, dist: Path) -> None:
         ) from error
 
 
-def write_folder(folder: Path, files: dict[str, bytes]) -> None:
+READABLE_BY_ALL, TRAVERSABLE_BY_ALL = 0o644, 0o755  # the release: students read it from a shared course folder
+
+
+def write_folder(folder: Path, files: dict[str, bytes], readable_by_all: bool = False) -> None:
     """Make ``folder`` hold exactly ``files`` (name -> bytes): a file the build does not write is
     removed, so what running a notebook in place leaves (otter's .OTTER_LOG, its export zips,
-    a stale support file) is never committed as if the build had made it."""
+    a stale support file) is never committed as if the build had made it.
+
+    Files are written owner-only (0600) unless ``readable_by_all``: then the files are 0644 and
+    the folder and its parent 0755, whatever the umask (a course folder copied to a shared hub
+    must let students read the release; solutions and hidden tests stay the owner's)."""
     for name, data in sorted(files.items()):
         notebooks.write_bytes_atomic(data, folder / name)
+        if readable_by_all:
+            (folder / name).chmod(READABLE_BY_ALL)
     for path in sorted(folder.iterdir()):
         if path.name not in files and (path.is_file() or path.is_symlink()):
             path.unlink()
+    if readable_by_all:
+        for level in (folder.parent, folder):
+            level.chmod(TRAVERSABLE_BY_ALL)
 
 
 def build_assignment(course: Course, assignment: str, out_root: Path | None = None, progress=print) -> None:
@@ -201,7 +216,7 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
         zip_bytes = autograder_zip.repack(otter_zip, grading, image)
 
     progress(f"[build {assignment}] nbgrader generate_assignment: the release from nbgrader's instructor notebook ...")
-    instructor, release_bytes = nbgrader_notebooks(course, assignment, release, questions, zip_bytes)
+    instructor, release_bytes = nbgrader_notebooks(course, assignment, release, questions, zip_bytes, release_files)
 
     progress(f"[build {assignment}] executing the solution notebook in a fresh kernel ...")
     try:
@@ -211,9 +226,12 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
     except Exception as error:  # nbclient reports the failing cell and its traceback
         raise BuildError(f"the solution notebook of {assignment} failed to run: {error}") from error
 
-    write_folder(out.release(assignment).parent, {out.release(assignment).name: release_bytes, **release_files})
+    write_folder(out.release(assignment).parent, {out.release(assignment).name: release_bytes, **release_files},
+                 readable_by_all=True)
+    # the release's other files beside the instructor notebook too: `nbgrader generate_assignment`
+    # makes release/<assignment>/ anew from this folder, and must leave it complete
     write_folder(out.nbgrader_source(assignment).parent,
-                 {out.nbgrader_source(assignment).name: notebooks.notebook_bytes(instructor)})
+                 {out.nbgrader_source(assignment).name: notebooks.notebook_bytes(instructor), **release_files})
     write_folder(out.solution(assignment).parent, {out.solution(assignment).name: notebooks.notebook_bytes(solution)})
     notebooks.write_bytes_atomic(zip_bytes, out.autograder(assignment))
     progress(f"[build {assignment}] done in {time.monotonic() - started:.1f} s")

@@ -87,6 +87,7 @@ SETTINGS = (
     # the grading image and the pins
     Setting("PYTHON_VERSION", "text", "Python of the grading image, major.minor"),
     Setting("PYTHON_MINIMUM_VERSION", "text", "the oldest release of PYTHON_VERSION the pins install on"),
+    Setting("UV_VERSION", "text", "uv's version: the grading image installs Python with it when the deadsnakes archive fails"),
     Setting("TORCH_VERSION", "text", "torch's version, everywhere (setup.sh, the grading image)"),
     Setting("TORCH_CPU_INDEX_URL", "text", "PyTorch's CPU-only package index (setup.sh falls back to the default index)"),
     Setting("TORCH_IMAGE_BUILD", "code", "torch's local build label in otter's requirements (cpu), or \"\"",
