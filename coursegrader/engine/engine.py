@@ -13,7 +13,7 @@ submission graded meanwhile gets a row of its own (the grader's fault), never an
 import threading
 from pathlib import Path
 
-from coursegrader.core import autograder_zip
+from coursegrader.core import autograder_zip, messages
 from coursegrader.core.results import Graded
 from coursegrader.core.statuses import Status
 from coursegrader.engine.assignment import Assignment
@@ -55,7 +55,9 @@ class Engine:
         try:
             server = self._ready_server()
         except ForkServerError as error:
-            return Graded.failed(submission.id, Status.ERROR, f"the grading process did not start: {error}")
+            graded = Graded.failed(submission.id, Status.ERROR, messages.grader_fault("starting", error))
+            graded.fault = f"the grading process did not start: {error}"
+            return graded
         graded = grade_submission(server, self.assignment, submission, scratch, self.limits, notebook=notebook)
         if graded.status == Status.ERROR and not server.alive():
             self._drop(server)  # it stopped while grading: the next submission starts a fresh one

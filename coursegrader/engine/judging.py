@@ -14,15 +14,16 @@ import shutil
 import signal
 import socket
 import time
+import traceback
 import uuid
 from pathlib import Path
 
 from coursegrader.core import messages
-from coursegrader.engine import protocol, workspace
+from coursegrader.engine import kernel_objects, protocol, received, workspace
 from coursegrader.engine.assignment import Assignment, LoadedCheck
 from coursegrader.engine.checks import INSPECTED_KEY
 from coursegrader.core.tags import IGNORE_TAG
-from coursegrader.engine.sandbox import JobGroup, Limits, walls_left_out
+from coursegrader.engine.sandbox import USER_ID_BASE, JobGroup, Limits, walls_left_out
 from coursegrader.inputs.problems import MESSAGES
 from coursegrader.core.results import Graded, Verdict
 from coursegrader.core.statuses import Status
@@ -30,6 +31,8 @@ from coursegrader.inputs.submissions import Notebook, SubmissionError, read_subm
 
 MEMORY_HINTS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
 OUTPUT_HINTS = ("File too large", "No space left on device")  # one file over OUTPUT_LIMIT_MB, the folder over DISK_LIMIT_MB
+_QUESTION_CHARS = 100  # a question's name, as the runner sends it
+_MAX_PEAK_MB = 2.0**40  # a resident size no machine has: anything above is not a measurement
 
 
 class _Stopped(Exception):
@@ -67,25 +70,27 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
     graded.walls.append("disk watcher")
     ours, theirs = socket.socketpair()
     deadline = started + limits.submission_seconds
-    pid, name = None, uuid.uuid4().hex
+    pid, name, ready = None, uuid.uuid4().hex, {}
     try:
         request = {"workdir": str(workdir), "limits": limits.as_dict(), "cgroup": str(job.cgroup) if job.cgroup else None,
                    "without": without}
         pid = job.leader = server.start(name, request, theirs)
         theirs.close()
-        _converse(ours, assignment, cells, deadline, graded, limits.check_seconds)
+        _converse(ours, assignment, cells, deadline, graded, limits.check_seconds, ready)
     except _SandboxFailed as failed:
-        graded.status = Status.ERROR
-        graded.message = f"the grading sandbox did not start: {failed}; its output: {_tail(workdir / 'output.txt')}"
+        graded.status, graded.message = Status.ERROR, messages.grader_fault("starting", failed)
+        graded.fault = f"{failed}\nits output: {_tail(workdir / 'output.txt')}"
     except _Stopped as stopped:
         graded.status, graded.message = stopped.status, stopped.message
         if stopped.status == Status.CRASHED and pid is not None:
             graded.message += _exit_note(server.exit_status(name, timeout=2))
-    except Exception as error:  # a fault of the grader itself: this row says so, the batch goes on
-        graded.status, graded.message = Status.ERROR, f"grading failed: {type(error).__name__}: {error}"
+    except Exception as error:  # a fault of the grader itself: this row names it, the traceback is kept apart
+        graded.status, graded.message = Status.ERROR, messages.grader_fault("grading", error)
+        graded.fault = "".join(traceback.format_exception(error))
     finally:
         ours.close()
         job.close()
+        _sweep(graded, pid, ready.get("uid"))  # before its pid, and so its user id, can come round again
         if disk.close():
             graded.status, graded.message = Status.OUTPUT_LIMIT, messages.DISK_LIMIT
         if pid is not None:
@@ -95,6 +100,18 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
     _score(graded, assignment)
     graded.seconds = time.monotonic() - started
     return graded
+
+
+def _sweep(graded: Graded, pid: int | None, uid) -> None:
+    """Remove what the submission's user id left that outlives a process (kernel_objects), when
+    it ran as a user id of its own (2**30 + its pid, which it reported before any student code)."""
+    if pid is None or uid is None:
+        return  # no student code ran
+    if uid != USER_ID_BASE + pid:
+        graded.missing_walls.append(messages.NOT_SWEPT)
+        return
+    found = kernel_objects.sweep(uid)
+    graded.walls.append("leftovers swept" + (f" ({', '.join(found)})" if found else ""))
 
 
 def unreadable(submission_id: str, error: Exception, seconds: float = 0.0) -> Graded:
@@ -142,7 +159,7 @@ class _Conversation:
             if remaining <= 0:
                 raise socket.timeout()
             self.sock.settimeout(remaining)
-            message = protocol.receive(self.sock)
+            message = protocol.receive(self.sock, received.MAX_MESSAGE_BYTES)
         except socket.timeout:
             raise _Stopped(Status.TIMEOUT, messages.TIMED_OUT.format(**self.place)) from None
         except protocol.ProtocolError:
@@ -170,32 +187,34 @@ class _Conversation:
 
 
 def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], deadline: float, graded: Graded,
-              check_seconds: float) -> None:
-    """Send the cells, judge each question where the notebook calls its check (the last call
-    counts), then every question whose check was never called, on the final state."""
+              check_seconds: float, ready: dict) -> None:
+    """Send the cells, judge each question where the notebook calls its check (the last judged
+    call counts), then every question whose check was never called, on the final state.
+    ``ready`` receives the submission's user id, from before any student code ran."""
     talk = _Conversation(sock, deadline, graded)
     try:
         talk.send({"cells": [{"source": c["source"], "number": c["number"]} for c in cells], "seed": assignment.seed})
-        ready = talk.receive()
-    except _Stopped as stopped:  # no student code has run yet: the grader's own environment failed
-        raise _SandboxFailed(stopped.message) from None
-    for key, record in (("walls", graded.walls), ("missing_walls", graded.missing_walls)):
-        walls = ready.get(key)
-        record.extend(str(w)[:200] for w in (walls if isinstance(walls, list) else [])[:20])
+        hello = talk.receive()
+    except _Stopped as stopped:
+        if stopped.status == Status.INVALID:
+            raise  # the notebook's own code is over the message cap: the submission's
+        raise _SandboxFailed(stopped.message) from None  # no student code has run yet: the grader's own environment failed
+    graded.walls.extend(received.texts(hello.get("walls"), 20, 200))
+    graded.missing_walls.extend(received.texts(hello.get("missing_walls"), 20, 200))
+    ready["uid"] = received.integer(hello.get("uid"), 0, 2**32 - 2)
     talk.lap("start")
     judge = _Judge(assignment, cells, talk, graded, check_seconds)
     while True:
         message = talk.receive()
         if "cell" in message:
-            index = message["cell"]
-            number = cells[index]["number"] if isinstance(index, int) and 0 <= index < len(cells) else "?"
-            talk.at("cell", number=number)
+            index = received.index(message["cell"], len(cells))
+            talk.at("cell", number="?" if index is None else cells[index]["number"])
         elif "checkpoint" in message:
             talk.lap("cells")
-            judge.question(message["checkpoint"])
+            judge.checkpoint(message["checkpoint"])
             talk.send({"op": "resume"})
         else:
-            _note_cell_errors(graded, message.get("executed", []), cells)
+            _note_cell_errors(graded, message.get("executed"), cells)
             break
     talk.lap("cells")
     talk.at("checks")
@@ -205,8 +224,7 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
     graded.public = [result for question in assignment.autograded for result in judge.public.get(question, [])]
     talk.send({"op": "done"})
     last = talk.receive()
-    if isinstance(last.get("peak_mb"), (int, float)):
-        graded.peak_mb = float(last["peak_mb"])
+    graded.peak_mb = received.number(last.get("peak_mb"), 0.0, _MAX_PEAK_MB) or 0.0
 
 
 class _Judge:
@@ -218,10 +236,20 @@ class _Judge:
         self.judged: set[str] = set()
         self.public: dict[str, list[dict]] = {}
         self._inspected: dict[str, object] = {}
+        self._checkpoints: dict[str, int] = {}
 
-    def question(self, question) -> None:
+    def checkpoint(self, question) -> None:
+        """The notebook called ``grader.check(question)``: judge it now, up to the cap per question."""
+        question = received.text(question, _QUESTION_CHARS + 1)
         if question not in self.assignment.autograded:
-            return  # not a question of this assignment (a typo, a manual one): nothing to judge
+            return  # not a question of this assignment (a typo, a manual one, not a name): nothing to judge
+        self._checkpoints[question] = self._checkpoints.get(question, 0) + 1
+        if self._checkpoints[question] <= protocol.MAX_CHECKPOINTS_PER_QUESTION:
+            self.question(question)
+
+    def question(self, question: str) -> None:
+        if question not in self.assignment.autograded:
+            return
         self.judged.add(question)
         talk = self.talk
         if question in self.assignment.public:
@@ -251,16 +279,17 @@ class _Judge:
         return self._inspected[judged.name]
 
 
+_PUBLIC_MESSAGE_CHARS = 4000  # the runner sends at most 2000
+
+
 def _public_results(question: str, results, source: str) -> list[dict]:
     """Public results as fixed texts: named after the question, and a failure shows one of the
     public test's own messages, never text from the submission's process."""
     own_messages = {node.value for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
     shown = []
-    for result in (results if isinstance(results, list) else [])[:50]:
-        if not isinstance(result, dict):
-            continue
+    for result in received.entries(results, 50):
         passed = result.get("passed") is True
-        message = str(result.get("message", ""))
+        message = received.text(result.get("message"), _PUBLIC_MESSAGE_CHARS)
         found = [text for text in own_messages if len(text) > 8 and text in message]
         text = max(found, key=len) if found else messages.PUBLIC_CHECK_RAISED
         shown.append({"name": f"{question} - {len(shown) + 1}", "passed": passed, "message": "" if passed else text})
@@ -273,15 +302,12 @@ _BUILTIN_ERRORS = {name for name, value in vars(builtins).items()
                    if isinstance(value, type) and issubclass(value, BaseException)} | {"CellTimeout"}
 
 
-def _note_cell_errors(graded: Graded, errors: list, cells: list[dict]) -> None:
-    if not isinstance(errors, list):
-        return
+def _note_cell_errors(graded: Graded, errors, cells: list[dict]) -> None:
     notes = []
-    for error in errors[:1000]:
-        if not isinstance(error, dict):
-            continue
-        name, text, index = str(error.get("error", "")), str(error.get("message", "")), error.get("cell")
-        number = cells[index]["number"] if isinstance(index, int) and 0 <= index < len(cells) else "?"
+    for error in received.entries(errors, 1000):
+        name, text = received.text(error.get("error"), 100), received.text(error.get("message"), 1000)
+        index = received.index(error.get("cell"), len(cells))
+        number = "?" if index is None else cells[index]["number"]
         if name == "CellTimeout":
             graded.status = Status(graded.status).worse(Status.CELL_TIMEOUT)
         elif any(hint in name or hint in text for hint in MEMORY_HINTS):
@@ -296,7 +322,7 @@ def _note_cell_errors(graded: Graded, errors: list, cells: list[dict]) -> None:
 
 def _verdict(judged: LoadedCheck, seen, check_seconds: float) -> Verdict:
     """One hidden check's verdict: the judge's ``(misconception id, message)``, or a fixed one."""
-    if not isinstance(seen, dict) or not seen.get("ok"):
+    if not isinstance(seen, dict) or seen.get("ok") is not True:
         error = seen.get("error") if isinstance(seen, dict) else None
         if error == "CellTimeout":
             return Verdict(False, messages.CHECK_TIMEOUT.format(seconds=check_seconds), messages.CHECK_TIMEOUT_ID)
