@@ -79,13 +79,23 @@ def grading(course):
             shutil.rmtree(open_copy)
 
 
+def report_folder() -> Path:
+    """A folder every user may write, where a probe cell says what it could do. It lies inside a
+    folder of root's that only root may write: the grader removes whatever a submission's user
+    leaves in world-writable folders (/tmp and those in it), and would take the report with it."""
+    outer = Path(tempfile.mkdtemp(prefix="coursegrader-report-", dir=SHARED))
+    outer.chmod(0o755)
+    folder = outer / "open"
+    folder.mkdir()
+    folder.chmod(0o1777)
+    return folder
+
+
 @pytest.fixture
 def report():
-    """A folder every user may write: where a probe cell says what it could do."""
-    folder = Path(tempfile.mkdtemp(prefix="coursegrader-report-", dir=SHARED))
-    folder.chmod(0o1777)
+    folder = report_folder()
     yield folder
-    shutil.rmtree(folder)
+    shutil.rmtree(folder.parent)
 
 
 def with_cell(base: Path, source: str, folder: Path, name: str) -> Path:
