@@ -17,6 +17,11 @@ import nbformat
 import pytest
 
 from coursegrader.core import messages
+from coursegrader.engine.engine import Engine
+from coursegrader.engine.sandbox import Limits
+from coursegrader.engine.workspace import scratch_folder
+from coursegrader.inputs.submissions import Submission
+from coursegrader.routes.records import FAULT_NAME, save_result
 from gradescope_harness import gradescope_tree, results_of, run_autograder
 from helpers import ASSIGNMENT, package_grade
 from test_sandbox_walls import with_cell
@@ -139,3 +144,23 @@ def test_a_huge_peak_on_the_gradescope_zip_route(course, tmp_path):
     results = results_of(root)
     assert results["extra_data"]["status"] == "ok" and results["score"] == 24, results["output"]
     assert math.isfinite(results["execution_time"])
+
+
+def test_the_graders_own_fault_names_the_step_and_type_and_keeps_the_traceback_apart(course, tmp_path):
+    """A real fault inside grading (the fork server gone mid-batch): the row says the grader
+    failed while grading and the exception's type, never its text; the traceback is written to
+    grader-error.txt beside the result by the code every batch saves results with."""
+    limits = Limits.from_course(course)
+    with Engine(course.autograder(ASSIGNMENT), limits) as engine, scratch_folder("coursegrader-fault-") as scratch:
+        engine.wait_ready()
+        engine._server._process.kill()  # the grader's own process, not the submission's
+        engine._server._process.wait()
+        graded = engine.grade(Submission("s", course.solution(ASSIGNMENT)), scratch / "s")
+    assert graded.status == "error", graded
+    error_type = next(name for name in ("BrokenPipeError", "ConnectionResetError", "ForkServerError") if name in graded.fault)
+    assert f"the grader itself failed while grading ({error_type})" in graded.message, graded.message
+    assert "Broken pipe" not in graded.message and "stopped" not in graded.message
+    save_result(graded, engine.assignment, tmp_path / "results" / "s", "key")
+    assert "Traceback" in (tmp_path / "results" / "s" / FAULT_NAME).read_text()
+    record = _strict(tmp_path / "results" / "s" / "graded.json")
+    assert "fault" not in record and record["status"] == "error"
