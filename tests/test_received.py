@@ -164,3 +164,30 @@ def test_the_graders_own_fault_names_the_step_and_type_and_keeps_the_traceback_a
     assert "Traceback" in (tmp_path / "results" / "s" / FAULT_NAME).read_text()
     record = _strict(tmp_path / "results" / "s" / "graded.json")
     assert "fault" not in record and record["status"] == "error"
+
+
+# The runner, in the submission's process, stops asking past 5 judged calls per question; a
+# submission raises its cap and calls w1's check 1,000 times, right for the first 5 calls and
+# wrong after. Counted in the grader, only the first 5 are judged: w1 keeps its points, as in
+# the same notebook without the raised cap.
+CHECKPOINT_FLOOD = """
+import torch
+import coursegrader.engine.protocol as wire, coursegrader.engine.runner as runner
+RAISE_CAP
+right = grad_w1.clone()
+for call in range(1000):
+    grad_w1 = right if call < 5 else torch.zeros(4)
+    grader.check('w1')
+"""
+
+
+def test_the_grader_judges_at_most_five_calls_per_question(course, tmp_path, points):
+    folder = tmp_path / "in"
+    with_cell(course.solution(ASSIGNMENT), CHECKPOINT_FLOOD.replace("RAISE_CAP", ""), folder, "honest")
+    with_cell(course.solution(ASSIGNMENT), CHECKPOINT_FLOOD.replace(
+        "RAISE_CAP", "wire.MAX_CHECKPOINTS_PER_QUESTION = runner.MAX_CHECKPOINTS_PER_QUESTION = 10**9"), folder, "flood")
+    grades = package_grade([folder], tmp_path / "out", "--workers", "2")
+    honest, flood = grades["honest"], grades["flood"]
+    assert honest["status"] == flood["status"] == "ok", (honest, flood)
+    scores = {name: {q: float(row[q]) for q in [*points, "total"]} for name, row in grades.items()}
+    assert scores["honest"]["w1"] == 1 and scores["flood"] == scores["honest"], scores
