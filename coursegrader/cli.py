@@ -51,7 +51,8 @@ def _grade(args) -> int:
         print(f"error: no notebooks or zips found in {', '.join(map(str, args.submissions))}", file=sys.stderr)
         return 2
     out = args.out or course.root / "grades" / assignment
-    limits = Limits.from_course(course, submission_seconds=args.timeout, cell_seconds=args.cell_timeout)
+    limits = Limits.from_course(course, submission_seconds=args.timeout, cell_seconds=args.cell_timeout,
+                                check_seconds=args.check_timeout)
     workers = args.workers or course.GRADING_WORKERS
     where = f"the Dask cluster at {args.scheduler}" if args.scheduler else f"{workers} worker(s)"
     print(f"Grading {len(submissions)} submission(s) of {assignment} on {where} ...", file=sys.stderr)
@@ -175,7 +176,8 @@ def _demo(args) -> int:
 def _gradescope(args) -> int:
     from coursegrader.routes.gradescope import DEFAULT_ROOT, run
 
-    return run(args.root or DEFAULT_ROOT, {"submission_seconds": args.timeout, "cell_seconds": args.cell_timeout})
+    return run(args.root or DEFAULT_ROOT, {"submission_seconds": args.timeout, "cell_seconds": args.cell_timeout,
+                                           "check_seconds": args.check_timeout})
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -196,6 +198,7 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--workers", type=int, help="submissions graded at once (default: GRADING_WORKERS)")
     grade.add_argument("--timeout", type=float, help="seconds per submission (default: SUBMISSION_TIMEOUT_SECONDS)")
     grade.add_argument("--cell-timeout", type=float, help="seconds per notebook cell (default: CELL_TIMEOUT_SECONDS)")
+    grade.add_argument("--check-timeout", type=float, help="seconds per hidden check (default: CHECK_TIMEOUT_SECONDS)")
     grade.add_argument("--regrade", action="store_true", help="grade everything again, even submissions already graded")
     grade.add_argument("--scheduler", help="grade on a Dask cluster: its scheduler address (tcp://host:8786)")
     grade.add_argument("--roster", type=Path, help="class roster CSV (student id, name, email): also write canvas.csv, "
@@ -218,6 +221,7 @@ def _parser() -> argparse.ArgumentParser:
                                                       "(default: /autograder)")
     gradescope.add_argument("--timeout", type=float, help="seconds per submission (default: the zip's limits)")
     gradescope.add_argument("--cell-timeout", type=float, help="seconds per notebook cell (default: the zip's limits)")
+    gradescope.add_argument("--check-timeout", type=float, help="seconds per hidden check (default: the zip's limits)")
     gradescope.set_defaults(run=_gradescope)
     return parser
 
