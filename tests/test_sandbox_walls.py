@@ -348,8 +348,8 @@ def test_the_solution_scores_full_marks_with_every_wall(course, tmp_path, monkey
     assert grades["solution"]["status"] == "ok" and float(grades["solution"]["total"]) == 24
     record = json.loads((grades.out / "results" / "solution" / "graded.json").read_text())
     assert record["missing_walls"] == []
-    for wall in ("pids cgroup", "mount namespace", "disk quota (tmpfs)", "hidden /proc", "rlimits", "own user id",
-                 "clean environment", "seccomp", "disk watcher"):
+    for wall in ("pids cgroup", "mount namespace", "disk quota (tmpfs)", "hidden /proc", "IPC namespace", "own /dev/shm",
+                 "rlimits", "own user id", "clean environment", "seccomp", "disk watcher", "leftovers swept"):
         assert wall in record["walls"], (wall, record["walls"])
     assert any(w.startswith("landlock") for w in record["walls"])
 
