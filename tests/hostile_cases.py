@@ -52,6 +52,15 @@ TAMPERING = {
                   "        grader.check(q)",
     "audit_and_trace_hooks": "import sys\ndef hook(event, args):\n    pass\nsys.addaudithook(hook)\n"
                              "sys.settrace(lambda *a: None)\nsys.setprofile(lambda *a: None)",
+    # every later message of its process forged (a huge peak memory, cell errors of the wrong
+    # types): the grader takes none of it, and the row is never the grader's error
+    "forged_messages": "import coursegrader.engine.protocol as wire, json as real_json, types\n"
+                       "def forged(message):\n"
+                       "    if isinstance(message, dict) and 'peak_mb' in message:\n        return {'peak_mb': 10**400}\n"
+                       "    if isinstance(message, dict) and 'executed' in message:\n"
+                       "        return {'executed': [{'cell': 10**400, 'error': [], 'message': float('nan')}, None]}\n"
+                       "    return message\n"
+                       "wire.json = types.SimpleNamespace(dumps=lambda m, **o: real_json.dumps(forged(m), **o), loads=real_json.loads)",
 }
 
 # Read whatever could hold hidden tests; anything found goes into answers, output and errors.
@@ -106,6 +115,15 @@ FAULTS = {
                               "        channel.sendall(b'\\x00\\x00\\x00\\x05[1,2]' + b'\\xff' * 64)\n"
                               "    except OSError:\n        pass", "solution"),
     "huge_output": ("chunk = 'x' * 2**20\nfor _ in range(100):\n    print(chunk)", "solution"),
+    # no progress at a CPU share above the former backstop's 2%: a deadlock beside a helper thread
+    # burning about 5% of a CPU, and a loop of short sleeps (about 6%, in system time)
+    "deadlock_beside_a_busy_thread": ("import threading, time\ndef burn():\n    while True:\n"
+                                      "        started = time.perf_counter()\n"
+                                      "        while time.perf_counter() - started < 0.005:\n            pass\n"
+                                      "        time.sleep(0.095)\n"
+                                      "threading.Thread(target=burn, daemon=True).start()\n"
+                                      "lock = threading.Lock()\nlock.acquire()\nlock.acquire()", "solution"),
+    "short_waits_forever": ("import time\nwhile True:\n    time.sleep(0.0002)", "solution"),
     "write_outside": (f"for path in {[str(p) for p in ESCAPE_PATHS]!r} + ['../{ESCAPE_MARK}', '../../{ESCAPE_MARK}']:\n"
                       "    try:\n        open(path, 'w').write('escaped')\n    except OSError:\n        pass", "solution"),
 }
