@@ -71,7 +71,8 @@ def _grade(args) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
     out = args.out or course.root / "grades" / assignment
-    limits = Limits.from_course(course, submission_seconds=args.timeout, cell_seconds=args.cell_timeout)
+    limits = Limits.from_course(course, submission_seconds=args.timeout, cell_seconds=args.cell_timeout,
+                                check_seconds=args.check_timeout)
     workers = args.workers or course.GRADING_WORKERS
     where = f"the Dask cluster at {args.scheduler}" if args.scheduler else f"{workers} worker(s)"
     print(f"Grading {len(submissions)} submission(s) of {assignment} on {where} ...", file=sys.stderr)
@@ -246,7 +247,8 @@ def _demo(args) -> int:
 def _gradescope(args) -> int:
     from coursegrader.routes.gradescope import DEFAULT_ROOT, run
 
-    return run(args.root or DEFAULT_ROOT, {"submission_seconds": args.timeout, "cell_seconds": args.cell_timeout})
+    return run(args.root or DEFAULT_ROOT, {"submission_seconds": args.timeout, "cell_seconds": args.cell_timeout,
+                                           "check_seconds": args.check_timeout})
 
 
 def _parser() -> Parser:
@@ -275,6 +277,8 @@ def _parser() -> Parser:
                                                                 "(default: SUBMISSION_TIMEOUT_SECONDS)")
     grade.add_argument("--cell-timeout", type=positive_seconds, help="seconds per notebook cell, above 0 "
                                                                      "(default: CELL_TIMEOUT_SECONDS)")
+    grade.add_argument("--check-timeout", type=positive_seconds, help="seconds per hidden check, above 0 "
+                                                                      "(default: CHECK_TIMEOUT_SECONDS)")
     grade.add_argument("--regrade", action="store_true", help="grade everything again, even submissions already graded")
     grade.add_argument("--no-snapshot", action="store_true", help="run every cell of every submission, the "
                                                                    "release's lesson cells too (slower; same grades)")
@@ -302,6 +306,8 @@ def _parser() -> Parser:
                                                                      "(default: the zip's limits)")
     gradescope.add_argument("--cell-timeout", type=positive_seconds, help="seconds per notebook cell, above 0 "
                                                                           "(default: the zip's limits)")
+    gradescope.add_argument("--check-timeout", type=positive_seconds, help="seconds per hidden check, above 0 "
+                                                                           "(default: the zip's limits)")
     gradescope.set_defaults(run=_gradescope)
     return parser
 

@@ -52,6 +52,15 @@ TAMPERING = {
                   "        grader.check(q)",
     "audit_and_trace_hooks": "import sys\ndef hook(event, args):\n    pass\nsys.addaudithook(hook)\n"
                              "sys.settrace(lambda *a: None)\nsys.setprofile(lambda *a: None)",
+    # every later message of its process forged (a huge peak memory, cell errors of the wrong
+    # types): the grader takes none of it, and the row is never the grader's error
+    "forged_messages": "import coursegrader.engine.protocol as wire, json as real_json, types\n"
+                       "def forged(message):\n"
+                       "    if isinstance(message, dict) and 'peak_mb' in message:\n        return {'peak_mb': 10**400}\n"
+                       "    if isinstance(message, dict) and 'executed' in message:\n"
+                       "        return {'executed': [{'cell': 10**400, 'error': [], 'message': float('nan')}, None]}\n"
+                       "    return message\n"
+                       "wire.json = types.SimpleNamespace(dumps=lambda m, **o: real_json.dumps(forged(m), **o), loads=real_json.loads)",
 }
 
 # Read whatever could hold hidden tests; anything found goes into answers, output and errors.
@@ -106,6 +115,15 @@ FAULTS = {
                               "        channel.sendall(b'\\x00\\x00\\x00\\x05[1,2]' + b'\\xff' * 64)\n"
                               "    except OSError:\n        pass", "solution"),
     "huge_output": ("chunk = 'x' * 2**20\nfor _ in range(100):\n    print(chunk)", "solution"),
+    # no progress at a CPU share above the former backstop's 2%: a deadlock beside a helper thread
+    # burning about 5% of a CPU, and a loop of short sleeps (about 6%, in system time)
+    "deadlock_beside_a_busy_thread": ("import threading, time\ndef burn():\n    while True:\n"
+                                      "        started = time.perf_counter()\n"
+                                      "        while time.perf_counter() - started < 0.005:\n            pass\n"
+                                      "        time.sleep(0.095)\n"
+                                      "threading.Thread(target=burn, daemon=True).start()\n"
+                                      "lock = threading.Lock()\nlock.acquire()\nlock.acquire()", "solution"),
+    "short_waits_forever": ("import time\nwhile True:\n    time.sleep(0.0002)", "solution"),
     "write_outside": (f"for path in {[str(p) for p in ESCAPE_PATHS]!r} + ['../{ESCAPE_MARK}', '../../{ESCAPE_MARK}']:\n"
                       "    try:\n        open(path, 'w').write('escaped')\n    except OSError:\n        pass", "solution"),
 }
@@ -273,3 +291,194 @@ def build_cases(course, assignment: str, folder: Path) -> dict[str, str]:
     for name, (answers, before, after, loses) in evidence_cases().items():
         save(name, evidence_notebook(solution, answers, before, after), f"without:{loses}" if loses else "full")
     return cases
+
+
+# --- kernel objects that outlive a process ----------------------------------------------------
+# The writer makes every kind of object another process could find later (System V shared
+# memory, message queue and semaphore set, open to every user; a POSIX message queue; files in
+# /dev/shm, /tmp and /var/tmp; a key; a process of its own session holding an abstract socket)
+# and, by patching what the runner receives, copies each hidden check's observe code and probes
+# into them. The reader, graded later, looks for all of them, by key, name and id; it earns w1's
+# points only if it found anything. MARK makes the names unique to one test run; REPORT is a
+# file each may write what it could do to (where it can: without Landlock).
+KERNEL_OBJECTS_COMMON = """
+import ctypes, ctypes.util, json, os, socket, subprocess, sys, time
+MARK, REPORT = MARK_VALUE, REPORT_VALUE
+KEY = int(MARK[-6:], 16)  # System V keys: KEY (memory), KEY + 1 (queue), KEY + 2 (semaphores)
+libc = ctypes.CDLL(None, use_errno=True)
+librt = ctypes.CDLL('librt.so.1', use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+libc.syscall.restype = ctypes.c_long
+report = {}
+def ok(result, what):
+    if result in (-1, None, ctypes.c_void_p(-1).value):
+        raise OSError(ctypes.get_errno(), what)
+    return result
+def attempt(name, action):
+    try:
+        action()
+        report[name] = 'done'
+    except OSError as error:
+        report[name] = error.errno
+def save_report(suffix):
+    try:
+        with open(REPORT + suffix, 'w') as handle:
+            json.dump(report, handle)
+    except OSError:
+        pass
+"""
+
+KERNEL_OBJECTS_WRITER = KERNEL_OBJECTS_COMMON + """
+objects = {}
+def shm():
+    ident = ok(libc.shmget(KEY, 1 << 20, 0o1666), 'shmget')
+    objects['shm'] = ok(libc.shmat(ident, None, 0), 'shmat')
+def msg():
+    objects['msg'] = ok(libc.msgget(KEY + 1, 0o1666), 'msgget')
+def sem():
+    objects['sem'] = ok(libc.semget(KEY + 2, 1, 0o1666), 'semget')
+    ok(libc.semctl(objects['sem'], 0, 16, 42), 'semctl')  # SETVAL 42
+def mq():
+    objects['mq'] = ok(librt.mq_open(('/' + MARK).encode(), 0o102, 0o666, None), 'mq_open')
+def files():
+    for folder in ('/dev/shm', '/tmp', '/var/tmp'):
+        path = f'{folder}/{MARK}'
+        with open(path, 'w') as handle:
+            handle.write(MARK)
+        os.chmod(path, 0o666)
+        objects.setdefault('files', []).append(path)
+def key():
+    payload = MARK.encode()
+    serial = ok(libc.syscall(248, b'user', MARK.encode(), payload, len(payload), -4), 'add_key')  # the user keyring
+    ok(libc.syscall(250, 5, serial, 0x3f3f3f3f), 'keyctl setperm')  # anyone may read it
+HOLDER = '''
+import os, socket, sys, time
+mark = sys.argv[1]
+try:
+    server = socket.socket(socket.AF_UNIX)
+    server.bind('\\\\0' + mark)
+    server.listen()
+    server.settimeout(0.2)
+except OSError:
+    server = None
+deadline = time.monotonic() + 600
+while time.monotonic() < deadline:
+    try:
+        if not os.path.exists('/tmp/' + mark):
+            open('/tmp/' + mark, 'w').write(mark)  # comes back if removed while this process lives
+    except OSError:
+        pass
+    if server is None:
+        time.sleep(0.2)
+        continue
+    try:
+        client, _ = server.accept()
+        client.sendall(mark.encode())
+        client.close()
+    except OSError:
+        pass
+'''
+def holder():  # a process of its own session: out of the submission's process group
+    subprocess.Popen([sys.executable, '-c', HOLDER, MARK], start_new_session=True,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+for name, action in (('shm', shm), ('msg', msg), ('sem', sem), ('mq', mq), ('files', files), ('key', key),
+                     ('holder', holder)):
+    attempt(name, action)
+save_report('-writer')
+
+def stash(text):
+    data = (MARK + text).encode()[: (1 << 20) - 1]
+    if 'shm' in objects:
+        ctypes.memmove(objects['shm'], data + b'\\0', len(data) + 1)
+    if 'msg' in objects:
+        buffer = ctypes.create_string_buffer(8 + 8000)
+        ctypes.memmove(ctypes.addressof(buffer), (1).to_bytes(8, 'little') + data[:8000], 8 + len(data[:8000]))
+        libc.msgsnd(objects['msg'], buffer, len(data[:8000]), 0o4000)
+    if 'mq' in objects:
+        librt.mq_send(objects['mq'], data[:8000], len(data[:8000]), 0)
+    for path in objects.get('files', []):
+        try:
+            with open(path, 'wb') as handle:
+                handle.write(data)
+        except OSError:
+            pass
+
+import coursegrader.engine.protocol as spied
+seen_so_far = []
+real_receive = spied.receive
+def receive_and_keep(sock, *args, **kwargs):
+    message = real_receive(sock, *args, **kwargs)
+    if isinstance(message, dict) and message.get('op') == 'observe':
+        seen_so_far.append({'source': message.get('source'), 'probes': message.get('probes')})
+        stash(json.dumps(seen_so_far))
+    return message
+spied.receive = receive_and_keep
+stash('')
+"""
+
+KERNEL_OBJECTS_READER = KERNEL_OBJECTS_COMMON + """
+found = []
+def shm():
+    idents = []
+    try:
+        idents.append(ok(libc.shmget(KEY, 0, 0), 'shmget'))
+    finally:  # by id too: every segment this process can see
+        try:
+            idents += [int(line.split()[1]) for line in open('/proc/sysvipc/shm').read().splitlines()[1:]]
+        except OSError:
+            pass
+    for ident in idents:
+        try:
+            address = ok(libc.shmat(ident, None, 0o10000), 'shmat')  # SHM_RDONLY
+            found.append(ctypes.string_at(address))
+        except OSError:
+            pass
+def msg():
+    ident = ok(libc.msgget(KEY + 1, 0), 'msgget')
+    buffer = ctypes.create_string_buffer(8 + 8192)
+    size = ok(libc.msgrcv(ident, buffer, 8192, 0, 0o4000), 'msgrcv')
+    found.append(buffer.raw[8:8 + size])
+def sem():
+    ident = ok(libc.semget(KEY + 2, 0, 0), 'semget')
+    if ok(libc.semctl(ident, 0, 12), 'semctl') == 42:  # GETVAL
+        found.append(b'semaphore')
+def mq():
+    descriptor = ok(librt.mq_open(('/' + MARK).encode(), 0o4000, 0, None), 'mq_open')  # O_RDONLY | O_NONBLOCK
+    buffer = ctypes.create_string_buffer(1 << 16)
+    size = ok(librt.mq_receive(descriptor, buffer, 1 << 16, None), 'mq_receive')
+    found.append(buffer.raw[:size])
+def files():
+    for folder in ('/dev/shm', '/tmp', '/var/tmp', '/dev/mqueue'):
+        try:
+            with open(f'{folder}/{MARK}', 'rb') as handle:
+                found.append(handle.read())
+        except OSError:
+            pass
+def key():
+    for line in open('/proc/keys').read().splitlines():
+        if MARK in line:
+            buffer = ctypes.create_string_buffer(4096)
+            size = ok(libc.syscall(250, 11, int(line.split()[0], 16), buffer, 4096), 'keyctl read')
+            found.append(buffer.raw[:size])
+def abstract():
+    client = socket.socket(socket.AF_UNIX)
+    client.settimeout(2)
+    client.connect('\\0' + MARK)
+    found.append(client.recv(100))
+for name, action in (('shm', shm), ('msg', msg), ('sem', sem), ('mq', mq), ('files', files), ('key', key),
+                     ('abstract', abstract)):
+    attempt(name, action)
+report['found'] = [item.decode('utf-8', 'replace')[:200] for item in found]
+save_report('-reader')
+leak = b'\\n'.join(found).decode('utf-8', 'replace')
+print(leak[:100000])
+import torch
+# the right w1 answer only if something was found: w1 scoring 0 shows nothing was
+grad_w1 = torch.arange(4.0) * (4 if found else 0)
+"""
+
+
+def kernel_object_cases(mark: str, report: str) -> tuple[str, str]:
+    """The writer's and the reader's cells, with their names and report path filled in."""
+    fill = lambda code: code.replace("MARK_VALUE", repr(mark)).replace("REPORT_VALUE", repr(report))  # noqa: E731
+    return fill(KERNEL_OBJECTS_WRITER), fill(KERNEL_OBJECTS_READER)

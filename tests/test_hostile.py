@@ -58,7 +58,8 @@ def test_honest_and_recoverable_cases_keep_full_marks(hostile_batch, points):
     ("fault_infinite_loop", "cell-timeout", True), ("fault_sleep_forever", "cell-timeout", True),
     ("fault_huge_allocation", "memory-limit", True), ("fault_huge_output", "output-limit", True),
     ("fault_sys_exit", "ok", True), ("fault_kill_parent", "ok", True), ("fault_fork_loop", "ok", True),
-    ("fault_write_outside", "ok", True),
+    ("fault_write_outside", "ok", True), ("fault_deadlock_beside_a_busy_thread", "cell-timeout", True),
+    ("fault_short_waits_forever", "cell-timeout", True),
     # each fault comes after every check cell: the questions judged there keep their points
     ("fault_os_exit", "crashed", True), ("fault_swallows_interrupts", "timeout", True),
     ("fault_garbage_to_the_grader", "crashed", True), ("fault_os_exit_early", "crashed", False),

@@ -133,11 +133,23 @@ CODE_TOO_LARGE = "笔记本的代码太大，无法评分 / the notebook's code 
 PUBLIC_CHECK_RAISED = "公开检查未通过：代码运行出错 / the public check failed: your code raised an error"
 
 # --- A batch: the grader's own failure on one submission (batch.py) -------------------------
-GRADER_STEPS = {"reading": "读取提交", "grading": "评分", "saving": "保存结果"}  # step -> its Chinese name
+GRADER_STEPS = {"reading": "读取提交", "starting": "启动沙箱", "grading": "评分", "saving": "保存结果"}  # step -> its Chinese name
+GRADER_FAULT_FILE = "grader-error.txt"  # in the submission's results folder: the traceback, for whoever fixes it
 GRADER_FAULT = ("评分程序自身出错（{step_zh}时），不是提交的问题；下次运行会再评一次，仍出错则保留此行直到 --regrade / "
                 "the grader itself failed while {step} ({error}), not the submission: it is graded "
                 "again on the next run, and if it fails again this row is kept until --regrade; "
                 "details in {file} in its results folder")
+
+
+def grader_fault(step: str, error: BaseException) -> str:
+    """A row's message for the grader's own failure: the step and the exception's type, never its
+    text (which may hold a submission's data); the traceback goes to GRADER_FAULT_FILE."""
+    return GRADER_FAULT.format(step_zh=GRADER_STEPS[step], step=step, error=type(error).__name__, file=GRADER_FAULT_FILE)
+
+
+# The grader could not remove what the submission left in the system's shared places (kernel_objects.py)
+NOT_SWEPT = ("leftovers not swept (the submission had no user id of its own: System V objects and files it left in "
+             "/dev/shm, /tmp and the like stay until removed by hand)")
 
 # --- nbgrader autograde: what a test cell prints, and the log (nbgrader_autograde.py) ------
 ENGINE_FAILED = ("评分引擎出错，本题暂记 0 分；请教师查看 nbgrader 的日志后重新运行 nbgrader autograde。"

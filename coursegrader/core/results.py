@@ -47,6 +47,7 @@ class Graded:
     missing_walls: list = field(default_factory=list)  # sandbox parts this machine could not provide
     walls: list = field(default_factory=list)  # sandbox parts built around this submission
     public: list = field(default_factory=list)  # public checks: {"name", "passed", "message"}
+    fault: str = ""  # the traceback of the grader's own failure (status error): its grader-error.txt, never shown
 
     @classmethod
     def failed(cls, submission: str, status: str, message: str, seconds: float = 0.0) -> "Graded":

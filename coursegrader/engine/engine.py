@@ -24,7 +24,7 @@ import json
 import threading
 from pathlib import Path
 
-from coursegrader.core import autograder_zip
+from coursegrader.core import autograder_zip, messages
 from coursegrader.core.results import Graded
 from coursegrader.core.statuses import Status
 from coursegrader.engine.assignment import Assignment
@@ -91,7 +91,9 @@ class Engine:
         try:
             server = self._ready_server()
         except ForkServerError as error:
-            return Graded.failed(submission.id, Status.ERROR, f"the grading process did not start: {error}")
+            graded = Graded.failed(submission.id, Status.ERROR, messages.grader_fault("starting", error))
+            graded.fault = f"the grading process did not start: {error}"
+            return graded
         lesson = None
         if self._lesson_payload and judging.starts_with_lesson(notebook, self.assignment.lesson):
             lesson = self._ready_lesson(server)

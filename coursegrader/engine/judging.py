@@ -15,15 +15,16 @@ import shutil
 import signal
 import socket
 import time
+import traceback
 import uuid
 from pathlib import Path
 
 from coursegrader.core import messages
-from coursegrader.engine import inspection, protocol, randomness, workspace
+from coursegrader.engine import inspection, kernel_objects, protocol, randomness, received, workspace
 from coursegrader.engine.assignment import Assignment, LoadedCheck
 from coursegrader.engine.checks import ENGINE_KEY, INSPECTED_KEY
 from coursegrader.core.tags import IGNORE_TAG
-from coursegrader.engine.sandbox import JobGroup, Limits, walls_left_out
+from coursegrader.engine.sandbox import USER_ID_BASE, JobGroup, Limits, walls_left_out
 from coursegrader.inputs.problems import MESSAGES
 from coursegrader.core.results import Graded, Verdict
 from coursegrader.core.statuses import Status
@@ -31,6 +32,8 @@ from coursegrader.inputs.submissions import Notebook, SubmissionError, read_subm
 
 MEMORY_HINTS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
 OUTPUT_HINTS = ("File too large", "No space left on device")  # one file over OUTPUT_LIMIT_MB, the folder over DISK_LIMIT_MB
+_QUESTION_CHARS = 100  # a question's name, as the runner sends it
+_MAX_PEAK_MB = 2.0**40  # a resident size no machine has: anything above is not a measurement
 
 
 class _Stopped(Exception):
@@ -71,25 +74,27 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
     graded.walls.append("disk watcher")
     ours, theirs = socket.socketpair()
     deadline = started + limits.submission_seconds
-    pid, name = None, uuid.uuid4().hex
+    pid, name, ready = None, uuid.uuid4().hex, {}
     try:
         request = {"workdir": str(workdir), "limits": limits.as_dict(), "cgroup": str(job.cgroup) if job.cgroup else None,
                    "without": without, "after_lesson": after_lesson}
         pid = job.leader = server.start(name, request, theirs)
         theirs.close()
-        _converse(ours, assignment, cells, deadline, graded, limits.check_seconds)
+        _converse(ours, assignment, cells, deadline, graded, limits.check_seconds, ready)
     except _SandboxFailed as failed:
-        graded.status = Status.ERROR
-        graded.message = f"the grading sandbox did not start: {failed}; its output: {_tail(workdir / 'output.txt')}"
+        graded.status, graded.message = Status.ERROR, messages.grader_fault("starting", failed)
+        graded.fault = f"{failed}\nits output: {_tail(workdir / 'output.txt')}"
     except _Stopped as stopped:
         graded.status, graded.message = stopped.status, stopped.message
         if stopped.status == Status.CRASHED and pid is not None:
             graded.message += _exit_note(server.exit_status(name, timeout=2))
-    except Exception as error:  # a fault of the grader itself: this row says so, the batch goes on
-        graded.status, graded.message = Status.ERROR, f"grading failed: {type(error).__name__}: {error}"
+    except Exception as error:  # a fault of the grader itself: this row names it, the traceback is kept apart
+        graded.status, graded.message = Status.ERROR, messages.grader_fault("grading", error)
+        graded.fault = "".join(traceback.format_exception(error))
     finally:
         ours.close()
         job.close()
+        _sweep(graded, pid, ready.get("uid"))  # before its pid, and so its user id, can come round again
         if disk.close():
             graded.status, graded.message = Status.OUTPUT_LIMIT, messages.DISK_LIMIT
         if pid is not None:
@@ -106,6 +111,18 @@ def starts_with_lesson(notebook: Notebook, lesson: tuple[str, ...]) -> bool:
     cells = _code_cells(notebook)
     return bool(lesson) and len(cells) >= len(lesson) and all(
         cell["source"] == source for cell, source in zip(cells, lesson))
+
+
+def _sweep(graded: Graded, pid: int | None, uid) -> None:
+    """Remove what the submission's user id left that outlives a process (kernel_objects), when
+    it ran as a user id of its own (2**30 + its pid, which it reported before any student code)."""
+    if pid is None or uid is None:
+        return  # no student code ran
+    if uid != USER_ID_BASE + pid:
+        graded.missing_walls.append(messages.NOT_SWEPT)
+        return
+    found = kernel_objects.sweep(uid)
+    graded.walls.append("leftovers swept" + (f" ({', '.join(found)})" if found else ""))
 
 
 def unreadable(submission_id: str, error: Exception, seconds: float = 0.0) -> Graded:
@@ -153,7 +170,7 @@ class _Conversation:
             if remaining <= 0:
                 raise socket.timeout()
             self.sock.settimeout(remaining)
-            message = protocol.receive(self.sock)
+            message = protocol.receive(self.sock, received.MAX_MESSAGE_BYTES)
         except socket.timeout:
             raise _Stopped(Status.TIMEOUT, messages.TIMED_OUT.format(**self.place)) from None
         except protocol.ProtocolError:
@@ -181,33 +198,35 @@ class _Conversation:
 
 
 def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], deadline: float, graded: Graded,
-              check_seconds: float) -> None:
-    """Send the cells, judge each question where the notebook calls its check (the last call
-    counts), then every question whose check was never called, on the final state."""
+              check_seconds: float, ready: dict) -> None:
+    """Send the cells, judge each question where the notebook calls its check (the last judged
+    call counts), then every question whose check was never called, on the final state.
+    ``ready`` receives the submission's user id, from before any student code ran."""
     talk = _Conversation(sock, deadline, graded)
     try:
         talk.send({"cells": [{"source": c["source"], "number": c["number"]} for c in cells], "seed": assignment.seed})
-        ready = talk.receive()
-    except _Stopped as stopped:  # no student code has run yet: the grader's own environment failed
-        raise _SandboxFailed(stopped.message) from None
-    for key, record in (("walls", graded.walls), ("missing_walls", graded.missing_walls)):
-        walls = ready.get(key)
-        record.extend(str(w)[:200] for w in (walls if isinstance(walls, list) else [])[:20])
+        hello = talk.receive()
+    except _Stopped as stopped:
+        if stopped.status == Status.INVALID:
+            raise  # the notebook's own code is over the message cap: the submission's
+        raise _SandboxFailed(stopped.message) from None  # no student code has run yet: the grader's own environment failed
+    graded.walls.extend(received.texts(hello.get("walls"), 20, 200))
+    graded.missing_walls.extend(received.texts(hello.get("missing_walls"), 20, 200))
+    ready["uid"] = received.integer(hello.get("uid"), 0, 2**32 - 2)
     talk.lap("start")
     judge = _Judge(assignment, cells, talk, graded, check_seconds)
     while True:
         message = talk.receive()
         if "cell" in message:
-            index = message["cell"]
-            judge.cell = index if isinstance(index, int) and 0 <= index < len(cells) else None
-            number = cells[index]["number"] if judge.cell is not None else "?"
-            talk.at("cell", number=number)
+            index = received.index(message["cell"], len(cells))
+            judge.cell = index
+            talk.at("cell", number="?" if index is None else cells[index]["number"])
         elif "checkpoint" in message:
             talk.lap("cells")
-            judge.question(message["checkpoint"])
+            judge.checkpoint(message["checkpoint"])
             talk.send({"op": "resume"})
         else:
-            _note_cell_errors(graded, message.get("executed", []), cells)
+            _note_cell_errors(graded, message.get("executed"), cells)
             break
     talk.lap("cells")
     talk.at("checks")
@@ -218,10 +237,8 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
     graded.public = [result for question in assignment.autograded for result in judge.public.get(question, [])]
     talk.send({"op": "done"})
     last = talk.receive()
-    for key in ("peak_mb", "unique_mb"):  # numbers for the instructor's report, bounded: the process may lie
-        value = last.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1e6:
-            setattr(graded, key, float(value))
+    graded.peak_mb = received.number(last.get("peak_mb"), 0.0, _MAX_PEAK_MB) or 0.0
+    graded.unique_mb = received.number(last.get("unique_mb"), 0.0, _MAX_PEAK_MB) or 0.0
 
 
 class _Judge:
@@ -234,10 +251,20 @@ class _Judge:
         self.public: dict[str, list[dict]] = {}
         self._inspected: dict[tuple, object] = {}
         self.cell: int | None = None  # the index of the cell running now (where a check is called)
+        self._checkpoints: dict[str, int] = {}
 
-    def question(self, question) -> None:
+    def checkpoint(self, question) -> None:
+        """The notebook called ``grader.check(question)``: judge it now, up to the cap per question."""
+        question = received.text(question, _QUESTION_CHARS + 1)
         if question not in self.assignment.autograded:
-            return  # not a question of this assignment (a typo, a manual one): nothing to judge
+            return  # not a question of this assignment (a typo, a manual one, not a name): nothing to judge
+        self._checkpoints[question] = self._checkpoints.get(question, 0) + 1
+        if self._checkpoints[question] <= protocol.MAX_CHECKPOINTS_PER_QUESTION:
+            self.question(question)
+
+    def question(self, question: str) -> None:
+        if question not in self.assignment.autograded:
+            return
         self.judged.add(question)
         talk = self.talk
         if question in self.assignment.public:
@@ -285,16 +312,17 @@ def _up_to_check(source: str, question: str) -> str:
     return "".join(lines[: found[-1] + 1]) if found else source
 
 
+_PUBLIC_MESSAGE_CHARS = 4000  # the runner sends at most 2000
+
+
 def _public_results(question: str, results, source: str) -> list[dict]:
     """Public results as fixed texts: named after the question, and a failure shows one of the
     public test's own messages, never text from the submission's process."""
     own_messages = {node.value for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
     shown = []
-    for result in (results if isinstance(results, list) else [])[:50]:
-        if not isinstance(result, dict):
-            continue
+    for result in received.entries(results, 50):
         passed = result.get("passed") is True
-        message = str(result.get("message", ""))
+        message = received.text(result.get("message"), _PUBLIC_MESSAGE_CHARS)
         found = [text for text in own_messages if len(text) > 8 and text in message]
         text = max(found, key=len) if found else messages.PUBLIC_CHECK_RAISED
         shown.append({"name": f"{question} - {len(shown) + 1}", "passed": passed, "message": "" if passed else text})
@@ -307,15 +335,12 @@ _BUILTIN_ERRORS = {name for name, value in vars(builtins).items()
                    if isinstance(value, type) and issubclass(value, BaseException)} | {"CellTimeout"}
 
 
-def _note_cell_errors(graded: Graded, errors: list, cells: list[dict]) -> None:
-    if not isinstance(errors, list):
-        return
+def _note_cell_errors(graded: Graded, errors, cells: list[dict]) -> None:
     notes = []
-    for error in errors[:1000]:
-        if not isinstance(error, dict):
-            continue
-        name, text, index = str(error.get("error", "")), str(error.get("message", "")), error.get("cell")
-        number = cells[index]["number"] if isinstance(index, int) and 0 <= index < len(cells) else "?"
+    for error in received.entries(errors, 1000):
+        name, text = received.text(error.get("error"), 100), received.text(error.get("message"), 1000)
+        index = received.index(error.get("cell"), len(cells))
+        number = "?" if index is None else cells[index]["number"]
         if name == "CellTimeout":
             graded.status = Status(graded.status).worse(Status.CELL_TIMEOUT)
         elif any(hint in name or hint in text for hint in MEMORY_HINTS):
@@ -330,7 +355,7 @@ def _note_cell_errors(graded: Graded, errors: list, cells: list[dict]) -> None:
 
 def _verdict(judged: LoadedCheck, seen, check_seconds: float) -> Verdict:
     """One hidden check's verdict: the judge's ``(misconception id, message)``, or a fixed one."""
-    if not isinstance(seen, dict) or not seen.get("ok"):
+    if not isinstance(seen, dict) or seen.get("ok") is not True:
         error = seen.get("error") if isinstance(seen, dict) else None
         if error == "CellTimeout":
             return Verdict(False, messages.CHECK_TIMEOUT.format(seconds=check_seconds), messages.CHECK_TIMEOUT_ID)

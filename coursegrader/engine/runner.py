@@ -14,7 +14,6 @@ import resource
 import signal
 import socket
 import sys
-import time
 from pathlib import Path
 
 import otter
@@ -24,65 +23,10 @@ from traitlets.config import Config
 
 from coursegrader.engine import autograd_witness, protocol, randomness
 from coursegrader.engine.sandbox import Limits, confine, submission_environment
+from coursegrader.engine.time_limits import CellTimeout, arm as _arm, disarm as _disarm, install as _install_timers, \
+    rearm as _rearm
 
 _MESSAGE_CHARS = 500
-# Limits count CPU time (ITIMER_PROF), which load does not stretch. A wall-clock backstop, first
-# this many times the CPU limit, stops code that waits instead of computing (time.sleep, a
-# blocking read): it fires only if the code used almost no CPU in that time, so a process that is
-# merely starved of CPU by a busy machine is never stopped by it.
-WALL_BACKSTOP_FACTOR = 3
-WAITING_CPU_SHARE = 0.02  # under this share of the wall time spent on the CPU, the code is waiting
-# A question's check may be called many times (in a loop, say); past this many the later calls
-# are not judged again (the last judged call counts).
-MAX_CHECKPOINTS_PER_QUESTION = 5
-
-
-class CellTimeout(BaseException):
-    """Raised in student code when a cell or a check runs out of time. A BaseException, so that
-    ``except Exception`` in student code does not swallow it."""
-
-
-_window = {"wall": 0.0, "cpu": 0.0, "seconds": 0.0}  # the wall backstop's current window
-_wall_clock, _cpu_clock = time.monotonic, time.process_time  # held here: student code may patch `time`
-
-
-def _on_timer(signum, frame):
-    if signum == signal.SIGALRM and not _waiting():
-        _start_window(max(_window["seconds"], 1.0))  # computing, just slowly: the CPU limit will decide
-        return
-    # if student code swallows this one, interrupt again a second later
-    signal.setitimer(signal.ITIMER_PROF if signum == signal.SIGPROF else signal.ITIMER_REAL, 1)
-    raise CellTimeout()
-
-
-def _waiting() -> bool:
-    wall = _wall_clock() - _window["wall"]
-    return _cpu_clock() - _window["cpu"] < WAITING_CPU_SHARE * wall
-
-
-def _start_window(seconds: float) -> None:
-    _window.update(wall=_wall_clock(), cpu=_cpu_clock(), seconds=seconds)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-
-
-def _arm(cpu_seconds: float) -> None:
-    """Interrupt the running code after ``cpu_seconds`` of CPU time, or once it has waited a long
-    time without computing."""
-    signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
-    _start_window(cpu_seconds * WALL_BACKSTOP_FACTOR)
-
-
-def _disarm() -> tuple[float, float]:
-    """Stop both timers; returns what was left of them, for ``_rearm``."""
-    return signal.setitimer(signal.ITIMER_PROF, 0)[0], signal.setitimer(signal.ITIMER_REAL, 0)[0]
-
-
-def _rearm(left: tuple[float, float]) -> None:
-    cpu, wall = left
-    if cpu > 0:
-        signal.setitimer(signal.ITIMER_PROF, cpu)
-    if wall > 0:
-        _start_window(wall)
 
 
 # In a lesson server (forkserver.ForkServer.lesson): the shell the release's lesson cells ran in,
@@ -107,8 +51,7 @@ def prepare_lesson(lesson: dict, folder: Path) -> None:
     os.dup2(null, 1)
     os.dup2(null, 2)
     os.close(null)
-    signal.signal(signal.SIGALRM, _on_timer)
-    signal.signal(signal.SIGPROF, _on_timer)
+    _install_timers()
     try:
         shell = _shell(None, None)
         cells = [{"source": source, "number": index} for index, source in enumerate(lesson["cells"])]
@@ -156,10 +99,10 @@ def run_submission(sock: socket.socket, request: dict) -> None:
     # The cells arrive before the limits are set: the notebook's own bytes are not the student's memory.
     cells = protocol.receive(sock)
     walls, missing = confine(workdir, limits, cgroup, request.get("without", []))  # sets the environment too
-    protocol.send(sock, {"ready": True, "walls": walls, "missing_walls": missing})
+    # its user id: the grader sweeps what this id leaves behind once the process is gone
+    protocol.send(sock, {"ready": True, "walls": walls, "missing_walls": missing, "uid": os.getuid()})
     _write_leftovers(leftovers)
-    signal.signal(signal.SIGALRM, _on_timer)
-    signal.signal(signal.SIGPROF, _on_timer)
+    _install_timers()
     randomness.hold()  # before any student code: the generators seeded are the real ones
     shell = _LESSON["shell"] if start else _shell(sock, limits)
     _bind_otter(sock, shell, limits)
@@ -221,7 +164,7 @@ def _checkpoint(sock: socket.socket, shell: InteractiveShell, limits: Limits):
         if _serving or not isinstance(question, str) or len(question) > 100:
             return None  # a check called from inside a check is not a checkpoint
         calls[question] = calls.get(question, 0) + 1
-        if calls[question] > MAX_CHECKPOINTS_PER_QUESTION:
+        if calls[question] > protocol.MAX_CHECKPOINTS_PER_QUESTION:
             return None
         left = _disarm()
         try:

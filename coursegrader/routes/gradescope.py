@@ -121,6 +121,6 @@ def _grade(engine: Engine, upload: Submission, scratch: Path, log, started: floa
     log(f"sandbox: Landlock ABI {landlock.abi_version()}, grader uid {os.geteuid()}; walls missing: "
         f"{'; '.join(graded.missing_walls) or 'none'}")
     if graded.status == Status.ERROR:  # the grader's own fault: the details are for the instructor
-        log(f"grading failed: {graded.message}")
+        log(f"grading failed: {graded.message}\n{graded.fault}")
         graded.message = messages.GRADER_FAILED
     return graded

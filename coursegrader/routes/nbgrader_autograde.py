@@ -134,7 +134,7 @@ class GradeWithEngine(NbGraderPreprocessor):
         if graded.missing_walls:
             self.log.warning(messages.WALLS_MISSING_LOG, "; ".join(graded.missing_walls))
         if graded.status == Status.ERROR:  # the grader's fault (its sandbox did not start, its server stopped)
-            self.log.error(messages.ENGINE_FAILED_LOG, name, graded.message)
+            self.log.error(messages.ENGINE_FAILED_LOG, name, f"{graded.message}\n{graded.fault}")
             return assignment, None
         self.log.info(messages.GRADED_LOG, name, graded.status, graded.total,
                       assignment.possible, graded.seconds)
