@@ -42,14 +42,30 @@ PROCESS_LIMIT = 32  # processes and threads a submission may run at once
 OUTPUT_LIMIT_MB = 16  # largest file (printed output included) a submission may write
 DISK_LIMIT_MB = 128  # all the files a submission may write in its folder together (a tmpfs: RAM, where mounted)
 GRADING_WORKERS = 2  # submissions graded at once on this machine
+# Run once by the warm process every submission is forked from, before any submission: what each
+# would otherwise pay for itself, and what must never count against a student's time (torch's
+# thread pool made single before any op exists at fork time; torch.func's first-call set-up,
+# 1.5-4 s, which e1a's answers and hidden checks may use).
+FORK_SERVER_WARM_UP = """
+import torch
+torch.set_num_threads(1)
+x = torch.linspace(-1, 1, 3, dtype=torch.float64)
+torch.func.vmap(torch.func.grad(torch.func.grad(torch.sin)))(x)
+torch.func.jacrev(torch.sin)(x), torch.func.jacfwd(torch.sin)(x), torch.func.hessian(torch.sin)(x[0])
+torch.autograd.functional.hessian(lambda t: t.sin().sum(), x)
+"""
 
 # --- The autograder image (Gradescope) ----------------------------------------------------
 PYTHON_VERSION = "3.11"
 # The oldest release of it the pinned packages install on (soupsieve 4.1.2 needs 3.11.5); the
-# autograder's setup.sh takes Python from the deadsnakes archive when the image's is older.
+# repository's setup.sh refuses an older Python; the autograder's setup.sh takes Python from the
+# deadsnakes archive when the image's is older, and from uv (a standalone CPython build) when
+# that archive fails.
 PYTHON_MINIMUM_VERSION = "3.11.5"
+UV_VERSION = "0.13.9"  # from PyPI, only when the deadsnakes archive fails
 TORCH_VERSION = "2.13.0"
 TORCH_CPU_INDEX_URL = "https://download.pytorch.org/whl/cpu"
+TORCH_IMAGE_BUILD = "cpu"  # the torch build otter's own requirements name (torch==VERSION+cpu); "" for the default
 OTTER_VERSION = "7.0.0"
 AUTOGRADER_REQUIREMENTS = [
     "numpy==2.4.6",

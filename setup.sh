@@ -4,6 +4,33 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# The Python first, before anything is installed: PYTHON (default python3) must be at least
+# course_config.py's PYTHON_MINIMUM_VERSION (read here as text, nothing imported), the oldest
+# release every pin installs on; else one line says so at once, not after minutes of downloads.
+python=${PYTHON:-python3}
+minimum=$(sed -n 's/^PYTHON_MINIMUM_VERSION *= *"\([0-9.]*\)".*/\1/p' course_config.py)
+[ -n "$minimum" ] || { echo "error: course_config.py has no PYTHON_MINIMUM_VERSION = \"X.Y.Z\" line" >&2; exit 1; }
+# "implementation X.Y.Z" of an interpreter, or nothing when it does not run (any Python 2 or 3 can answer)
+python_release() {
+  "$1" -c 'import platform, sys; sys.stdout.write("%s %s" % (platform.python_implementation(), platform.python_version()))' 2>/dev/null || true
+}
+at_least() {  # at_least 3.11.7 3.11.5: whether the first version is the second or later (3.13.0rc1 counts as 3.13.0)
+  local IFS=. i a b
+  local -a have=($1) want=($2)
+  for i in 0 1 2; do
+    a=${have[i]:-0} b=${want[i]:-0}
+    a=${a%%[!0-9]*} b=${b%%[!0-9]*}
+    [ "${a:-0}" -gt "${b:-0}" ] && return 0
+    [ "${a:-0}" -lt "${b:-0}" ] && return 1
+  done
+  return 0
+}
+release=$(python_release "$python")
+if [ -z "$release" ] || ! at_least "${release#* }" "$minimum"; then
+  echo "error: this course needs Python $minimum or newer, and $python is ${release:-not a Python that runs}: run PYTHON=/path/to/python${minimum%.*} bash setup.sh" >&2
+  exit 1
+fi
+
 # System packages: Debian's chromium (the browser the tests drive and export_pdf.py prints with;
 # nothing downloads a browser) and a CJK font (Chinese in plots and PDFs). Installed only when
 # missing; without root, say what to install.
@@ -22,10 +49,15 @@ else
   exit 1
 fi
 
-python=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  echo "== creating .venv with $($python --version)"
-  "$python" -m venv .venv
+# A .venv made by another Python (a wrong version, or one that no longer runs) is made again.
+venv_release=$(python_release .venv/bin/python)
+if [ "$venv_release" != "$release" ]; then
+  if [ -e .venv ]; then
+    echo "== replacing .venv (made by ${venv_release:-a Python that no longer runs}) with $release ($python)"
+  else
+    echo "== creating .venv with $release ($python)"
+  fi
+  "$python" -m venv --clear .venv
 fi
 pip_options=(--quiet --disable-pip-version-check)
 pip=(.venv/bin/python -m pip install "${pip_options[@]}")

@@ -25,6 +25,7 @@ from coursegrader.classroom import gradebook
 from coursegrader.classroom import misconceptions
 from coursegrader.classroom import similarity# noqa: E402
 from coursegrader.classroom.analysis import class_work  # noqa: E402
+from coursegrader.core.assignment import questions_of
 from coursegrader.core.autograder_zip import read_manifest  # noqa: E402
 from coursegrader.routes.local import grade_all  # noqa: E402
 from coursegrader.core.config import load_course  # noqa: E402
@@ -58,7 +59,7 @@ def main() -> None:
     args = parser.parse_args()
     course = load_course(ROOT)
     autograder = course.autograder(ASSIGNMENT)
-    questions = read_manifest(autograder)["questions"]
+    questions = questions_of(read_manifest(autograder))
     with tempfile.TemporaryDirectory(prefix="class-analytics-") as scratch:
         folder, out = Path(scratch) / "class", Path(scratch) / "grades"
         students = build_class(folder, plan(args.class_size), args.class_size)

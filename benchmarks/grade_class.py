@@ -1,12 +1,14 @@
 """Batch grading throughput: this package against sequential `otter run`, measured in one run.
 
-    .venv/bin/python benchmarks/grade_class.py [--class-size 200] [--otter-sample 10]
+    .venv/bin/python benchmarks/grade_class.py [--class-size 200] [--otter-sample 10] [--no-compare]
 
 Ten different submissions (solution, blank release, the bundled samples, partial answers) are
 graded by `otter run` one after another and by `python -m coursegrader grade`; their scores must
-agree question by question. Then a class of 200 (the ten, repeated) is graded by the package.
-Prints throughput, the ratio, median latency once warm, peak memory per submission process,
-and where a submission's time goes.
+agree question by question. Then a class of 200 (the ten, repeated) is graded by the package,
+with the lesson paid once (the default) and, unless --no-compare, again with every cell run per
+submission (--no-snapshot): the two must give the same scores and statuses. Prints throughput,
+the ratios, median latency once warm, memory per submission process (peak resident, shared pages
+included; and its own pages at the end), and where a submission's time goes.
 """
 
 import argparse
@@ -52,10 +54,10 @@ def otter_scores(notebook: Path, autograder: Path, out: Path) -> dict:
     return {t["name"]: t["score"] for t in json.loads((out / "results.json").read_text())["tests"] if "score" in t}
 
 
-def package_grade(folder: Path, out: Path) -> float:
+def package_grade(folder: Path, out: Path, *options: str) -> float:
     started = time.monotonic()
     subprocess.run([sys.executable, "-m", "coursegrader", "--course-root", str(ROOT), "grade", str(folder), "--out", str(out),
-                    "--regrade"], check=True, capture_output=True)
+                    "--regrade", *options], check=True, capture_output=True)
     return time.monotonic() - started
 
 
@@ -67,6 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--class-size", type=int, default=200)
     parser.add_argument("--otter-sample", type=int, default=10)
+    parser.add_argument("--no-compare", action="store_true", help="skip the class graded again without the snapshot")
     args = parser.parse_args()
     course = load_course(ROOT)
     name = course.ASSIGNMENTS[0]
@@ -89,6 +92,10 @@ def main() -> None:
             shutil.copy(sample[index % len(sample)], big / f"student{index:04d}.ipynb")
         class_seconds = package_grade(big, scratch / "ours-class")
         graded = records(scratch / "ours-class")
+        if not args.no_compare:
+            full_seconds = package_grade(big, scratch / "ours-full", "--no-snapshot")
+            full = records(scratch / "ours-full")
+            same = [(r["status"], r["scores"]) for r in graded] == [(r["status"], r["scores"]) for r in full]
 
     otter_rate = len(sample) / otter_seconds
     class_rate = len(graded) / class_seconds
@@ -102,9 +109,15 @@ def main() -> None:
     print(f"coursegrader grade, same {len(sample)}:            {ours_seconds:7.1f} s  (scores identical per question: {agree})")
     print(f"coursegrader grade, class of {len(graded)}:          {class_seconds:7.1f} s  ({class_rate:.2f}/s)")
     print(f"throughput ratio (class of {len(graded)} vs sequential otter run): {class_rate / otter_rate:.1f}x")
-    print(f"median latency per submission once warm: {latency:.2f} s; "
-          f"peak memory per submission process: {max(r['peak_mb'] for r in graded):.0f} MB "
-          f"(median {statistics.median(r['peak_mb'] for r in graded):.0f} MB)")
+    if not args.no_compare:
+        print(f"the same class, every cell run per submission (--no-snapshot): {full_seconds:7.1f} s "
+              f"({len(full) / full_seconds:.2f}/s, {len(full) / full_seconds / otter_rate:.1f}x otter run); "
+              f"the lesson paid once is {full_seconds / class_seconds:.2f}x faster; scores and statuses identical: {same}")
+    print(f"median latency per submission once warm: {latency:.2f} s")
+    print(f"memory per submission process: peak resident {statistics.median(r['peak_mb'] for r in graded):.0f} MB median "
+          f"(max {max(r['peak_mb'] for r in graded):.0f}; shared pages included); its own pages at the end "
+          f"{statistics.median(r.get('unique_mb', 0) for r in graded):.0f} MB median "
+          f"(max {max(r.get('unique_mb', 0) for r in graded):.0f})")
     print("mean seconds per submission by phase:")
     for phase, seconds in sorted(phases.items(), key=lambda item: -item[1])[:12]:
         print(f"  {phase:28s} {seconds:6.3f}")

@@ -25,6 +25,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from coursegrader.classroom import similarity# noqa: E402
 from coursegrader.classroom.analysis import ClassWork, answers_of  # noqa: E402
+from coursegrader.core.assignment import questions_of
 from coursegrader.core.autograder_zip import read_manifest  # noqa: E402
 from coursegrader.core.config import load_course  # noqa: E402
 from coursegrader.inputs.submissions import Submission, read_submission  # noqa: E402
@@ -38,9 +39,9 @@ def benchmark_class(questions: list[dict], template: dict[str, str], size: int) 
     for k in range(size):
         mine = {}
         for q in questions:
-            options = variants(q["name"])
+            options = variants(q.name)
             first, second = k % len(options), (k // len(options) + k + 1) % len(options)
-            mine[q["name"]] = options[first] + "\n\n" + options[second] if first != second else options[first]
+            mine[q.name] = options[first] + "\n\n" + options[second] if first != second else options[first]
         answers[f"student-{k:03d}"] = mine
     for number, (question, original, copy) in enumerate(COPIES):
         answers[f"copier-{number}"] = {**template, question: copy}
@@ -66,7 +67,7 @@ def main() -> None:
     parser.add_argument("--grade", type=int, default=3, help="submissions to grade for the per-submission time (0: skip)")
     args = parser.parse_args()
     course = load_course(ROOT)
-    questions = read_manifest(course.autograder(ASSIGNMENT))["questions"]
+    questions = questions_of(read_manifest(course.autograder(ASSIGNMENT)))
     template = answers_of(read_submission(Submission("release", course.release(ASSIGNMENT))), questions)
     work = benchmark_class(questions, template, args.class_size)
     with tempfile.TemporaryDirectory(prefix="similarity-time-") as folder:

@@ -1,11 +1,16 @@
 """Command line: ``python -m coursegrader build | grade | demo | gradescope``."""
 
-import argparse
 import os
 import sys
 from pathlib import Path
 
+from coursegrader import __version__
+from coursegrader.cli_parser import (Parser, non_empty, parse, positive_count, positive_seconds,
+                                     scheduler_address)
 from coursegrader.core.config import ConfigError, load_course
+
+DESCRIPTION = ("Build the assignment from its master notebook, grade submissions in a sandbox, "
+               "and write grades, feedback and the class report.")
 
 
 def _build(args) -> int:
@@ -24,6 +29,7 @@ def _build(args) -> int:
 
 def _grade(args) -> int:
     from coursegrader.routes.local import grade_all
+    from coursegrader.routes.dask_cluster import SchedulerUnreachable
     from coursegrader.engine.checks import CheckFormatError
     from coursegrader.routes.progress import Progress
     from coursegrader.engine.sandbox import Limits
@@ -36,11 +42,17 @@ def _grade(args) -> int:
     if not autograder.is_file():
         print(f"error: autograder zip {autograder} not found; run `python -m coursegrader build` first", file=sys.stderr)
         return 2
+    problem = _path_problem(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     roster, usable = _roster(args)  # checked before a long run
     if not usable:
         return 2
     if args.from_gradescope:
         return _from_gradescope(args, course, assignment, autograder, roster)
+    if _stale(args, course, assignment, autograder):
+        return 2
     inputs = args.submissions or [course.samples(assignment)]
     try:
         submissions = discover(inputs)
@@ -50,15 +62,25 @@ def _grade(args) -> int:
     if not submissions:
         print(f"error: no notebooks or zips found in {', '.join(map(str, args.submissions))}", file=sys.stderr)
         return 2
+    if args.scheduler:
+        from coursegrader.routes.dask_cluster import SchedulerUnreachable, check_scheduler
+
+        try:
+            check_scheduler(args.scheduler)
+        except SchedulerUnreachable as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
     out = args.out or course.root / "grades" / assignment
-    limits = Limits.from_course(course, submission_seconds=args.timeout, cell_seconds=args.cell_timeout)
+    limits = Limits.from_course(course, submission_seconds=args.timeout, cell_seconds=args.cell_timeout,
+                                check_seconds=args.check_timeout)
     workers = args.workers or course.GRADING_WORKERS
     where = f"the Dask cluster at {args.scheduler}" if args.scheduler else f"{workers} worker(s)"
     print(f"Grading {len(submissions)} submission(s) of {assignment} on {where} ...", file=sys.stderr)
+    autograder_bytes = autograder.read_bytes()  # the zip, read once for the whole run
     try:
-        graded = grade_all(submissions, autograder, out, limits, workers, Progress(), regrade=args.regrade,
-                           scheduler=args.scheduler)
-    except CheckFormatError as error:
+        graded = grade_all(submissions, autograder_bytes, out, limits, workers, Progress(files=submissions),
+                           regrade=args.regrade, scheduler=args.scheduler, snapshot=not args.no_snapshot)
+    except (CheckFormatError, SchedulerUnreachable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     missing = sorted({wall for g in graded for wall in g.missing_walls})
@@ -77,10 +99,11 @@ def _grade(args) -> int:
         print(f"warning: the grader itself failed on {faults} submission(s) (status error; the traceback is in "
               f"{out / 'results'}/<submission>/grader-error.txt); each is graded again on the next run, "
               "and kept after a second failure until --regrade", file=sys.stderr)
-    return _write_outputs(args, course, assignment, autograder, out, graded, submissions, roster)
+    return _write_outputs(args, course, assignment, autograder_bytes, out, graded, submissions, roster)
 
 
-def _write_outputs(args, course, assignment, autograder, out, graded, submissions, roster, identities=None) -> int:
+def _write_outputs(args, course, assignment, autograder, out, graded, submissions, roster, identities=None,
+                   people=None) -> int:
     """grades.csv, report.html with the class analyses and, given a roster, the gradebook files."""
     from coursegrader.classroom import gradebook
     from coursegrader.classroom.analysis import class_work, sections
@@ -89,7 +112,7 @@ def _write_outputs(args, course, assignment, autograder, out, graded, submission
     from coursegrader.core.results import grades_csv, grades_table
 
     questions = _questions(autograder)
-    write_bytes_atomic(grades_csv(graded, questions).encode("utf-8", "replace"), out / "grades.csv")
+    write_bytes_atomic(grades_csv(graded, questions, people).encode("utf-8", "replace"), out / "grades.csv")
     work = class_work(questions, graded, submissions, course.release(assignment))
     book, status = None, 0
     if roster:
@@ -111,6 +134,48 @@ def _write_outputs(args, course, assignment, autograder, out, graded, submission
     return status
 
 
+def _path_problem(args) -> str | None:
+    """What is wrong with a file or folder option, found before any grading (None when nothing is)."""
+    if args.manual and not args.manual.is_file():
+        return f"--manual {args.manual}: no such file; give the hand-graded points CSV (docs/gradebook.md)"
+    if args.roster and not args.roster.is_file():
+        return f"--roster {args.roster}: no such file; give the class roster CSV (docs/gradebook.md)"
+    if args.out and args.out.exists() and not args.out.is_dir():
+        return f"--out {args.out} is a file; give a folder for the results (it is made when missing)"
+    return None
+
+
+def _stale(args, course, assignment, autograder) -> bool:
+    """Whether grading must stop because the master changed after the zip was built; says so in
+    one line either way (with --allow-stale grading goes on, after a warning)."""
+    from coursegrader.build.freshness import changed_since_build
+    from coursegrader.core.autograder_zip import read_manifest
+
+    try:
+        manifest = read_manifest(autograder)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return True
+    if manifest.get("assignment") not in (None, assignment):
+        return False  # another assignment's zip, given with --autograder: this master says nothing about it
+    changed = changed_since_build(course, assignment, manifest)
+    build = "python -m coursegrader build"
+    if changed is None:
+        print(f"warning: {autograder} does not record what it was built from (an older build); run `{build}` "
+              f"to be sure it grades {course.master(assignment)} as it is now", file=sys.stderr)
+        return False
+    if not changed:
+        return False
+    if args.allow_stale:
+        print(f"warning: grading with {autograder}, built before {', '.join(changed)} changed (--allow-stale); "
+              f"run `{build}` to grade with them as they are now", file=sys.stderr)
+        return False
+    print(f"error: {', '.join(changed)} changed after {autograder} was built, so it would grade with the old "
+          f"points and hidden tests; run `{build}` first (or add --allow-stale to grade with the zip as it is)",
+          file=sys.stderr)
+    return True
+
+
 def _roster(args):
     """The roster given with --roster (None without one) and whether it can be used (if not, says why)."""
     from coursegrader.classroom import gradebook
@@ -130,7 +195,7 @@ def _from_gradescope(args, course, assignment, autograder, roster) -> int:
     """The outputs of a batch, from a folder of Gradescope results instead of grading."""
     import json
 
-    from coursegrader.classroom.gradescope_export import read_export
+    from coursegrader.classroom.gradescope_export import ExportError, read_export
     from coursegrader.core.notebooks import write_bytes_atomic
 
     folder = args.from_gradescope
@@ -140,7 +205,12 @@ def _from_gradescope(args, course, assignment, autograder, roster) -> int:
     if not folder.is_dir():
         print(f"error: {folder} is not a folder (unzip Gradescope's export first)", file=sys.stderr)
         return 2
-    export = read_export(folder, _questions(autograder))
+    autograder = autograder.read_bytes()
+    try:
+        export = read_export(folder, _questions(autograder))
+    except ExportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if not export.graded:
         print(f"error: no submissions found in {folder}", file=sys.stderr)
         return 2
@@ -149,36 +219,44 @@ def _from_gradescope(args, course, assignment, autograder, roster) -> int:
         write_bytes_atomic(json.dumps(results, ensure_ascii=False, indent=1).encode("utf-8", "replace"),
                            out / "results" / g / "results.json")
     print(f"Read {len(export.graded)} Gradescope result(s) of {assignment} from {folder}", file=sys.stderr)
+    gaps = sum(1 for g in export.graded if g.status == "error")
+    if gaps:
+        print(f"warning: {gaps} submission(s) have no autograder results in the export: their grades are left "
+              f"blank, and grades.csv's error column says which folder lacks what", file=sys.stderr)
     return _write_outputs(args, course, assignment, autograder, out, export.graded, export.submissions, roster,
-                          export.identities)
+                          export.identities, export.people)
 
 
-def _questions(autograder: Path) -> list[dict]:
+def _questions(autograder: bytes) -> list:
+    from coursegrader.core.assignment import questions_of
     from coursegrader.core.autograder_zip import read_manifest
 
-    return read_manifest(autograder)["questions"]
+    return questions_of(read_manifest(autograder))
 
 
 def _demo(args) -> int:
     """``build`` then ``grade``, each with its parser's defaults (so a new option needs nothing here)."""
     parser = _parser()
     course_root = ["--course-root", str(args.course_root)] if args.course_root else []
-    status = _build(parser.parse_args([*course_root, "build"]))
+    status = _build(parse(parser, [*course_root, "build"]))
     if status:
         return status
-    return _grade(parser.parse_args([*course_root, "grade"]))
+    return _grade(parse(parser, [*course_root, "grade"]))
 
 
 def _gradescope(args) -> int:
     from coursegrader.routes.gradescope import DEFAULT_ROOT, run
 
-    return run(args.root or DEFAULT_ROOT, {"submission_seconds": args.timeout, "cell_seconds": args.cell_timeout})
+    return run(args.root or DEFAULT_ROOT, {"submission_seconds": args.timeout, "cell_seconds": args.cell_timeout,
+                                           "check_seconds": args.check_timeout})
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="coursegrader", description=__doc__)
+def _parser() -> Parser:
+    parser = Parser(prog="coursegrader", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"coursegrader {__version__}")
     parser.add_argument("--course-root", type=Path, default=None, help="folder holding course_config.py (default: found from the current folder)")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     title="commands (`coursegrader COMMAND --help` for each one's options)")
 
     build = commands.add_parser("build", help="build release, solutions and autograder zip from the master notebooks")
     build.add_argument("assignments", nargs="*", help="assignment names (default: all in course_config.py)")
@@ -189,21 +267,32 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("submissions", nargs="*", type=Path, help="files or folders (default: the bundled samples)")
     grade.add_argument("--assignment", help="assignment name (default: the first in course_config.py)")
     grade.add_argument("--autograder", type=Path, help="autograder zip (default: autograder/<assignment>-autograder.zip)")
+    grade.add_argument("--allow-stale", action="store_true",
+                       help="grade even when the master notebook changed after the autograder zip was built "
+                            "(otherwise grading stops and says to run the build)")
     grade.add_argument("--out", type=Path, help="results folder (default: grades/<assignment>)")
-    grade.add_argument("--workers", type=int, help="submissions graded at once (default: GRADING_WORKERS)")
-    grade.add_argument("--timeout", type=float, help="seconds per submission (default: SUBMISSION_TIMEOUT_SECONDS)")
-    grade.add_argument("--cell-timeout", type=float, help="seconds per notebook cell (default: CELL_TIMEOUT_SECONDS)")
+    grade.add_argument("--workers", type=positive_count, help="submissions graded at once, 1 or more "
+                                                              "(default: GRADING_WORKERS)")
+    grade.add_argument("--timeout", type=positive_seconds, help="seconds per submission, above 0 "
+                                                                "(default: SUBMISSION_TIMEOUT_SECONDS)")
+    grade.add_argument("--cell-timeout", type=positive_seconds, help="seconds per notebook cell, above 0 "
+                                                                     "(default: CELL_TIMEOUT_SECONDS)")
+    grade.add_argument("--check-timeout", type=positive_seconds, help="seconds per hidden check, above 0 "
+                                                                      "(default: CHECK_TIMEOUT_SECONDS)")
     grade.add_argument("--regrade", action="store_true", help="grade everything again, even submissions already graded")
-    grade.add_argument("--scheduler", help="grade on a Dask cluster: its scheduler address (tcp://host:8786)")
+    grade.add_argument("--no-snapshot", action="store_true", help="run every cell of every submission, the "
+                                                                   "release's lesson cells too (slower; same grades)")
+    grade.add_argument("--scheduler", type=scheduler_address,
+                       help="grade on a Dask cluster: its scheduler address (tcp://host:8786)")
     grade.add_argument("--roster", type=Path, help="class roster CSV (student id, name, email): also write canvas.csv, "
                                                   "moodle.csv and roster-mismatch.csv")
     grade.add_argument("--manual", type=Path, help="hand-graded points CSV (student id or submission, a column per "
                                                   "written question), added to the exported totals; needs --roster")
-    grade.add_argument("--gradebook-column", help="the grade column's name in canvas.csv and moodle.csv "
-                                                  "(default: the assignment name)")
+    grade.add_argument("--gradebook-column", type=non_empty, help="the grade column's name in canvas.csv and "
+                                                                  "moodle.csv (default: the assignment name)")
     grade.add_argument("--from-gradescope", type=Path, metavar="FOLDER",
-                       help="grade nothing: read a folder of Gradescope results (the unzipped Export Submissions, "
-                            "or a subfolder per submission with results.json); default --out grades/<assignment>-gradescope")
+                       help="grade nothing: read Gradescope's unzipped Export Submissions (or a folder of results "
+                            "folders written by this grader); default --out grades/<assignment>-gradescope")
     grade.set_defaults(run=_grade)
 
     demo = commands.add_parser("demo", help="build everything, then grade the bundled sample submissions")
@@ -213,14 +302,18 @@ def _parser() -> argparse.ArgumentParser:
                                                         "(what the autograder zip's run_autograder runs)")
     gradescope.add_argument("--root", type=Path, help="Gradescope's folder, holding source/, submission/ and results/ "
                                                       "(default: /autograder)")
-    gradescope.add_argument("--timeout", type=float, help="seconds per submission (default: the zip's limits)")
-    gradescope.add_argument("--cell-timeout", type=float, help="seconds per notebook cell (default: the zip's limits)")
+    gradescope.add_argument("--timeout", type=positive_seconds, help="seconds per submission, above 0 "
+                                                                     "(default: the zip's limits)")
+    gradescope.add_argument("--cell-timeout", type=positive_seconds, help="seconds per notebook cell, above 0 "
+                                                                          "(default: the zip's limits)")
+    gradescope.add_argument("--check-timeout", type=positive_seconds, help="seconds per hidden check, above 0 "
+                                                                           "(default: the zip's limits)")
     gradescope.set_defaults(run=_gradescope)
     return parser
 
 
 def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
+    args = parse(_parser(), argv)
     try:
         return args.run(args)
     except ConfigError as error:

@@ -131,6 +131,15 @@ def cell_that_raises(notebook: bytes) -> bytes:
     return with_cells(notebook, change)
 
 
+def empty_cells_after(notebook: bytes, count: int = 3000) -> bytes:
+    """An honest notebook followed by ``count`` code cells holding nothing or white space (more
+    than the code-cell cap): Jupyter's fresh cells, a student's spacing."""
+    def change(cells):
+        cells.extend({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                      "source": ["", "\n", "   \n\t"][index % 3]} for index in range(count))
+    return with_cells(notebook, change)
+
+
 def huge_code(megabytes: int = 40) -> bytes:
     source = f"# {MARK}\n" + "x = 1\n" * (megabytes * 2**20 // 6)
     return json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": source}],

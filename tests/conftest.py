@@ -1,6 +1,7 @@
 """Shared fixtures: the course, its questions, the hidden test text, and the examples graded by this
 package. Everything else the tests share is in helpers.py."""
 
+import os
 import shutil
 import zipfile
 
@@ -10,7 +11,8 @@ import pytest
 from coursegrader.build import master
 from coursegrader.core.config import load_course
 from coursegrader.core.notebooks import read
-from helpers import ASSIGNMENT, PARTIAL_ANSWERS, PARTIAL_EXPORT, ROOT, answers_of, hidden_lines, package_grade, with_answers
+from helpers import (ASSIGNMENT, HOSTILE_LIMITS, PARTIAL_ANSWERS, PARTIAL_EXPORT, ROOT, answers_of, hidden_lines,
+                     package_grade, with_answers)
 
 
 @pytest.fixture(scope="session")
@@ -50,3 +52,45 @@ def graded_examples(course, tmp_path_factory):
     with zipfile.ZipFile(folder / f"{PARTIAL_EXPORT}.zip", "w") as archive:  # the notebook inside a zip
         archive.writestr(f"{ASSIGNMENT}.ipynb", nbformat.writes(with_answers(release, answers_of(solution, PARTIAL_ANSWERS))))
     return package_grade([folder], tmp_path_factory.mktemp("examples-grades"))
+
+
+@pytest.fixture(scope="session")
+def corpus_folder(course, tmp_path_factory):
+    """Every corpus case (tests/corpus/) as a notebook in one folder."""
+    from corpus.build import case_notebook
+    from corpus.cases import CASES
+
+    folder = tmp_path_factory.mktemp("corpus")
+    solution = read(course.solution(ASSIGNMENT))
+    for case in CASES:
+        nbformat.write(case_notebook(solution, case), folder / f"{case.name}.ipynb")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def corpus_grades(corpus_folder, tmp_path_factory):
+    return package_grade([corpus_folder], tmp_path_factory.mktemp("corpus-grades"))
+
+
+@pytest.fixture(scope="session")
+def hostile_batch(course, tmp_path_factory):
+    """Every hostile case (tests/hostile_cases.py) in one folder, graded in one run, beside
+    untouched copies of the solution."""
+    from hostile_cases import build_cases
+
+    folder = tmp_path_factory.mktemp("hostile")
+    cases = build_cases(course, ASSIGNMENT, folder)
+    scratch = tmp_path_factory.mktemp("hostile-scratch")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TMPDIR", str(scratch))  # the grader's scratch folders go here, to be checked after
+        grades = package_grade([folder], tmp_path_factory.mktemp("hostile-grades"), *HOSTILE_LIMITS)
+    grades.scratch_left = list(scratch.iterdir())
+    return grades, cases
+
+
+def pytest_collection_modifyitems(items):
+    """Tests marked ``root`` are skipped, saying why, where the suite does not run as root."""
+    if os.geteuid() != 0:
+        for item in items:
+            if item.get_closest_marker("root"):
+                item.add_marker(pytest.mark.skip(reason="needs a grader running as root"))

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "autograd"
 PARTIAL_EXPORT = "student-7"  # an otter export zip among the graded examples, answering only these questions:
 PARTIAL_ANSWERS = ("w1", "e1a", "e3c", "e5")
+HOSTILE_LIMITS = ("--timeout", "40", "--cell-timeout", "4", "--workers", "2")  # the hostile batch's options
 
 
 # --- notebooks ------------------------------------------------------------------------------
@@ -127,7 +128,8 @@ def forkservers_left(since: float) -> list[dict]:
 
 
 def _another_checkouts(cwd: str | None) -> bool:
-    return cwd is not None and Path(cwd) != ROOT and (Path(cwd) / "coursegrader" / "forkserver.py").is_file()
+    return cwd is not None and Path(cwd) != ROOT and any((Path(cwd) / "coursegrader" / where / "forkserver.py").is_file()
+                                                         for where in ("", "engine"))
 
 
 def _is_forkserver(cmdline) -> bool:

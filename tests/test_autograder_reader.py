@@ -8,7 +8,7 @@ import pytest
 
 from coursegrader.core import autograder_zip
 from coursegrader.core.config import load_course
-from coursegrader.engine.judging import Assignment
+from coursegrader.engine.assignment import Assignment
 from coursegrader.engine.sandbox import Limits
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +25,7 @@ def test_zip_bytes_and_unpacked_folder_read_the_same(tmp_path):
     assert set(readings[0].tests) == tests_in_zip and readings[0].otter_config["assignment_name"] == COURSE.ASSIGNMENTS[0]
     assert readings[0].manifest["limits"] == Limits.from_course(COURSE).as_dict()
     from_zip, from_folder = Assignment.from_autograder(ZIP), Assignment.from_autograder(tmp_path)
-    assert [j.check.name for j in from_zip.checks] == [j.check.name for j in from_folder.checks] and from_zip.checks
+    assert [j.name for j in from_zip.checks] == [j.name for j in from_folder.checks] and from_zip.checks
     assert (from_zip.public, from_zip.seed, from_zip.notebook_name, from_zip.limits) == \
            (from_folder.public, from_folder.seed, from_folder.notebook_name, from_folder.limits)
 

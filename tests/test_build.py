@@ -1,9 +1,12 @@
-"""The build: committed artifacts are fresh, and a broken master fails loudly without writing."""
+"""The build: committed artifacts are fresh, the release readable by every user, no kernel warning
+printed, and a broken master fails loudly without writing."""
 
 import shutil
+import stat
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -25,23 +28,59 @@ def _same_zip_members(committed, rebuilt) -> bool:
         return sorted(old.namelist()) == sorted(new.namelist()) and all(old.read(n) == new.read(n) for n in old.namelist())
 
 
+@pytest.fixture(scope="module")
+def rebuilt(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """(the folder, the build's run): the build into a temporary folder, with a umask that lets
+    nobody but the owner read anything it does not open up itself."""
+    out = tmp_path_factory.mktemp("rebuilt")
+    shutil.copy(ROOT / "course_config.py", out)
+    completed = subprocess.run([sys.executable, "-m", "coursegrader", "--course-root", str(ROOT), "build", "--out", str(out)],
+                               capture_output=True, text=True, timeout=600, umask=0o077)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return out, completed
+
+
 @pytest.mark.slow
-def test_committed_artifacts_equal_a_rebuild(tmp_path):
+def test_committed_artifacts_equal_a_rebuild(rebuilt):
     """Every tracked file of the generated folders is what the build writes, and the build writes
     nothing that is not tracked: a leftover (otter's .OTTER_LOG, an export zip) fails this test."""
-    shutil.copy(ROOT / "course_config.py", tmp_path)
-    completed = subprocess.run([sys.executable, "-m", "coursegrader", "--course-root", str(ROOT), "build", "--out", str(tmp_path)],
-                               capture_output=True, text=True, timeout=600)
-    assert completed.returncode == 0, completed.stderr[-3000:]
+    out, _ = rebuilt
     tracked = set(subprocess.run(["git", "ls-files", "-z", "--", *GENERATED_FOLDERS], cwd=ROOT, capture_output=True,
                                  check=True).stdout.decode().split("\0")) - {""}
-    rebuilt = _files_under(tmp_path, GENERATED_FOLDERS)
-    assert tracked == rebuilt, f"tracked but not built: {sorted(tracked - rebuilt)}; built but not tracked: {sorted(rebuilt - tracked)}"
+    rebuilt_files = _files_under(out, GENERATED_FOLDERS)
+    assert tracked == rebuilt_files, \
+        f"tracked but not built: {sorted(tracked - rebuilt_files)}; built but not tracked: {sorted(rebuilt_files - tracked)}"
     for name in sorted(tracked):
-        committed, fresh = ROOT / name, tmp_path / name
+        committed, fresh = ROOT / name, out / name
         if committed.read_bytes() != fresh.read_bytes():
             assert name.endswith(".zip") and _same_zip_members(committed, fresh), \
                 f"{name} is stale: run `python -m coursegrader build`"
+
+
+@pytest.mark.slow
+def test_the_release_is_readable_by_every_user_whatever_the_umask(rebuilt):
+    """A course folder copied to a shared hub: students can open release/ and read every file in
+    it. What holds answers or hidden tests stays the owner's."""
+    out, _ = rebuilt
+    release = out / "release" / ASSIGNMENT
+    files = sorted(path for path in release.iterdir())
+    assert {path.name for path in files} == {f"{ASSIGNMENT}.ipynb", "export_pdf.py", "matplotlibrc"}
+    assert {path.name: oct(stat.S_IMODE(path.stat().st_mode)) for path in files} == {path.name: "0o644" for path in files}
+    for folder in (release, release.parent):
+        assert oct(stat.S_IMODE(folder.stat().st_mode)) == "0o755", folder
+    for private in (out / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", out / "autograder" / f"{ASSIGNMENT}-autograder.zip",
+                    out / "autograder" / "nbgrader" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"):
+        assert stat.S_IMODE(private.stat().st_mode) & 0o077 == 0, private
+
+
+@pytest.mark.slow
+def test_the_build_prints_no_kernel_warning(rebuilt):
+    """The kernels the build starts (otter assign's check of the solution, the solution's run) talk
+    over IPC: ipykernel's "running over TCP without encryption" warning never reaches the instructor."""
+    _, completed = rebuilt
+    printed = completed.stdout + completed.stderr
+    assert "[build autograd] done" in printed
+    assert "without encryption" not in printed and "IPKernelApp" not in printed, printed
 
 
 def test_the_build_leaves_a_generated_folder_holding_only_what_it_writes(tmp_path):
@@ -65,6 +104,8 @@ def test_manifest_lists_every_question_with_the_masters_points(course, questions
     # each question's hidden checks, by which verdicts are counted per question (misconceptions)
     assert [q["checks"] for q in manifest["questions"]] == \
            [[f"test_{q.name}_{'value' if q.name.startswith('w') else 'hidden'}"] if not q.manual else [] for q in questions]
+    # the course's warm-up travels with the zip (Gradescope's image has no course_config.py)
+    assert manifest["warm_up"] == course.FORK_SERVER_WARM_UP and "torch.func" in manifest["warm_up"]
 
 
 def test_solution_notebook_is_executed_with_the_plot(course):

@@ -72,7 +72,8 @@ def test_workflow_steps_build_check_and_grade_a_pushed_submission(course, points
     shutil.copy(course.samples(ASSIGNMENT) / "partial_credit.ipynb", submissions / f"{ASSIGNMENT}.ipynb")
 
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env.update(CI="true", GITHUB_ACTIONS="true", GITHUB_WORKSPACE=str(repository), HOME=str(tmp_path / "home"))
+    env.update(CI="true", GITHUB_ACTIONS="true", GITHUB_WORKSPACE=str(repository), HOME=str(tmp_path / "home"),
+               PYTHON=sys.executable)  # the Python that made the .venv: setup.sh keeps a .venv made by the one it uses
     (tmp_path / "home").mkdir()
     for step in run_steps:
         completed = subprocess.run([*GITHUB_BASH, "-c", step["run"]], cwd=repository, env=env,

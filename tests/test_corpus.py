@@ -23,20 +23,6 @@ OTTER_SAMPLE = ["correct-1", "rerun-twice", "wrong-A-0", "wrong-B-0"]
 GLOSSED = re.compile(r"[\u4e00-\u9fff].*/ [A-Za-z]")  # Chinese, then " / " or "）/ " and English
 
 
-@pytest.fixture(scope="session")
-def corpus_folder(course, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("corpus")
-    solution = read(course.solution(ASSIGNMENT))
-    for case in CASES:
-        nbformat.write(case_notebook(solution, case), folder / f"{case.name}.ipynb")
-    return folder
-
-
-@pytest.fixture(scope="session")
-def corpus_grades(corpus_folder, tmp_path_factory):
-    return package_grade([corpus_folder], tmp_path_factory.mktemp("corpus-grades"))
-
-
 def test_corpus_has_eight_correct_and_eight_wrong_answers_per_question(points):
     assert set(QUESTIONS) == set(points)
     for question, (correct, wrong) in corpus_size().items():

@@ -37,3 +37,13 @@ def test_a_ready_server_ends_cleanly_when_the_grader_closes_it():
     server.wait_ready()  # once ready, it stays so
     server.close()
     assert server._process.returncode == 0
+
+
+def test_a_warm_up_that_fails_means_a_server_that_did_not_start():
+    """The course's warm-up (FORK_SERVER_WARM_UP) runs in the server before it serves: a broken one
+    is said when the server is needed, not discovered by a submission."""
+    server = ForkServer(warm_up="raise RuntimeError('broken warm-up')")
+    with pytest.raises(ForkServerError, match="did not start"):
+        server.wait_ready()
+    server.close()
+    assert server._process.returncode != 0

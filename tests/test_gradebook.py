@@ -16,9 +16,10 @@ from helpers import ASSIGNMENT, ROOT, package_grade
 from coursegrader.classroom import gradebook
 from coursegrader.core import messages
 from coursegrader.classroom.analysis import class_work
+from coursegrader.core.assignment import questions_of
 from coursegrader.core.autograder_zip import read_manifest
 from coursegrader.classroom.gradescope_export import read_export
-from coursegrader.engine.judging import Assignment
+from coursegrader.engine.assignment import Assignment
 from coursegrader.core.results import Graded, Verdict
 from coursegrader.inputs.submissions import discover
 
@@ -32,12 +33,12 @@ MOODLE_COLUMNS = ["ID number", "Email address"]
 
 @pytest.fixture(scope="module")
 def questions(course):
-    return read_manifest(course.autograder(ASSIGNMENT))["questions"]
+    return questions_of(read_manifest(course.autograder(ASSIGNMENT)))
 
 
 @pytest.fixture(scope="module")
 def manual_points(questions):
-    return {q["name"]: q["points"] for q in questions if q["manual"]}
+    return {q.name: q.points for q in questions if q.manual}
 
 
 def write(path, text, encoding="utf-8"):
@@ -69,7 +70,7 @@ def test_canvas_and_moodle_files_have_the_documented_columns(tmp_path, questions
 
     canvas = parsed((tmp_path / "canvas.csv").read_text(encoding="utf-8"))
     assert canvas[0] == [*CANVAS_COLUMNS, "D2L 2.5 autograd"]
-    possible = sum(q["points"] for q in questions)  # autograded and hand-graded: the whole assignment
+    possible = sum(q.points for q in questions)  # autograded and hand-graded: the whole assignment
     assert canvas[1][0] == "Points Possible" and float(canvas[1][5]) == possible
     rows = {row[2]: row for row in canvas[2:]}  # by SIS User ID
     assert rows["20260001"][0] == "张三" and float(rows["20260001"][5]) == 20 + 6
@@ -97,7 +98,7 @@ def test_a_canvas_export_as_roster_keeps_canvas_ids_and_logins(tmp_path, questio
     book = gradebook.build(roster, [graded("20260001", 12)], questions)
     rows = parsed(gradebook.canvas_csv(book, "autograd"))
     assert rows[2] == ["Zhang, San", "4501", "20260001", "zhangs", "Section A", "12"]
-    assert float(rows[1][5]) == sum(q["points"] for q in questions if not q["manual"])  # no manual file: autograded only
+    assert float(rows[1][5]) == sum(q.points for q in questions if not q.manual)  # no manual file: autograded only
 
 
 # --- Roster students without a submission and submissions without a student ------------
@@ -158,7 +159,7 @@ def test_manual_points_make_the_total_the_whole_assignment(tmp_path, questions, 
     book = gradebook.build(roster, batch, questions, manual)
     assert book.grades == {"20260001": 24 + sum(manual_points.values()), "20260002": 5, "20260003": None}
     assert ("manual-missing", "20260003", "wang") in {(k, s.id, sub) for k, s, sub, _ in book.notes}
-    assert book.possible == sum(q["points"] for q in questions)
+    assert book.possible == sum(q.points for q in questions)
 
 
 @pytest.mark.parametrize("rows, expected", [
@@ -234,8 +235,8 @@ def test_gradescope_results_read_back_as_the_batch_recorded_them(course, questio
     """to_gradescope then from_gradescope: the same status, scores, message and failed checks (a
     check that never ran is to_gradescope's filler, not a verdict)."""
     assignment = Assignment.from_autograder(course.autograder(ASSIGNMENT))
-    first, second = assignment.checks[0].check.name, assignment.checks[1].check.name
-    names = [q["name"] for q in questions]
+    first, second = assignment.checks[0].name, assignment.checks[1].name
+    names = [q.name for q in questions]
     cases = [
         Graded("a", "ok", scores={assignment.checks[0].question: 0.0}, total=0.0, message="cell 3: NameError",
                feedback={first: Verdict(False, "错 / wrong", "sign-flip"), second: Verdict(True, "通过 / passed", "")}),
@@ -332,7 +333,7 @@ def test_the_grade_command_writes_the_gradebook_beside_grades_csv(local_class, q
     assert rows["20260004"]["status"] == "invalid" and float(canvas["20260004"]["自动微分"]) == 0
     assert canvas["20260005"]["自动微分"] == ""
     assert canvas[""]["Student"] == "Points Possible"
-    assert float(canvas[""]["自动微分"]) == sum(q["points"] for q in questions)
+    assert float(canvas[""]["自动微分"]) == sum(q.points for q in questions)
     moodle = list(csv.DictReader(io.StringIO((out / "moodle.csv").read_text(encoding="utf-8"))))
     assert [r["ID number"] for r in moodle] == ["20260001", "20260002", "20260003", "20260004", "20260005"]
     mismatch = (out / "roster-mismatch.csv").read_text(encoding="utf-8-sig")

@@ -308,6 +308,7 @@ def test_setup_installs_only_pinned_versions_and_the_bundled_package(course):
     assert f'torch_index="{course.TORCH_CPU_INDEX_URL}"' in setup and not re.search(r"@[A-Z_]+@", setup)
     # torch through the bundled torch_install.py (the CPU build when PyTorch's CPU index answers), with the pins
     assert '"$here/gradescope/package/coursegrader/build/torch_install.py" "$torch_version" "$torch_index" "${pip_options[@]}"' in setup
+    assert f'uv_version="{course.UV_VERSION}"' in setup and '"uv==$uv_version"' in setup  # the fallback's uv, pinned
     assert "--constraint" in setup and "gradescope/constraints.txt" in setup and "gradescope/package/coursegrader" in setup
     installs = re.findall(r'"\$\{pip\[@\]\}"[^\n]*', setup)
     assert installs and all("gradescope/requirements.txt" in line for line in installs)
@@ -319,6 +320,83 @@ def test_setup_installs_only_pinned_versions_and_the_bundled_package(course):
                    *(repository_pins[name] for name in ("ipython", "traitlets", "nbformat"))]:
         assert wanted in requirements
     assert _zip_text(course, "gradescope/constraints.txt") == (ROOT / "requirements.txt").read_text()
+
+
+# Sources the zip's setup.sh (which then only defines its functions) with the network steps
+# replaced by shell functions that log their calls, then asks it for a Python: what a Gradescope
+# image build does before it installs any package.
+CHOOSE_PYTHON = r"""
+set -euo pipefail
+source "$SETUP"
+note() { echo "$*" >>"$CALLS"; }
+sleep() { note "sleep $*"; }
+apt-get() { note "apt-get $*"; }
+add-apt-repository() { note "add-apt-repository $*"; [ "$1" = --remove ] || [ "$PPA" = up ]; }
+python3.11() { note "python3.11"; [ "$IMAGE_PYTHON" = yes ] && "$REAL_PYTHON" "$@"; }
+# pip installing uv from PyPI: a uv that logs what it is asked and finds this machine's Python
+python3() {
+  note "python3 $*"
+  [ "$1 $2 $3" = "-m pip install" ] || return 0
+  [ "$PYPI" = up ] || return 1
+  local target=""
+  while [ $# -gt 0 ]; do [ "$1" = --target ] && target="$2"; shift; done
+  mkdir -p "$target/bin"
+  printf '#!/usr/bin/env bash\necho "uv $* (UV_PYTHON_INSTALL_DIR=$UV_PYTHON_INSTALL_DIR)" >>"%s"\n[ "$2" != find ] || echo "%s"\n' \
+    "$CALLS" "$REAL_PYTHON" >"$target/bin/uv"
+  chmod +x "$target/bin/uv"
+}
+choose_python
+"""
+
+
+def choose_python(course, tmp_path, image_python="no", ppa="down", pypi="up"):
+    """(completed process, the calls the network steps got, the prefix) of setup.sh's choice of Python."""
+    (tmp_path / "setup.sh").write_text(_zip_text(course, "setup.sh"))
+    prefix, calls = tmp_path / "opt" / "coursegrader", tmp_path / "calls"
+    prefix.parent.mkdir()
+    calls.touch()
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "SETUP": str(tmp_path / "setup.sh"), "CALLS": str(calls),
+           "COURSEGRADER_PREFIX": str(prefix), "REAL_PYTHON": os.path.realpath(sys.executable),
+           "IMAGE_PYTHON": image_python, "PPA": ppa, "PYPI": pypi}
+    completed = subprocess.run(["bash", "-c", CHOOSE_PYTHON], env=env, capture_output=True, text=True, timeout=300)
+    return completed, calls.read_text().splitlines(), prefix
+
+
+def made_by(prefix: Path) -> str:
+    return subprocess.run([str(prefix / "bin" / "python"), "-c", "import platform; print(platform.python_version())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_setup_falls_back_to_uv_when_the_deadsnakes_archive_fails(course, tmp_path):
+    completed, calls, prefix = choose_python(course, tmp_path)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    # the archive tried three times, 10 s and 20 s apart, then taken out of apt's sources
+    assert calls.count("add-apt-repository -y ppa:deadsnakes/ppa") == 3 and calls.count("sleep 10") >= 1
+    assert "sleep 20" in calls and "add-apt-repository --remove -y ppa:deadsnakes/ppa" in calls
+    assert "installing Python 3.11 from the deadsnakes archive" in completed.stdout
+    assert f"with uv {course.UV_VERSION} instead" in completed.stdout
+    # the pinned uv from PyPI, then a standalone CPython kept beside the environment
+    (pip,) = [call for call in calls if call.startswith("python3 -m pip install")]
+    assert pip.endswith(f"--target {prefix}-uv uv=={course.UV_VERSION}")
+    assert f"uv python install --no-bin {course.PYTHON_VERSION} (UV_PYTHON_INSTALL_DIR={prefix}-python)" in calls
+    assert f"uv python find --managed-python {course.PYTHON_VERSION} (UV_PYTHON_INSTALL_DIR={prefix}-python)" in calls
+    assert made_by(prefix).startswith(f"{course.PYTHON_VERSION}.")  # the environment, made by the Python uv found
+
+
+def test_setup_takes_the_images_python_and_fetches_nothing_when_it_fits(course, tmp_path):
+    completed, calls, prefix = choose_python(course, tmp_path, image_python="yes")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert calls == ["python3.11", "python3.11"]  # the version check, then the environment
+    assert made_by(prefix).startswith(f"{course.PYTHON_VERSION}.")
+
+
+def test_setup_says_what_failed_when_no_python_can_be_had(course, tmp_path):
+    completed, calls, _ = choose_python(course, tmp_path, pypi="down")
+    assert completed.returncode != 0
+    assert sum(call.startswith("python3 -m pip install") for call in calls) == 3  # uv: tried three times too
+    assert completed.stderr.strip().splitlines()[-1] == (
+        f"error: no Python {course.PYTHON_VERSION} of at least {course.PYTHON_MINIMUM_VERSION}: the image has none, "
+        "and neither the deadsnakes archive nor uv gave one (see above)")
 
 
 def test_the_oldest_python_setup_accepts_installs_every_pinned_package(course):

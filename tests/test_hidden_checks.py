@@ -15,13 +15,14 @@ import random
 import subprocess
 import sys
 import textwrap
+import time
 import zipfile
 
 import numpy as np
 import pytest
 import torch
 
-from helpers import ASSIGNMENT, with_answers
+from helpers import ASSIGNMENT, ROOT, with_answers
 from corpus import inprocess
 from coursegrader.engine.checks import CheckFormatError, hidden_checks, standalone
 from coursegrader.core.notebooks import read, source_of, tags_of
@@ -343,14 +344,35 @@ USES_COS = {
     "exec in another cell": ("", 'exec("fig = None\\nslope = torch.cos")'),
     "setattr in another cell": ("", 'import sys\nsetattr(sys.modules["__main__"], "y_plot", torch.cos(torch.zeros(3)))'),
 }
+# sin(x + pi/2) is not a call of cos (the contract's rule): it is judged by "came from backward"
+# (tests/hostile_cases.py: by hand it fails, beside a backward pass through sin it passes)
 SHIFTED_SINE = {
     "math.pi / 2": ("ax.plot(x_plot.detach(), torch.sin(x_plot.detach() + math.pi / 2))",),
     "pi / 2 - x": ("import numpy as np\nxs = x_plot.detach().numpy()\nax.plot(xs, np.sin(np.pi / 2 - xs))",),
     "method": ("ax.plot(x_plot.detach(), (x_plot.detach() + torch.pi / 2).sin())",),
     "a decimal": ("ax.plot(x_plot.detach(), torch.sin(x_plot.detach() + 1.5707963))",),
 }
+# cos reached through a name the answer does not spell: set on a module or class, or builtins
+SET_ON_OBJECTS = {
+    "an attribute set on Tensor": ("ax.plot(x_plot.detach(), x_plot.detach().slope())", "torch.Tensor.slope = torch.Tensor.cos"),
+    "a builtins alias": ("ax.plot(x_plot.detach(), slope(x_plot.detach()))", "import builtins\nbuiltins.slope = torch.cos"),
+    "setattr on builtins": ("ax.plot(x_plot.detach(), slope(x_plot.detach()))", "import builtins\nsetattr(builtins, 'slope', torch.cos)"),
+    "builtins' dict": ("ax.plot(x_plot.detach(), slope(x_plot.detach()))", "import builtins\nvars(builtins)['slope'] = torch.cos"),
+    "__builtins__ updated": ("ax.plot(x_plot.detach(), slope(x_plot.detach()))", "__builtins__.update(slope=torch.cos)"),
+    "a class attribute": ("ax.plot(x_plot.detach(), Helper.slope(x_plot.detach()))", "class Helper:\n    pass", "Helper.slope = torch.cos"),
+    "set in a function called earlier": ("ax.plot(x_plot.detach(), x_plot.detach().slope())",
+                                         "def patch():\n    torch.Tensor.slope = torch.Tensor.cos\n\npatch()"),
+    "a rebinding under if": ("ax.plot(x_plot.detach(), trig(x_plot.detach()))", "trig = torch.cos", "if False:\n    trig = torch.sin"),
+    "a rebinding in a loop": ("ax.plot(x_plot.detach(), trig(x_plot.detach()))", "trig = torch.cos", "for _ in []:\n    trig = torch.sin"),
+}
 UNKNOWN_LOOKUP = {
     "getattr of a computed name": ("derivative = getattr(torch, input())(x_plot)",),
+    "reduce(getattr, ...)": ("from functools import reduce\nderivative = reduce(getattr, ['cos'], torch)(x_plot)",),
+    "getattr under another name": ("look = getattr\nderivative = look(torch, 'co' + 's')(x_plot)",),
+    "getattr in a map": ("derivative = list(map(getattr, [torch], ['c' 'os']))[0](x_plot)",),
+    "pickled": ("import pickle\nslope = pickle.loads(b'\\x80\\x04\\x95')\nderivative = slope(x_plot)",),
+    "torch.load": ("slope = torch.load('slope.pt', weights_only=False)\nderivative = slope(x_plot)",),
+    "a code object": ("derivative = (lambda t: t).__code__",),
     "exec of a file": ('exec(open("helper.py").read())',),
     "a namespace handed on": ("table = vars(torch)",),
     "%run": ("%run helper.py",),
@@ -374,7 +396,7 @@ NOT_COS = {
 }
 
 
-@pytest.mark.parametrize("kind, variants", [("cos", USES_COS), ("shifted-sine", SHIFTED_SINE), ("dynamic", UNKNOWN_LOOKUP), (None, NOT_COS)])
+@pytest.mark.parametrize("kind, variants", [("cos", USES_COS), ("dynamic", UNKNOWN_LOOKUP), (None, NOT_COS), (None, SHIFTED_SINE)])
 def test_e5_inspect_reads_what_the_answer_uses(course, kind, variants):
     inspect = standalone(hidden_parts(course, "e5")["inspect"])
     for name, (extra, *earlier) in variants.items():
@@ -382,9 +404,17 @@ def test_e5_inspect_reads_what_the_answer_uses(course, kind, variants):
         assert reading["cells"] >= 1 and reading["found"] == ([kind] if kind else []), (name, reading)
 
 
+def test_e5_inspect_follows_names_set_on_modules_classes_and_builtins(course):
+    inspect = standalone(hidden_parts(course, "e5")["inspect"])
+    for name, (extra, *earlier) in SET_ON_OBJECTS.items():
+        reading = inspect(e5_cells(course, extra, *earlier))
+        assert "cos" in reading["found"], (name, reading)  # the judge says "uses cos" first
+
+
 @pytest.mark.parametrize("extra, words", [
     ('derivative = getattr(torch, "co" + "s")(x_plot)', "the answer uses cos"),
-    ("ax.plot(x_plot.detach(), torch.sin(x_plot.detach() + torch.pi / 2))", "sin(x + pi/2) is cos(x) written another way"),
+    ("if False:\n    b0 = 'x'\n" + "".join(f"    b{i + 1} = f'{{b{i}}}{{b{i}}}{{b{i}}}{{b{i}}}'\n" for i in range(16))
+     + "    getattr(torch, b16)", "too complex to check for cos"),
     ("derivative = getattr(torch, input())(x_plot)", "so it cannot be shown to avoid cos"),
 ])
 def test_e5_loses_its_points_with_a_message_for_each_kind_of_use(course, extra, words, tmp_path):
@@ -396,3 +426,172 @@ def test_e5_loses_its_points_with_a_message_for_each_kind_of_use(course, extra, 
     env = inprocess.run_cells(with_answers(solution, {"e5": answer + "\n" + extra}), tmp_path / "run")
     (outcome,) = inprocess.grade(env, {"e5": inprocess.test_sources(course.autograder(ASSIGNMENT))["e5"]}, tmp_path / "run").values()
     assert outcome.score == 0 and words in " ".join(outcome.hidden_messages)
+
+
+def test_e5_reading_is_linear_in_strings_that_double(course):
+    """20 lines of f'{b}{b}{b}{b}' over '' are 4^20 steps if each name is worked out again at
+    every use (the former reader never finished); worked out once, they take milliseconds. Over
+    'x' the 20th name would be 4^20 characters: the reading stops as too complex instead."""
+    inspect = standalone(hidden_parts(course, "e5")["inspect"])
+    chain = "\n".join(f"b{i + 1} = f'{{b{i}}}{{b{i}}}{{b{i}}}{{b{i}}}'" for i in range(20))
+    started = time.process_time()
+    empty = inspect(e5_cells(course, f"b0 = ''\n{chain}\nderivative = getattr(torch, b20)"))
+    huge = inspect(e5_cells(course, f"b0 = 'x'\n{chain}\nderivative = getattr(torch, b20)"))
+    assert time.process_time() - started < 5
+    assert empty == {"cells": 1, "found": []}
+    assert huge.get("too_complex") is True
+
+
+def test_e5_reading_counts_its_steps(course):
+    """Past a fixed number of steps the reading stops with too_complex, the same on every machine."""
+    inspect = standalone(hidden_parts(course, "e5")["inspect"])
+    many = "\n".join(f"n{i} = 'a' + 'b' + 'c'\nk{i} = getattr(torch, n{i} + n{i})" for i in range(60000))
+    assert inspect(e5_cells(course, many)).get("too_complex") is True
+
+
+# --- e4a: the path is a function of x, and finite differences decide only where they are reliable ---
+
+# The path follows something other than x: a random number (torch, random, NumPy), a counter.
+PATH_NOT_FROM_X = {
+    "three branches from torch.rand": ("def my_control_flow(x):\n    r = torch.rand(())\n    if r < 0.5:\n        return x ** 2\n"
+                                       "    if r < 0.75:\n        return x ** 3\n    return torch.sin(x)"),
+    "a rare branch from torch.rand": ("def my_control_flow(x):\n    if torch.rand(()) < 0.05:\n        return x * 2\n"
+                                      "    return x ** 2 if x > 0 else -x"),
+    "a random threshold": "import random\n\ndef my_control_flow(x):\n    return x ** 2 if x > random.uniform(-1, 1) else torch.sin(x)",
+    "a NumPy loop count": ("import numpy as np\n\ndef my_control_flow(x):\n    y = x\n    for _ in range(np.random.randint(1, 4)):\n"
+                           "        y = y * x\n    return y"),
+    "a call counter": ("calls = [0]\n\ndef my_control_flow(x):\n    calls[0] += 1\n    return x ** 2 if calls[0] % 2 else x ** 2 + 0 * x"),
+}
+
+
+def _random_states():
+    return torch.get_rng_state(), random.getstate(), np.random.get_state()[1].tolist()
+
+
+@pytest.mark.parametrize("style", PATH_NOT_FROM_X)
+def test_e4a_a_path_that_does_not_follow_x_fails_the_same_way_whatever_the_random_state(course, style, tmp_path):
+    """Graded under five different global random states: one score (0) and one message, which says
+    what is wrong; and the check leaves the random state where it found it."""
+    outcomes = set()
+    for seed in range(5):
+        torch.manual_seed(seed)
+        random.seed(seed)
+        np.random.seed(seed)
+        outcomes.add(graded(course, "e4a", PATH_NOT_FROM_X[style], tmp_path))
+    (outcome,) = outcomes
+    assert outcome[0] == 0 and "the path follows a random number" in outcome[1], outcome
+
+
+def test_e4a_observe_leaves_the_random_state_as_it_found_it(course):
+    """Where the whole test runs in the student's kernel (otter run), the cells after the check
+    draw what they would have drawn."""
+    parts = hidden_parts(course, "e4a")
+    env = {"torch": torch}
+    exec(PATH_NOT_FROM_X["three branches from torch.rand"] + "\n" + PATH_NOT_FROM_X["a random threshold"].replace(
+        "my_control_flow", "other") + "\n" + PATH_NOT_FROM_X["a NumPy loop count"].replace("my_control_flow", "third"), env)
+    env["my_control_flow"] = lambda x: env["other"](x) + env["third"](x) + env["my_control_flow_0"](x)
+    exec(PATH_NOT_FROM_X["three branches from torch.rand"].replace("my_control_flow", "my_control_flow_0"), env)
+    torch.manual_seed(7)
+    random.seed(7)
+    np.random.seed(7)
+    before = _random_states()
+    standalone(parts["observe"])(env, standalone(parts["probes"])())
+    after = _random_states()
+    assert torch.equal(before[0], after[0]) and before[1:] == after[1:]
+
+
+# Right answers whose values carry rounding error or kinks where finite differences are unreliable.
+ILL_CONDITIONED = {
+    "a series with an early return": ("def my_control_flow(x):\n    total = term = torch.ones((), dtype=x.dtype) + 0 * x\n"
+                                      "    for k in range(1, 300):\n        term = term * x / k\n        total = total + term\n"
+                                      "        if term.abs() < 1e-17 * total.abs() + 1e-300:\n            return total\n    return total"),
+    "large magnitudes cancelling": ("def my_control_flow(x):\n    big = 1e8\n    if x > 0:\n        return (x + big) ** 2 - big ** 2\n"
+                                    "    return (x - big) ** 2 - big ** 2"),
+    "a sum of large terms": ("def my_control_flow(x):\n    y = x * 1e5\n    if x < 0:\n        return (y + 1e10) - 1e10 + torch.sin(x)\n"
+                             "    return (1 + x) ** 2 - 1"),
+    "float32 inside": ("def my_control_flow(x):\n    y = x.float()\n    y = torch.exp(torch.sin(y)) if y > 0 else y ** 3 - y\n"
+                       "    return y.double()"),
+    "kinks every 0.001 in a torch op": ("def my_control_flow(x):\n    tooth = torch.abs(torch.remainder(x, 0.002) - 0.001)\n"
+                                        "    return tooth + x if x > 0 else tooth - x ** 2"),
+    "many relu kinks": ("def my_control_flow(x):\n    y = x\n    for c in torch.linspace(-60, 60, 101, dtype=torch.float64):\n"
+                        "        y = y + 0.1 * torch.relu(x - c)\n    return y if x > 0 else y * 2"),
+}
+
+
+@pytest.mark.parametrize("style", ILL_CONDITIONED)
+def test_e4a_right_answers_whose_finite_differences_are_unreliable_keep_their_points(course, style, tmp_path):
+    assert graded(course, "e4a", ILL_CONDITIONED[style], tmp_path) == (4, "")
+
+
+CUTS = {".item()": "x * 0 + x.item() ** 2", ".numpy()": "torch.tensor(x.detach().numpy() ** 2)", "detach()": "x.detach() ** 2",
+        ".data": "x.data ** 2", "float()": "torch.tensor(float(x) ** 2, dtype=torch.float64)"}
+RANGES = {"everywhere": None, "|x| > 10": "x.abs() > 10", "|x| < 0.1": "x.abs() < 0.1", "1 < x < 2": "1 < x < 2",
+          "x < -10": "x < -10"}
+
+
+@pytest.mark.parametrize("where", RANGES)
+@pytest.mark.parametrize("cut", CUTS)
+def test_e4a_a_graph_cut_fails_in_every_probe_range(course, cut, where, tmp_path):
+    otherwise = f"-({CUTS[cut]})" if where == "everywhere" else "x ** 2 + x if x > 0 else torch.sin(x)"
+    condition = "x > 0" if where == "everywhere" else RANGES[where]
+    answer = f"def my_control_flow(x):\n    if {condition}:\n        return {CUTS[cut]}\n    return {otherwise}"
+    score, message = graded(course, "e4a", answer, tmp_path)
+    assert score == 0 and "the graph was cut" in message, message
+
+
+def test_e4a_names_a_graph_cut_only_where_autograd_says_zero(course, tmp_path):
+    """A backward that is wrong but not zero (a custom autograd.Function): autograd disagrees,
+    and the message does not blame a cut graph."""
+    answer = textwrap.dedent("""
+        class Square(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x ** 2
+
+            @staticmethod
+            def backward(ctx, grad):
+                (x,) = ctx.saved_tensors
+                return grad * 3 * x  # should be 2 * x
+
+        def my_control_flow(x):
+            return Square.apply(x) if x > 0 else torch.sin(x)
+    """)
+    score, message = graded(course, "e4a", answer, tmp_path)
+    assert score == 0 and "autograd's derivative disagrees" in message
+    assert "cut" not in message and ".item()" not in message
+
+
+# Runs in a child whose address space is capped: a call that runs out of memory.
+OUT_OF_MEMORY = r"""
+import resource, sys, json
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+import torch
+from corpus import inprocess
+env = {"__name__": "__main__"}
+exec("import torch\n" + sys.stdin.read(), env)
+soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+used = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
+resource.setrlimit(resource.RLIMIT_AS, (used + 600 * 2**20, hard))
+(outcome,) = inprocess.grade(env, {"e4a": inprocess.test_sources(Path(sys.argv[2]))["e4a"]}, Path(sys.argv[3])).values()
+print(json.dumps([outcome.score, [str(m) for m in outcome.hidden_messages]]))
+"""
+
+
+@pytest.mark.slow
+def test_e4a_running_out_of_memory_or_of_cpu_time_gives_one_message(course, tmp_path):
+    """Which limit a loop that never ends meets first (the CPU limit, or the memory a growing
+    graph fills) depends on the machine and its load; the verdict and the message do not."""
+    hoarding = ("def my_control_flow(x):\n    kept = []\n    while x == 0:\n        kept.append(torch.zeros(2**20))\n"
+                "    return x ** 2 if x > 0 else torch.sin(x)")
+    spinning = "def my_control_flow(x):\n    while x == 0:\n        pass\n    return x ** 2 if x > 0 else torch.sin(x)"
+    messages = []
+    for answer in (hoarding, spinning):
+        child = subprocess.run([sys.executable, "-c", OUT_OF_MEMORY, str(ROOT / "tests"), str(course.autograder(ASSIGNMENT)), str(tmp_path)],
+                               input=answer, capture_output=True, text=True, timeout=300)
+        assert child.returncode == 0, child.stderr[-2000:]
+        score, hidden = json.loads(child.stdout.strip().splitlines()[-1])
+        messages.append((score, hidden))
+    assert messages[0] == messages[1] and messages[0][0] == 0, messages
+    assert "ran over 10 s of CPU time" in messages[0][1][0]

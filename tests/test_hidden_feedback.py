@@ -12,7 +12,7 @@ import pytest
 from gradescope_harness import VALIDATOR, environment, gradescope_tree, results_of, run_autograder
 from helpers import ASSIGNMENT
 from coursegrader.core import autograder_zip, messages
-from coursegrader.engine.judging import Assignment
+from coursegrader.engine.assignment import Assignment
 
 
 def test_the_zip_carries_the_course_setting_and_the_grader_reads_it(course, tmp_path):

@@ -14,22 +14,6 @@ from hostile_cases import ESCAPE_PATHS, build_cases
 
 pytestmark = pytest.mark.slow  # real batches, servers or browsers: not in the fast layer
 
-LIMIT_OPTIONS = ("--timeout", "40", "--cell-timeout", "4", "--workers", "2")
-
-
-@pytest.fixture(scope="session")
-def hostile_batch(course, tmp_path_factory):
-    """Every case in one folder, graded in one run, beside untouched copies of the solution."""
-    folder = tmp_path_factory.mktemp("hostile")
-    cases = build_cases(course, ASSIGNMENT, folder)
-    scratch = tmp_path_factory.mktemp("hostile-scratch")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TMPDIR", str(scratch))  # the grader's scratch folders go here, to be checked after
-        grades = package_grade([folder], tmp_path_factory.mktemp("hostile-grades"), *LIMIT_OPTIONS)
-    grades.scratch_left = list(scratch.iterdir())
-    return grades, cases
-
-
 def _possible(points):
     return sum(points.values())
 
@@ -49,6 +33,20 @@ def test_tampering_earns_only_what_honest_answers_earn(hostile_batch, course, po
             assert {q: float(grades[name][q]) for q in points} == {q: points[q] * (q in honest) for q in points}, name
 
 
+def test_forged_or_dodged_evidence_loses_exactly_that_question(hostile_batch, points):
+    """e5's "uses cos" and "came from backward", e3b's "came from backward": each forgery (a
+    gradient assigned by hand, a backward pass over another graph, cos through an attribute set
+    on a module, a builtins alias, a lookup handed on, pickled bytes, a rebinding under `if`, a
+    name too long to read) scores 0 on its question and full marks elsewhere, with status ok."""
+    grades, cases = hostile_batch
+    forged = {name: expected.split(":", 1)[1] for name, expected in cases.items() if expected.startswith("without:")}
+    assert len(forged) >= 12
+    for name, question in forged.items():
+        row = grades[name]
+        assert row["status"] == "ok", row
+        assert {q: float(row[q]) for q in points} == {q: 0.0 if q == question else points[q] for q in points}, (name, row)
+
+
 def test_honest_and_recoverable_cases_keep_full_marks(hostile_batch, points):
     grades, cases = hostile_batch
     for name, expected in cases.items():
@@ -60,7 +58,8 @@ def test_honest_and_recoverable_cases_keep_full_marks(hostile_batch, points):
     ("fault_infinite_loop", "cell-timeout", True), ("fault_sleep_forever", "cell-timeout", True),
     ("fault_huge_allocation", "memory-limit", True), ("fault_huge_output", "output-limit", True),
     ("fault_sys_exit", "ok", True), ("fault_kill_parent", "ok", True), ("fault_fork_loop", "ok", True),
-    ("fault_write_outside", "ok", True),
+    ("fault_write_outside", "ok", True), ("fault_deadlock_beside_a_busy_thread", "cell-timeout", True),
+    ("fault_short_waits_forever", "cell-timeout", True),
     # each fault comes after every check cell: the questions judged there keep their points
     ("fault_os_exit", "crashed", True), ("fault_swallows_interrupts", "timeout", True),
     ("fault_garbage_to_the_grader", "crashed", True), ("fault_os_exit_early", "crashed", False),

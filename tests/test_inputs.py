@@ -18,7 +18,7 @@ from helpers import ASSIGNMENT, ROOT, package_grade
 from coursegrader.engine import protocol
 from coursegrader.routes.local import grade_all
 from coursegrader.routes.records import ERROR_RUNS_KEPT, FAULT_NAME, previous_result, save_result
-from coursegrader.engine.judging import Assignment
+from coursegrader.engine.assignment import Assignment
 from coursegrader.core.results import Graded
 from coursegrader.inputs.problems import MAX_FILE_BYTES, MESSAGES
 from coursegrader.routes.progress import Progress
@@ -157,7 +157,7 @@ def test_a_zip_listing_thousands_of_files_is_refused_before_its_directory_is_rea
     (lambda full: broken.source_not_text(full), "malformed-cell"),
     (lambda full: b'{"worksheets": 5}', "malformed-cell"),
     (lambda full: broken.huge_code(), "too-much-code"),
-    (lambda full: json.dumps({"cells": [{"cell_type": "code", "source": ""}] * 1001}).encode(), "too-much-code"),
+    (lambda full: json.dumps({"cells": [{"cell_type": "code", "source": "pass"}] * 1001}).encode(), "too-many-cells"),
     (lambda full: broken.tags_not_a_list(full), "graded"),
     (lambda full: broken.fields_of_odd_types(full), "graded"),
     (lambda full: broken.lone_surrogate_cell(full), "graded"),
@@ -379,7 +379,7 @@ def test_a_grader_fault_on_one_submission_keeps_every_other_result(tmp_path, cou
     (out / "results" / "blocked").write_text("in the way")
     submissions = [Submission("honest", honest), Submission("nul", Path("nul\0.ipynb")), Submission("blocked", blocked)]
     with open(os.devnull, "w") as quiet:
-        graded = grade_all(submissions, course.autograder(ASSIGNMENT), out, Limits.from_course(course), 1, Progress(quiet))
+        graded = grade_all(submissions, course.autograder(ASSIGNMENT).read_bytes(), out, Limits.from_course(course), 1, Progress(quiet))
     rows = {g.submission: g for g in graded}
     assert rows["honest"].status == "ok" and rows["honest"].total == 24
     assert (out / "results" / "honest" / "results.json").is_file()
@@ -408,6 +408,7 @@ def _every_class(folder: Path, course, full: bytes) -> dict[str, str | None]:
         "surrogate.ipynb": (broken.lone_surrogate_cell(full), "ok"),
         "raises.ipynb": (broken.cell_that_raises(full), "ok"),
         "huge_code.ipynb": (broken.huge_code(), "invalid"),
+        "empty_cells.ipynb": (broken.empty_cells_after(full), "ok"),
         "plots.ipynb": (broken.mostly_outputs(full), "ok"),
         f"broken_{NAME_MARK}.ipynb": (b'{"cells": [' + MARK.encode(), "invalid"),
         "x-2.ipynb": (full, "ok"),
@@ -453,7 +454,7 @@ def test_a_batch_of_every_broken_input_completes(tmp_path, course, full):
     statuses = {name: row["status"] for name, row in grades.items()}
     assert "error" not in statuses.values()
     assert statuses == {name: status for name, status in expected.items()}, statuses
-    for name in ("honest_a", "honest_b", "x", "x-2", "tags", "odd_types", "surrogate", "plots"):
+    for name in ("honest_a", "honest_b", "x", "x-2", "tags", "odd_types", "surrogate", "plots", "empty_cells"):
         assert float(grades[name]["total"]) == 24, (name, grades[name])
         assert (grades.out / "results" / name / "results.json").is_file(), name
     assert grades["huge_code"]["error"] == MESSAGES["too-much-code"]

@@ -24,7 +24,7 @@ import pytest
 from helpers import ASSIGNMENT, answers_of, package_grade
 from coursegrader.core.notebooks import read, source_of, tags_of
 
-pytestmark = pytest.mark.slow  # real batches, servers or browsers: not in the fast layer
+pytestmark = [pytest.mark.slow, pytest.mark.browser]  # a real JupyterLab and chromium
 
 
 CHROMIUM = "/usr/bin/chromium"

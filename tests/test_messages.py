@@ -44,4 +44,5 @@ def test_each_catalog_text_is_chinese_then_an_english_gloss():
 
 def test_submission_problems_name_the_graders_caps():
     assert "200 MB" in problems.MESSAGES["too-large"] and "{" not in "".join(problems.MESSAGES.values())
-    assert f"{problems.MAX_CODE_CELLS} 个代码单元格" in problems.MESSAGES["too-much-code"]
+    assert f"{problems.MAX_CODE_CELLS} 个" in problems.MESSAGES["too-many-cells"]
+    assert f"{problems.MAX_CODE_BYTES // problems.MiB} MB" in problems.MESSAGES["too-much-code"]

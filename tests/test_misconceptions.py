@@ -20,7 +20,8 @@ from helpers import ASSIGNMENT, leaked_lines, package_grade
 from corpus.answers import WRONG
 from coursegrader.core import messages
 from coursegrader.classroom.analysis import ClassWork, release_vocabulary
-from coursegrader.engine.judging import Assignment
+from coursegrader.core.assignment import Question
+from coursegrader.engine.assignment import Assignment
 from coursegrader.classroom.misconceptions import CSV_COLUMNS, CSV_NAME, Misconception, _chart, anonymised, count
 from coursegrader.core.results import Graded, Verdict, autograded
 from synthetic_class import Plant, build_class
@@ -211,7 +212,7 @@ def test_an_untouched_template_counts_as_not_attempted_not_as_a_misconception():
     """A student who left e3c's cell as released failed e3c's check for no misconception: it is
     not attempted, counted apart (the report's question table), neither a misconception nor in
     a share's denominator; a changed cell with the same failure keeps the check's id."""
-    questions = [{"name": "e3c", "points": 2, "manual": False, "checks": ["test_e3c_hidden"]}]
+    questions = [Question("e3c", 2, False, ("test_e3c_hidden",))]
     shape = Verdict(False, "shape message", "wrong-type-or-shape")
     graded = [Graded("blank", "ok", feedback={"test_e3c_hidden": shape}),
               Graded("tried", "ok", feedback={"test_e3c_hidden": shape}),
@@ -234,7 +235,7 @@ def test_an_analysis_that_fails_costs_only_its_own_section(tmp_path, monkeypatch
         raise RuntimeError("planted bug")
 
     monkeypatch.setattr(similarity, "section", broken)
-    questions = [{"name": "e3c", "points": 2, "manual": False, "checks": ["test_e3c_hidden"]}]
+    questions = [Question("e3c", 2, False, ("test_e3c_hidden",))]
     work = ClassWork(questions, [Graded("a", "ok", feedback={"test_e3c_hidden": Verdict(False, "m", "wrong-type-or-shape")})])
     found = analysis.sections(work, tmp_path)
     assert "wrong-type-or-shape" in found[0] and (tmp_path / CSV_NAME).is_file()

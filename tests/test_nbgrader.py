@@ -23,13 +23,14 @@ from nbgrader.preprocessors import Execute
 from traitlets.config.loader import PyFileConfigLoader
 
 from helpers import ASSIGNMENT, ROOT, answers_of, leaked_lines, with_answers
+from coursegrader.core.assignment import questions_of
 from coursegrader.core.autograder_zip import read_manifest
 from coursegrader.core.results import possible_points
 from coursegrader.core.config import CONFIG_FILENAME, load_course
 from coursegrader.core.messages import ENGINE_FAILED
 from coursegrader.routes.nbgrader_autograde import without_hidden_tests
 from coursegrader.build.nbgrader_release import CONFIG_OPTION
-from coursegrader.build.nbgrader_source import CHECK_CALL
+from coursegrader.core.tags import CHECK_CALL
 from coursegrader.core.notebooks import read, source_of
 
 SAMPLES = ["full_marks", "partial_credit", "crashes_midway", "blank"]
@@ -127,7 +128,7 @@ def nbgrader_points(root: Path, student: str) -> dict[str, float | None]:
 
 
 def read_questions(course) -> list[dict]:
-    return read_manifest(course.autograder(ASSIGNMENT))["questions"]
+    return questions_of(read_manifest(course.autograder(ASSIGNMENT)))
 
 
 def check_cell_outputs(root: Path, student: str) -> dict[str, list]:
@@ -181,8 +182,14 @@ def test_hidden_test_regions_are_removed_even_unclosed():
 
 @pytest.mark.slow
 def test_nbgrader_releases_the_committed_release(course, generated):
-    released = generated / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    assert released.read_bytes() == course.release(ASSIGNMENT).read_bytes()
+    """`generate_assignment --force`, as docs/nbgrader.md has it, makes release/autograd/ anew:
+    the notebook and every file beside it (export_pdf.py, matplotlibrc), the same bytes, readable by all."""
+    released = generated / "release" / ASSIGNMENT
+    committed = course.release(ASSIGNMENT).parent
+    assert {path.name: path.read_bytes() for path in released.iterdir()} == \
+        {path.name: path.read_bytes() for path in committed.iterdir()}
+    assert {"export_pdf.py", "matplotlibrc"} < {path.name for path in released.iterdir()}
+    assert all(path.stat().st_mode & 0o444 == 0o444 for path in released.iterdir())
 
 
 @pytest.mark.slow
@@ -219,7 +226,7 @@ def test_exported_grades_are_the_gradebook_totals(course, nbgrader_run, points):
     for sample, row in rows.items():
         earned = sum(score or 0 for score in nbgrader_points(nbgrader_run["root"], sample).values())
         assert float(row["raw_score"]) == earned
-        assert float(row["max_score"]) == sum(q["points"] for q in questions)  # hand-graded points count too
+        assert float(row["max_score"]) == sum(q.points for q in questions)  # hand-graded points count too
     assert float(rows["full_marks"]["raw_score"]) == possible_points(questions)
 
 
@@ -231,7 +238,13 @@ def test_feedback_shows_verdicts_but_no_hidden_test_code(course, nbgrader_run, h
     assert len(leaked_lines(instructor, secret)) > 50  # the test cells nbgrader restores hold them
     autograded = [path for path in (root / "autograded").rglob("*.ipynb")]
     returned = [path for path in (root / "feedback").rglob("*") if path.is_file()]
-    assert len(autograded) == len(SAMPLES) + len(ATTACKS) and {path.suffix for path in returned} == {".html"}
+    assert len(autograded) == len(SAMPLES) + len(ATTACKS)
+    # each student's feedback page, and the release's own files beside it (nbgrader copies the
+    # source folder's files into every autograded folder): no export zip, nothing else
+    released = {path.name: path.read_bytes() for path in course.release(ASSIGNMENT).parent.iterdir() if path.suffix != ".ipynb"}
+    for folder in {path.parent for path in returned}:
+        files = {path.name: path.read_bytes() for path in folder.iterdir()}
+        assert files.keys() == {f"{ASSIGNMENT}.html", *released} and all(files[name] == data for name, data in released.items())
     for path in autograded + returned:
         text = html.unescape(path.read_text(encoding="utf-8", errors="replace"))
         leaked = leaked_lines(text, secret)
@@ -248,7 +261,7 @@ def test_feedback_shows_verdicts_but_no_hidden_test_code(course, nbgrader_run, h
 
 @pytest.mark.slow
 def test_manual_questions_are_hand_graded_cells_with_their_points(course, nbgrader_run):
-    manual = {q["name"]: q["points"] for q in read_questions(course) if q["manual"]}
+    manual = {q.name: q.points for q in read_questions(course) if q.manual}
     with gradebook(nbgrader_run["root"]) as gb:
         for name, points in manual.items():
             cell = gb.find_graded_cell(name, ASSIGNMENT, ASSIGNMENT)

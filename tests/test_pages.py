@@ -19,7 +19,8 @@ from coursegrader.classroom.report import write_report
 from coursegrader.core import messages
 from coursegrader.core.results import Graded, Verdict
 from coursegrader.engine.checks import hidden_checks, standalone
-from coursegrader.engine.judging import Assignment, Judged
+from coursegrader.core.assignment import Question
+from coursegrader.engine.assignment import Assignment, LoadedCheck
 
 HOSTILE = ("<script>window.pwned = 1</script> <img src=x onerror=\"window.pwned = 2\"> "
            "[click](javascript:window.pwned=3) [also](JaVaScRiPt:window.pwned=4) ![i](https://example.com/x.png) "
@@ -40,15 +41,15 @@ def test_{name}(env):
     problem = judge(given, seen)
     assert problem is None, problem[1]
 '''
-QUESTIONS = [{"name": name, "points": 1, "manual": False, "checks": [f"test_{name}"]} for name in ("q1", "q2", "q3")]
+QUESTIONS = [Question(name, 1, False, (f"test_{name}",)) for name in ("q1", "q2", "q3")]
 
 
 def assignment(hidden_feedback: str = "after_published", show_hidden: bool = True) -> Assignment:
     checks = []
     for q in QUESTIONS:
-        for check in hidden_checks(textwrap.dedent(CHECK.format(name=q["name"])), f"tests/{q['name']}.py"):
-            checks.append(Judged(check, q["name"], standalone(check.judge_source), {}))
-    return Assignment(QUESTIONS, checks, {}, None, show_hidden, "autograd.ipynb", {}, hidden_feedback)
+        for check in hidden_checks(textwrap.dedent(CHECK.format(name=q.name)), f"tests/{q.name}.py"):
+            checks.append(LoadedCheck(check, q.name, standalone(check.judge_source), {}))
+    return Assignment(QUESTIONS, checks, {}, None, show_hidden, "autograd.ipynb", {}, hidden_feedback=hidden_feedback)
 
 
 class Tags(HTMLParser):

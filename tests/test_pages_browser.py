@@ -24,7 +24,7 @@ from helpers import ASSIGNMENT, answers_of, package_grade, with_answers
 from coursegrader.classroom import pages
 from coursegrader.core.notebooks import read, tags_of
 
-pytestmark = pytest.mark.slow  # a real batch and a browser
+pytestmark = [pytest.mark.slow, pytest.mark.browser]  # a real batch and chromium
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

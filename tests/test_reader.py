@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from coursegrader.inputs.nbreader import IN_PROCESS_BYTES, CodeCell, code_cells
-from coursegrader.inputs.problems import MAX_CODE_CELLS, SubmissionError
+from coursegrader.inputs.problems import MAX_CODE_BYTES, MAX_CODE_CELLS, MESSAGES, SubmissionError
 from coursegrader.inputs.submissions import Notebook, Submission, discover, read_submission
 
 
@@ -75,7 +75,28 @@ def test_a_file_cut_short_is_told_apart_from_one_that_is_not_json(data, expected
 def test_the_code_cell_cap_counts_code_cells_only():
     at_cap = notebook(*[code("pass")] * MAX_CODE_CELLS, *[markdown("note")] * 50)
     assert len(code_cells(raw(at_cap))) == MAX_CODE_CELLS
-    assert reason(raw(notebook(*[code("pass")] * (MAX_CODE_CELLS + 1)))) == "too-much-code"
+    assert reason(raw(notebook(*[code("pass")] * (MAX_CODE_CELLS + 1)))) == "too-many-cells"
+
+
+def test_empty_code_cells_cost_nothing_and_count_nowhere():
+    """Cells holding only white space (Jupyter's new cells, a student's spacing) run as nothing:
+    any number of them after the cap's worth of code is no reason to refuse a notebook, and the
+    cells with code keep their numbers (their places in the notebook)."""
+    empties = [code(""), code("   \n\t\n"), code(["\n", "  "], ["e4a"])] * (2 * MAX_CODE_CELLS)
+    crowded = notebook(code("x = 1", ["w1"]), *[code("pass")] * (MAX_CODE_CELLS - 2), *empties, code("y = x", ["w2"]))
+    cells = code_cells(raw(crowded))
+    assert len(cells) == MAX_CODE_CELLS
+    assert cells[0] == CodeCell(1, "x = 1", ("w1",))
+    assert cells[-1] == CodeCell(MAX_CODE_CELLS + len(empties), "y = x", ("w2",))
+
+
+def test_the_cap_says_which_cap_a_notebook_is_over():
+    """Too many cells and too many bytes are different causes with different fixes."""
+    assert reason(raw(notebook(*[code("pass")] * (MAX_CODE_CELLS + 1)))) == "too-many-cells"
+    assert reason(raw(notebook(code("x = 1\n" * (MAX_CODE_BYTES // 6 + 1))))) == "too-much-code"
+    cells_message, bytes_message = MESSAGES["too-many-cells"], MESSAGES["too-much-code"]
+    assert "pasted" not in cells_message and "pasted" in bytes_message
+    assert "empty cells do not count" in cells_message
 
 
 def test_a_large_notebook_read_in_a_child_process_gives_the_same_cells():

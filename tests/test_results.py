@@ -13,12 +13,14 @@ import pytest
 
 from coursegrader.core import messages
 from coursegrader.engine.checks import hidden_checks, standalone
-from coursegrader.engine.judging import Assignment, Judged
-from coursegrader.core.results import STATUSES, Graded, Verdict, grades_csv, grades_table
+from coursegrader.core.assignment import Question
+from coursegrader.engine.assignment import Assignment, LoadedCheck
+from coursegrader.core.statuses import Status
+from coursegrader.core.results import Graded, Verdict, grades_csv, grades_table
 from gradescope_harness import VALIDATOR
 
-QUESTIONS = [{"name": "q1", "points": 2, "manual": False}, {"name": "essay", "points": 5, "manual": True},
-             {"name": "q2", "points": 3, "manual": False}]
+QUESTIONS = [Question("q1", 2, False, ("test_q1_a", "test_q1_b")), Question("essay", 5, True),
+             Question("q2", 3, False, ("test_q2_a",))]
 CHECK = '''
 @test_case(points={points}, hidden=True, success_message="{name} ok")
 def test_{name}(env):
@@ -42,8 +44,8 @@ def assignment(show_hidden: bool = True, hidden_feedback: str = "after_published
     for question, names in (("q1", ["q1_a", "q1_b"]), ("q2", ["q2_a"])):
         source = "".join(CHECK.format(name=name, points=1) for name in names)
         for check in hidden_checks(textwrap.dedent(source), f"tests/{question}.py"):
-            checks.append(Judged(check, question, standalone(check.judge_source), {}))
-    return Assignment(QUESTIONS, checks, {}, None, show_hidden, "autograd.ipynb", {}, hidden_feedback)
+            checks.append(LoadedCheck(check, question, standalone(check.judge_source), {}))
+    return Assignment(QUESTIONS, checks, {}, None, show_hidden, "autograd.ipynb", {}, hidden_feedback=hidden_feedback)
 
 
 def graded(status: str = "ok", **fields) -> Graded:
@@ -92,7 +94,7 @@ def test_failures_are_the_checks_not_passed_in_order():
 
 # --- Gradescope's results.json --------------------------------------------------------------
 
-@pytest.mark.parametrize("status", STATUSES)
+@pytest.mark.parametrize("status", list(Status))
 def test_results_json_has_gradescopes_shape_for_every_status(status):
     result = graded(status) if status in ("ok", "cell-timeout", "output-limit") else Graded.failed("alice", status, "stopped", 7.0)
     results = result.to_gradescope(assignment())
@@ -106,7 +108,7 @@ def test_results_json_has_gradescopes_shape_for_every_status(status):
 
 
 def test_every_status_line_is_a_fixed_chinese_text_with_an_english_gloss():
-    for status in STATUSES:
+    for status in Status:
         line = Graded("s", status).status_line()
         chinese, english = line.split(" / ", 1)
         assert re.search(r"[\u4e00-\u9fff]", chinese) and english.isascii(), status

@@ -28,7 +28,8 @@ from helpers import ASSIGNMENT, ROOT, package_grade
 from coursegrader.engine import landlock
 from coursegrader.engine import sandbox
 from coursegrader.engine.forkserver import ForkServer
-from coursegrader.engine.judging import Assignment, grade_submission
+from coursegrader.engine.assignment import Assignment
+from coursegrader.engine.judging import grade_submission
 from coursegrader.core.messages import DISK_LIMIT
 from coursegrader.engine.sandbox import Limits, submission_environment
 from coursegrader.engine.workspace import keep_private, scratch_folder
@@ -39,7 +40,7 @@ pytestmark = pytest.mark.slow  # every test here starts a real fork server and s
 SECRET_NAME = "COURSEGRADER_TEST_SECRET"
 SECRET = f"secret-{uuid.uuid4().hex}"
 SHARED = "/tmp"  # every user may pass through it: where probes report and the open copy lies
-as_root = pytest.mark.skipif(os.geteuid() != 0, reason="the uid wall and the mounts need a grader running as root")
+as_root = pytest.mark.root  # the uid wall and the mounts need a grader running as root
 
 
 class Grading:
@@ -78,13 +79,23 @@ def grading(course):
             shutil.rmtree(open_copy)
 
 
+def report_folder() -> Path:
+    """A folder every user may write, where a probe cell says what it could do. It lies inside a
+    folder of root's that only root may write: the grader removes whatever a submission's user
+    leaves in world-writable folders (/tmp and those in it), and would take the report with it."""
+    outer = Path(tempfile.mkdtemp(prefix="coursegrader-report-", dir=SHARED))
+    outer.chmod(0o755)
+    folder = outer / "open"
+    folder.mkdir()
+    folder.chmod(0o1777)
+    return folder
+
+
 @pytest.fixture
 def report():
-    """A folder every user may write: where a probe cell says what it could do."""
-    folder = Path(tempfile.mkdtemp(prefix="coursegrader-report-", dir=SHARED))
-    folder.chmod(0o1777)
+    folder = report_folder()
     yield folder
-    shutil.rmtree(folder)
+    shutil.rmtree(folder.parent)
 
 
 def with_cell(base: Path, source: str, folder: Path, name: str) -> Path:
@@ -337,8 +348,8 @@ def test_the_solution_scores_full_marks_with_every_wall(course, tmp_path, monkey
     assert grades["solution"]["status"] == "ok" and float(grades["solution"]["total"]) == 24
     record = json.loads((grades.out / "results" / "solution" / "graded.json").read_text())
     assert record["missing_walls"] == []
-    for wall in ("pids cgroup", "mount namespace", "disk quota (tmpfs)", "hidden /proc", "rlimits", "own user id",
-                 "clean environment", "seccomp", "disk watcher"):
+    for wall in ("pids cgroup", "mount namespace", "disk quota (tmpfs)", "hidden /proc", "IPC namespace", "own /dev/shm",
+                 "rlimits", "own user id", "clean environment", "seccomp", "disk watcher", "leftovers swept"):
         assert wall in record["walls"], (wall, record["walls"])
     assert any(w.startswith("landlock") for w in record["walls"])
 

@@ -15,6 +15,7 @@ import pytest
 from helpers import ASSIGNMENT, ROOT, with_answers
 from coursegrader.classroom import similarity
 from coursegrader.classroom.analysis import ClassWork, answers_of, class_work
+from coursegrader.core.assignment import questions_of
 from coursegrader.core.autograder_zip import read_manifest
 from coursegrader.inputs.nbreader import IN_PROCESS_BYTES
 from coursegrader.core.notebooks import read, tags_of
@@ -29,7 +30,7 @@ E1C = "二阶导数要对梯度再求一次导，create_graph=True 会保留反�
 
 @pytest.fixture(scope="module")
 def questions(course) -> list[dict]:
-    return read_manifest(course.autograder(ASSIGNMENT))["questions"]
+    return questions_of(read_manifest(course.autograder(ASSIGNMENT)))
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,7 @@ def with_written(notebook, written: dict[str, str]):
 def planted_class(questions, template) -> tuple[ClassWork, set]:
     """20 students who wrote their own answers, two independent e3c look-alikes, and the planted
     copies (each copier's other questions left as released); and the planted pairs."""
-    answers = honest_answers([q["name"] for q in questions], 20)
+    answers = honest_answers([q.name for q in questions], 20)
     planted = set()
     for number, (question, original, copy) in enumerate(COPIES):
         copier = f"copier{number}"
@@ -155,7 +156,7 @@ def test_planted_copies_are_exactly_the_pairs_reported(questions, template):
 
 
 def test_the_template_never_makes_a_pair(questions, template):
-    answers = honest_answers([q["name"] for q in questions], 20)
+    answers = honest_answers([q.name for q in questions], 20)
     answers["kept-a"] = {**template, "e4a": template["e4a"] + "\nprint(y)", "e4b": template["e4b"] + "\n\n梯度在分界点附近会跳变。"}
     answers["kept-b"] = {**template, "e4a": template["e4a"] + "\nx.grad.item()", "e4b": template["e4b"] + "\n\n函数是分段线性的。"}
     # two who kept the template and added a line each: alike only by the template, which is what removing it catches
@@ -221,5 +222,5 @@ def test_grade_writes_similarity_for_a_class(course, tmp_path):
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "相似的答案 / Similar answers" in report and "<mark>" in report
 
-    work = class_work(read_manifest(course.autograder(ASSIGNMENT))["questions"], [], [], course.release(ASSIGNMENT))
+    work = class_work(questions_of(read_manifest(course.autograder(ASSIGNMENT))), [], [], course.release(ASSIGNMENT))
     assert work.template["e4b"] == "_Type your answer here, replacing this text._"  # the written template is read too

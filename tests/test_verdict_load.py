@@ -1,7 +1,7 @@
 """Verdicts do not depend on load: corpus cases graded by the package's grader on a starved
-machine get the contract's points question by question (the same cases graded on an idle
-machine get them too: tests/test_corpus.py grades the whole corpus), and one submission graded
-20 times while the load alternates gets one score.
+machine get the contract's points question by question, and the same scores and messages as
+graded on an idle machine; one submission graded 20 times while the load alternates gets one
+score and one set of messages.
 
 Starved means the grader and everything it starts are pinned to one CPU shared with two
 processes that burn it (so the grader gets about a third of a core), and, where this machine lets
@@ -10,6 +10,7 @@ besides (Gradescope's default). The test prints which of these it used.
 """
 
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -30,8 +31,10 @@ pytestmark = pytest.mark.slow
 
 # The torch.func answers to e1a (vmap/grad inside and outside the function, hessian, jacfwd/jacrev),
 # e4a's one-line control flow and its answer that is slow at x = 0, e3c's torch.func, vjp and
-# NumPy answers, and a case of wrong answers: torch.func raising in e1a, a zero-guarded ratio in e3c.
-LOAD_CASES = ["correct-1", "correct-4", "correct-5", "correct-6", "correct-7", "wrong-B-6"]
+# NumPy answers, and cases of wrong answers: torch.func raising in e1a, a zero-guarded ratio in e3c
+# (wrong-B-6); e4a's loop that never ends at x = 0, which meets the check's CPU limit or, with the
+# graph it grows, the memory limit first depending on the machine (wrong-A-4: the same message either way).
+LOAD_CASES = ["correct-1", "correct-4", "correct-5", "correct-6", "correct-7", "wrong-B-6", "wrong-A-4"]
 REPEATED_CASE = "correct-5"  # e1a through torch.func imported outside the function
 REPEATS = 20
 BURNERS = 2
@@ -140,6 +143,12 @@ def _verdicts(row: dict) -> dict[str, str]:
     return {q: row[q] for q in QUESTIONS}
 
 
+def _messages(out: Path, name: str) -> dict[str, str]:
+    """What the student is told per test (results.json), without times."""
+    results = json.loads((out / "results" / name / "results.json").read_text(encoding="utf-8"))
+    return {test["name"]: test.get("output", "") for test in results["tests"]}
+
+
 @pytest.fixture(scope="module")
 def solution(course):
     return read(course.solution(ASSIGNMENT))
@@ -156,6 +165,7 @@ def test_verdicts_on_a_starved_cpu_are_the_contracts(solution, points, tmp_path)
     folder = tmp_path / "cases"
     _write_cases(solution, folder, LOAD_CASES)
     cases = {case.name: case for case in CASES}
+    _grade(folder, tmp_path / "idle")
     with Starved() as starved:
         print(f"starved: {starved.description}")
         started = time.monotonic()
@@ -168,6 +178,9 @@ def test_verdicts_on_a_starved_cpu_are_the_contracts(solution, points, tmp_path)
         for question, expected in cases[name].scores(points).items():
             if float(busy[name][question]) != expected:
                 problems.append(f"{name} {question}: {busy[name][question]} points starved, {expected:g} by the contract")
+        idle, starved_messages = _messages(tmp_path / "idle", name), _messages(tmp_path / "starved", name)
+        problems += [f"{name} {test}: told {starved_messages.get(test)!r} starved, {idle[test]!r} idle"
+                     for test in idle if starved_messages.get(test) != idle[test]]
     assert not problems, f"verdicts changed under load ({starved.description}):\n" + "\n".join(problems)
 
 
@@ -208,6 +221,9 @@ def test_one_submission_graded_twenty_times_under_alternating_load_gets_one_scor
     flips = [f"{copy} ({load[copy]}): {question} {scores[copy][question]} points, {reference[question]} for {copies[0]} ({load[copies[0]]})"
              for copy in copies for question in QUESTIONS if scores[copy][question] != reference[question]]
     flips += [f"{copy} ({load[copy]}): status {rows[copy]['status']}: {rows[copy]['error']}" for copy in copies if rows[copy]["status"] != "ok"]
+    told = {copy: _messages(out, copy) for copy in copies}
+    flips += [f"{copy} ({load[copy]}): {test} told {told[copy].get(test)!r}, {message!r} for {copies[0]} ({load[copies[0]]})"
+              for copy in copies for test, message in told[copies[0]].items() if told[copy].get(test) != message]
     assert not flips, f"{REPEATED_CASE} graded {REPEATS} times got different scores ({starved.description}):\n" + "\n".join(flips)
     (case,) = [case for case in CASES if case.name == REPEATED_CASE]
     assert {q: float(score) for q, score in reference.items()} == case.scores(points)

@@ -36,7 +36,7 @@ for path in glob.glob("*.ipynb"):
         json.dump(saved, handle)
 In[:] = [entry.replace("torch.cos", "torch.sin") for entry in In]
 """
-RAN_OVER = "ran over 10 s of CPU time on some input"
+RAN_OVER = "ran over 10 s of CPU time (or out of memory) on some input"
 
 
 def notebook_with(course, answers: dict) -> nbformat.NotebookNode:

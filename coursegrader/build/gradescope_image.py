@@ -39,7 +39,7 @@ def image_files(course) -> dict[str, tuple[bytes, int]]:
 
 def _setup_script(course) -> str:
     text = (TEMPLATES / "setup.sh").read_text()
-    for name in ("PYTHON_VERSION", "PYTHON_MINIMUM_VERSION", "TORCH_VERSION", "TORCH_CPU_INDEX_URL"):
+    for name in ("PYTHON_VERSION", "PYTHON_MINIMUM_VERSION", "TORCH_VERSION", "TORCH_CPU_INDEX_URL", "UV_VERSION"):
         text = text.replace(f"@{name}@", str(getattr(course, name)))
     left = re.findall(r"@[A-Z_]+@", text)
     if left:

@@ -1,7 +1,8 @@
 """Runs nbgrader's own `generate_assignment` on the instructor notebook to make the release.
 
 The release students get is nbgrader's output, so an instructor who runs
-`nbgrader generate_assignment` rewrites the committed release with the same bytes. It must
+`nbgrader generate_assignment` rewrites the committed release with the same bytes, and the same
+files: the release's other files lie beside the instructor notebook, and nbgrader copies them. It must
 also be otter's student notebook cell for cell (nbgrader only adds its metadata and locks
 answer cells against deletion); anything else is a BuildError.
 """
@@ -26,20 +27,30 @@ class NbgraderReleaseError(Exception):
     """nbgrader failed, or its release differs from otter's student notebook."""
 
 
-def generate_release(course: Course, assignment: str, instructor: nbformat.NotebookNode) -> bytes:
-    """nbgrader's release of ``instructor`` with this course's configuration, as written bytes."""
+def generate_release(course: Course, assignment: str, instructor: nbformat.NotebookNode,
+                     support_files: dict[str, bytes] | None = None) -> bytes:
+    """nbgrader's release of ``instructor`` with this course's configuration, as written bytes.
+
+    ``support_files`` (name -> bytes) lie beside the instructor notebook, as the build commits
+    them; nbgrader must copy each into the release unchanged, and nothing else."""
     with tempfile.TemporaryDirectory(prefix="coursegrader-nbgrader-") as scratch:
         here = course.at(scratch)  # nbgrader's layout is the course's (course_config.py tells nbgrader)
         shutil.copy(course.root / CONFIG_FILENAME, here.root / CONFIG_FILENAME)
         source = here.nbgrader_source(assignment)
         source.parent.mkdir(parents=True)
         nbformat.write(instructor, str(source))
+        for name, data in (support_files or {}).items():
+            (source.parent / name).write_bytes(data)
         completed = subprocess.run(
             [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--no-db", CONFIG_OPTION],
             cwd=here.root, capture_output=True, text=True, timeout=300)
         released = here.release(assignment)
         if completed.returncode != 0 or not released.is_file():
             raise NbgraderReleaseError(f"nbgrader generate_assignment failed:\n{completed.stderr[-3000:]}")
+        copied = {path.name: path.read_bytes() for path in released.parent.iterdir() if path != released}
+        if copied != (support_files or {}):
+            raise NbgraderReleaseError(f"nbgrader's release holds {sorted(copied)} beside the notebook, "
+                                       f"not the release's files {sorted(support_files or {})}")
         return released.read_bytes()
 
 

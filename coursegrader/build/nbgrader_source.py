@@ -16,15 +16,13 @@ notebook otter made, cell for cell:
 The stubs are set in course_config.py; the build checks nbgrader's release against otter's.
 """
 
-import re
 
 import nbformat
 
 from coursegrader.core import messages
 from coursegrader.core.notebooks import source_of, tags_of
-from coursegrader.core.tags import ANSWER_TAG
+from coursegrader.core.tags import ANSWER_TAG, CHECK_CALL
 
-CHECK_CALL = re.compile(r'^grader\.check\("(\w+)"\)$')
 SOLUTION_STUB = "..."
 SCHEMA_VERSION = 3
 

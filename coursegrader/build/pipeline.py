@@ -18,11 +18,13 @@ import tempfile
 import nbformat
 
 from coursegrader.core import autograder_zip, notebooks
-from coursegrader.build import gradescope_image, master, nbgrader_release, nbgrader_source
+from coursegrader.build import freshness, gradescope_image, master, nbgrader_release, nbgrader_source
+from coursegrader.core.assignment import Question
 from coursegrader.core.config import Course
+from coursegrader.build.kernels import kernels_over_ipc
 from coursegrader.build.solution import execute_seeded
 from coursegrader.core.notebooks import source_of, tags_of
-from coursegrader.core.tags import ANSWER_TAG, SKIP_TAG
+from coursegrader.core.tags import ANSWER_TAG, CHECK_CALL, IGNORE_TAG, SKIP_TAG
 from coursegrader.engine.sandbox import Limits
 
 EXPORT_CALL = "grader.export("
@@ -48,23 +50,42 @@ def otter_settings(course: Course) -> dict:
 
 
 def autograder_requirements(course: Course) -> str:
-    """Pins for the grading image: a CPU-only torch and the plotting stack."""
-    lines = [f"--extra-index-url {course.TORCH_CPU_INDEX_URL}", f"torch=={course.TORCH_VERSION}+cpu",
-             *course.AUTOGRADER_REQUIREMENTS]
+    """otter's pins for the grading image (used by `otter run -a`; Gradescope's image is gradescope_image's):
+    torch of the course's build, and the plotting stack."""
+    build = f"+{course.TORCH_IMAGE_BUILD}" if course.TORCH_IMAGE_BUILD else ""
+    index = [f"--extra-index-url {course.TORCH_CPU_INDEX_URL}"] if course.TORCH_IMAGE_BUILD == "cpu" else []
+    lines = [*index, f"torch=={course.TORCH_VERSION}{build}", *course.AUTOGRADER_REQUIREMENTS]
     return "\n".join(lines) + "\n"
 
 
-def manifest(assignment: str, questions: list[master.Question], limits: Limits,
-             hidden_feedback: str = "after_published") -> dict:
+def lesson_cells(release: nbformat.NotebookNode) -> list[str]:
+    """The release's code cells before its first answer cell (and before any check): what every
+    submission that kept them runs the same way, so a batch runs them once (engine/engine.py)."""
+    found = []
+    for cell in release.cells:
+        tags = tags_of(cell)
+        if ANSWER_TAG in tags or (cell.cell_type == "code" and CHECK_CALL.match(source_of(cell).strip())):
+            break
+        if cell.cell_type == "code" and IGNORE_TAG not in tags:
+            found.append(source_of(cell))
+    return found
+
+
+def manifest(assignment: str, questions: list[master.Question], limits: Limits, warm_up: str,
+             lesson: list[str], inputs: dict[str, str], hidden_feedback: str = "after_published") -> dict:
     """What the grader reads besides otter's tests: questions, points, each question's hidden
     checks (verdicts are keyed by check, class analyses count by question), the limits per
-    submission and when students see the hidden tests' results (HIDDEN_FEEDBACK): Gradescope's
-    image has no course_config.py."""
+    submission and when students see the hidden tests' results (HIDDEN_FEEDBACK; Gradescope's
+    image has no course_config.py), and a digest of each file the zip was built from (``grade``
+    refuses a zip older than the master: freshness.py)."""
     return {
         "assignment": assignment,
-        "questions": [{"name": q.name, "points": q.points, "manual": q.manual, "checks": q.hidden_test_names()}
+        "questions": [Question(q.name, q.points, q.manual, tuple(q.hidden_test_names())).to_manifest()
                       for q in questions],
         "limits": limits.as_dict(),
+        "warm_up": warm_up,
+        "lesson": lesson,
+        freshness.MANIFEST_KEY: inputs,
         "hidden_feedback": hidden_feedback,
     }
 
@@ -105,13 +126,15 @@ def otter_test_files(zip_bytes: bytes, questions: list[master.Question]) -> dict
 
 
 def nbgrader_notebooks(course: Course, assignment: str, otter_release: nbformat.NotebookNode,
-                       questions: list[master.Question], zip_bytes: bytes) -> tuple[nbformat.NotebookNode, bytes]:
-    """(nbgrader's instructor notebook, the release nbgrader generates from it, as bytes)."""
+                       questions: list[master.Question], zip_bytes: bytes,
+                       support_files: dict[str, bytes]) -> tuple[nbformat.NotebookNode, bytes]:
+    """(nbgrader's instructor notebook, the release nbgrader generates from it and ``support_files``
+    (name -> bytes, the release's other files), as bytes)."""
     try:
         instructor = nbgrader_source.instructor_notebook(
             otter_release, {q.name: q.points for q in questions}, {q.name for q in questions if q.manual},
             otter_test_files(zip_bytes, questions))
-        released = nbgrader_release.generate_release(course, assignment, instructor)
+        released = nbgrader_release.generate_release(course, assignment, instructor, support_files)
         nbgrader_release.check_same_cells(nbformat.reads(released.decode("utf-8"), as_version=4), otter_release)
     except (nbgrader_source.NbgraderSourceError, nbgrader_release.NbgraderReleaseError, KeyError) as error:
         raise BuildError(f"the nbgrader notebooks of {assignment} could not be made: {error}") from error
@@ -119,12 +142,12 @@ def nbgrader_notebooks(course: Course, assignment: str, otter_release: nbformat.
 
 
 def _run_otter_assign(master_path: Path, dist: Path) -> None:
-    """Run otter assign (it also grades the solution: any failing test raises)."""
+    """Run otter assign (it also grades the solution, in a kernel over IPC: any failing test raises)."""
     from otter.assign import main as otter_assign
 
     log = io.StringIO()
     try:
-        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log), kernels_over_ipc():
             otter_assign(str(master_path), str(dist), no_pdfs=True)
     except Exception as error:
         raise BuildError(
@@ -133,20 +156,27 @@ def _run_otter_assign(master_path: Path, dist: Path) -> None:
         ) from error
 
 
-def _support_files(folder: Path) -> list[Path]:
-    """The files beside a notebook that otter assign may ship with it (not notebooks, not folders)."""
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix != ".ipynb" and not p.name.startswith("."))
+READABLE_BY_ALL, TRAVERSABLE_BY_ALL = 0o644, 0o755  # the release: students read it from a shared course folder
 
 
-def write_folder(folder: Path, files: dict[str, bytes]) -> None:
+def write_folder(folder: Path, files: dict[str, bytes], readable_by_all: bool = False) -> None:
     """Make ``folder`` hold exactly ``files`` (name -> bytes): a file the build does not write is
     removed, so what running a notebook in place leaves (otter's .OTTER_LOG, its export zips,
-    a stale support file) is never committed as if the build had made it."""
+    a stale support file) is never committed as if the build had made it.
+
+    Files are written owner-only (0600) unless ``readable_by_all``: then the files are 0644 and
+    the folder and its parent 0755, whatever the umask (a course folder copied to a shared hub
+    must let students read the release; solutions and hidden tests stay the owner's)."""
     for name, data in sorted(files.items()):
         notebooks.write_bytes_atomic(data, folder / name)
+        if readable_by_all:
+            (folder / name).chmod(READABLE_BY_ALL)
     for path in sorted(folder.iterdir()):
         if path.name not in files and (path.is_file() or path.is_symlink()):
             path.unlink()
+    if readable_by_all:
+        for level in (folder.parent, folder):
+            level.chmod(TRAVERSABLE_BY_ALL)
 
 
 def build_assignment(course: Course, assignment: str, out_root: Path | None = None, progress=print) -> None:
@@ -155,6 +185,7 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
     out = course.at(out_root or course.root)
     master_path = course.master(assignment)
     try:
+        inputs = freshness.built_from(course, assignment)  # before reading: an edit during the build shows as stale
         master_nb = notebooks.read(master_path)
         questions = master.questions(master_nb)
         prepared = master.prepared_for_otter(master_nb, assignment, otter_settings(course))
@@ -164,7 +195,7 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
     with tempfile.TemporaryDirectory(prefix="coursegrader-build-") as scratch:
         work, dist = Path(scratch) / "master", Path(scratch) / "dist"
         work.mkdir()
-        for support in _support_files(master_path.parent):
+        for support in freshness.support_files(master_path.parent):
             shutil.copy(support, work / support.name)
         (work / "requirements.txt").write_text(autograder_requirements(course))
         prepared_path = work / f"{assignment}.ipynb"
@@ -177,16 +208,17 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
         (otter_zip,) = (dist / "autograder").glob("*.zip")
         release = release_notebook(student, prepared)
         # the files the master's config lists (`files:`), as otter placed them beside the student notebook
-        release_files = {p.name: p.read_bytes() for p in _support_files(dist / "student")}
+        release_files = {p.name: p.read_bytes() for p in freshness.support_files(dist / "student")}
         try:
             image = gradescope_image.image_files(course)
         except (gradescope_image.ImageError, OSError, KeyError) as error:
             raise BuildError(f"the Gradescope image of {assignment} could not be described: {error}") from error
-        grading = manifest(assignment, questions, Limits.from_course(course), course.HIDDEN_FEEDBACK)
+        grading = manifest(assignment, questions, Limits.from_course(course), course.FORK_SERVER_WARM_UP,
+                           lesson_cells(release), inputs, course.HIDDEN_FEEDBACK)
         zip_bytes = autograder_zip.repack(otter_zip, grading, image)
 
     progress(f"[build {assignment}] nbgrader generate_assignment: the release from nbgrader's instructor notebook ...")
-    instructor, release_bytes = nbgrader_notebooks(course, assignment, release, questions, zip_bytes)
+    instructor, release_bytes = nbgrader_notebooks(course, assignment, release, questions, zip_bytes, release_files)
 
     progress(f"[build {assignment}] executing the solution notebook in a fresh kernel ...")
     try:
@@ -196,9 +228,12 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
     except Exception as error:  # nbclient reports the failing cell and its traceback
         raise BuildError(f"the solution notebook of {assignment} failed to run: {error}") from error
 
-    write_folder(out.release(assignment).parent, {out.release(assignment).name: release_bytes, **release_files})
+    write_folder(out.release(assignment).parent, {out.release(assignment).name: release_bytes, **release_files},
+                 readable_by_all=True)
+    # the release's other files beside the instructor notebook too: `nbgrader generate_assignment`
+    # makes release/<assignment>/ anew from this folder, and must leave it complete
     write_folder(out.nbgrader_source(assignment).parent,
-                 {out.nbgrader_source(assignment).name: notebooks.notebook_bytes(instructor)})
+                 {out.nbgrader_source(assignment).name: notebooks.notebook_bytes(instructor), **release_files})
     write_folder(out.solution(assignment).parent, {out.solution(assignment).name: notebooks.notebook_bytes(solution)})
     notebooks.write_bytes_atomic(zip_bytes, out.autograder(assignment))
     progress(f"[build {assignment}] done in {time.monotonic() - started:.1f} s")

@@ -1,10 +1,12 @@
-"""Runs a notebook top to bottom in a fresh Jupyter kernel (used for the solution notebook)."""
+"""Runs a notebook top to bottom in a fresh Jupyter kernel, over IPC (used for the solution notebook)."""
 
 import tempfile
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+from coursegrader.build.kernels import ipc_kernel_config
 
 
 def execute_seeded(nb: nbformat.NotebookNode, filename: str, seed: int, timeout: int,
@@ -26,9 +28,10 @@ def execute_seeded(nb: nbformat.NotebookNode, filename: str, seed: int, timeout:
         nbformat.write(nb, str(Path(folder) / filename))
         for name, data in (support_files or {}).items():
             (Path(folder) / name).write_bytes(data)
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                                resources={"metadata": {"path": folder}})
-        client.execute()
+        with ipc_kernel_config() as over_ipc:
+            client = NotebookClient(nb, config=over_ipc, timeout=timeout, kernel_name="python3", record_timing=False,
+                                    resources={"metadata": {"path": folder}})
+            client.execute()
     nb.cells.pop(0)
     count = 0
     for cell in nb.cells:

@@ -11,25 +11,27 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coursegrader.core.assignment import Question
 from coursegrader.core import messages
 from coursegrader.core.notebooks import read, source_of
 from coursegrader.core.results import Graded
+from coursegrader.core.statuses import Status
 from coursegrader.inputs.submissions import Notebook, Submission, read_submission
 
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-NOT_COUNTED = ("invalid", "duplicate", "error")  # nothing of these was judged: in no figure of the report
 
 
 def counted(graded: list[Graded]) -> list[Graded]:
     """The submissions every figure of the report counts (the one rule, stated on the page as
-    messages.REPORT_RULE): all but those with a status in NOT_COUNTED."""
-    return [g for g in graded if g.status not in NOT_COUNTED]
+    messages.REPORT_RULE): those whose answers were judged (``Status.judged``: not invalid,
+    duplicate or error)."""
+    return [g for g in graded if Status(g.status).judged]
 
 
 @dataclass
 class ClassWork:
-    questions: list[dict]  # the autograder manifest's questions
+    questions: list[Question]  # the autograder manifest's questions
     graded: list[Graded]
     answers: dict[str, dict[str, str]] = field(default_factory=dict)  # submission -> question -> answer cell's text (code or written)
     template: dict[str, str] = field(default_factory=dict)  # question -> the release notebook's answer cell
@@ -49,10 +51,10 @@ class ClassWork:
         return [g for g in counted(self.graded) if not self.untouched(g.submission, question)]
 
 
-def answers_of(notebook: Notebook, questions: list[dict]) -> dict[str, str]:
+def answers_of(notebook: Notebook, questions: list[Question]) -> dict[str, str]:
     """Each question's answer cell text (code cells, then written answers), by otter's tags;
     cells of one question are joined in notebook order."""
-    names = {q["name"] for q in questions}
+    names = {q.name for q in questions}
     cells = [(c.tags, c.source) for c in notebook.code_cells] + [(c.tags, c.text) for c in notebook.written]
     found: dict[str, list[str]] = {}
     for tags, text in cells:
@@ -62,7 +64,7 @@ def answers_of(notebook: Notebook, questions: list[dict]) -> dict[str, str]:
     return {name: "\n".join(sources) for name, sources in found.items()}
 
 
-def class_work(questions: list[dict], graded: list[Graded], submissions: list[Submission], release: Path) -> ClassWork:
+def class_work(questions: list[Question], graded: list[Graded], submissions: list[Submission], release: Path) -> ClassWork:
     """The batch's ClassWork; a submission that cannot be read has no answers (its row says why)."""
     settings = release.parent / "matplotlibrc"
     work = ClassWork(questions, graded, plot_settings=settings if settings.is_file() else None)

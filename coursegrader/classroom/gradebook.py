@@ -27,7 +27,8 @@ from pathlib import Path
 from coursegrader.classroom import pages
 from coursegrader.core import messages
 from coursegrader.core.notebooks import write_bytes_atomic
-from coursegrader.core.results import Graded, possible_points
+from coursegrader.core.assignment import Question, possible_points
+from coursegrader.core.results import Graded
 from coursegrader.core.spreadsheet import csv_text, needs_guard
 from coursegrader.inputs.submissions import safe_id
 
@@ -221,13 +222,13 @@ def read_roster(path: Path) -> list[Student]:
     return students
 
 
-def read_manual(path: Path, questions: list[dict], roster: list[Student], matching: Matching) -> dict[str, dict[str, float]]:
+def read_manual(path: Path, questions: list[Question], roster: list[Student], matching: Matching) -> dict[str, dict[str, float]]:
     """Hand-graded points by roster student id. A row names its student by student id, email or
     submission id (a column of any roster or submission header name); every other column must be
     a hand-graded question of the manifest, and each cell a number from 0 to its points (blank:
     not graded yet)."""
     header, rows = read_table(path)
-    manual = {q["name"]: float(q["points"]) for q in questions if q["manual"]}
+    manual = {q.name: float(q.points) for q in questions if q.manual}
     columns = _columns(header)
     not_questions = set(columns.values()) | {i for i, name in enumerate(header) if _header_key(name) in _REMARK_NAMES}
     if not {"id", "email", "submission"} & set(columns):
@@ -351,13 +352,13 @@ def _unique(students) -> list[Student]:
 
 # --- The gradebook ----------------------------------------------------------------------
 
-def build(roster: list[Student], graded: list[Graded], questions: list[dict], manual_path: Path | None = None,
+def build(roster: list[Student], graded: list[Graded], questions: list[Question], manual_path: Path | None = None,
           identities: dict[str, list[str]] | None = None) -> Gradebook:
     """The grade of every roster student and the list of everything a person must look at."""
     matching = match(roster, graded, identities)
     manual = read_manual(manual_path, questions, roster, matching) if manual_path else {}
-    manual_questions = [q["name"] for q in questions if q["manual"]] if manual_path else []
-    possible = possible_points(questions) + sum(q["points"] for q in questions if q["manual"] and manual_path)
+    manual_questions = [q.name for q in questions if q.manual] if manual_path else []
+    possible = possible_points(questions) + sum(q.points for q in questions if q.manual and manual_path)
     by_id = {s.id: s for s in roster}
     grades: dict[str, float | None] = {s.id: None for s in roster}
     notes = []

@@ -81,10 +81,10 @@ def count(work) -> list[Misconception]:
     """Per autograded question (in notebook order), each misconception hit, most often first."""
     found = []
     for question in work.questions:
-        if question["manual"]:
+        if question.manual:
             continue
-        name = question["name"]
-        checks = question.get("checks") or []  # from the autograder's manifest
+        name = question.name
+        checks = list(question.checks)  # from the autograder's manifest
         attempted = work.attempted(name)
         hits: dict[str, list[str]] = {}  # id -> submissions, in batch order
         texts: dict[str, Counter] = {}

@@ -15,16 +15,18 @@ from pathlib import Path
 from urllib.parse import quote
 
 from coursegrader.classroom import pages
-from coursegrader.classroom.analysis import NOT_COUNTED, ClassWork, counted
+from coursegrader.classroom.analysis import ClassWork, counted
 from coursegrader.core import messages
 from coursegrader.core.notebooks import write_bytes_atomic
-from coursegrader.core.results import STATUSES, Graded, possible_points
+from coursegrader.core.assignment import Question, possible_points
+from coursegrader.core.results import Graded
+from coursegrader.core.statuses import Status
 
 REPORT_NAME = "report.html"
 TOP_MESSAGES, TOP_SLOWEST = 10, 10
 
 
-def write_report(graded: list[Graded], questions: list[dict], out: Path, sections: list[str] = (),
+def write_report(graded: list[Graded], questions: list[Question], out: Path, sections: list[str] = (),
                  work: ClassWork | None = None) -> Path:
     """report.html and a feedback page per submission; ``sections`` (analysis.sections, the
     gradebook's) come after the per-question table. ``work`` (the batch's ClassWork) tells which
@@ -38,8 +40,8 @@ def write_report(graded: list[Graded], questions: list[dict], out: Path, section
     statuses = Counter(g.status for g in graded)
     page = pages.render(
         "report.html.j2", total=len(graded), counted=len(included), possible=f"{possible:g}",
-        rule=messages.REPORT_RULE.format(counted=", ".join(s for s in STATUSES if s not in NOT_COUNTED)),
-        statuses=[(status, statuses[status], status not in NOT_COUNTED) for status in STATUSES if statuses[status]],
+        rule=messages.REPORT_RULE.format(counted=", ".join(s.value for s in Status if s.judged)),
+        statuses=[(s.value, statuses[s.value], s.judged) for s in Status if statuses[s.value]],
         questions=_question_rows(work), sections=[pages.trusted(s) for s in sections],
         failures=_common_failures(work), slowest=sorted(graded, key=lambda g: g.seconds, reverse=True)[:TOP_SLOWEST],
         submissions=graded, link=_link)
@@ -75,14 +77,14 @@ def _question_rows(work: ClassWork) -> list[dict]:
     average score and the share with full marks (None when no one attempted it)."""
     rows, included = [], counted(work.graded)
     for q in work.questions:
-        if q["manual"]:
+        if q.manual:
             continue
-        attempted = work.attempted(q["name"])
-        scores = [g.scores.get(q["name"], 0.0) for g in attempted]
-        rows.append({"name": q["name"], "points": f"{q['points']:g}", "attempted": len(attempted),
+        attempted = work.attempted(q.name)
+        scores = [g.scores.get(q.name, 0.0) for g in attempted]
+        rows.append({"name": q.name, "points": f"{q.points:g}", "attempted": len(attempted),
                      "not_attempted": len(included) - len(attempted),
                      "average": f"{sum(scores) / len(scores):.2f}" if scores else "–",
-                     "full": sum(s >= q["points"] for s in scores) / len(scores) if scores else None})
+                     "full": sum(s >= q.points for s in scores) / len(scores) if scores else None})
     return rows
 
 
@@ -90,7 +92,7 @@ def _common_failures(work: ClassWork) -> list[tuple[int, str, str]]:
     """(submissions, message, questions) of the most common hidden-check messages: a submission
     counts once per message, and only on questions it attempted; a check that never ran (the
     submission stopped first) counts under one message of its own."""
-    question_of = {check: q["name"] for q in work.questions for check in q.get("checks") or []}
+    question_of = {check: q.name for q in work.questions for check in q.checks}
     seen: dict[str, set[str]] = {}
     where: dict[str, set[str]] = {}
     for question in dict.fromkeys(question_of.values()):
@@ -103,7 +105,7 @@ def _common_failures(work: ClassWork) -> list[tuple[int, str, str]]:
                 message = messages.NOT_RUN_FAILURES if verdict.misconception == messages.NOT_CHECKED_ID else verdict.message
                 seen.setdefault(message, set()).add(g.submission)
                 where.setdefault(message, set()).add(question)
-    order = {q["name"]: index for index, q in enumerate(work.questions)}
+    order = {q.name: index for index, q in enumerate(work.questions)}
     ranked = sorted(seen, key=lambda m: (-len(seen[m]), m))[:TOP_MESSAGES]
     return [(len(seen[m]), m, ", ".join(sorted(where[m], key=order.get))) for m in ranked]
 

@@ -238,7 +238,7 @@ def class_pairs(work) -> tuple[list[Pair], dict[str, int]]:
     Manual questions are written answers (text), the others code."""
     found, scored = [], {}
     for q in work.questions:
-        name, written = q["name"], q.get("manual", False)
+        name, written = q.name, q.manual
         template = work.template.get(name, "")
         fingerprint = text_prints if written else code_prints
         prints = {s: fingerprint(answers[name], template) for s, answers in work.answers.items() if name in answers}

@@ -11,12 +11,13 @@ import io
 import json
 import stat
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 MANIFEST_NAME = "coursegrader.json"
 OTTER_CONFIG_NAME = "otter_config.json"
 TESTS_FOLDER = "tests"
+FILES_FOLDER = "files"  # what the master lists under `files:` (otter puts them beside the notebook)
 _FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 
 
@@ -43,14 +44,17 @@ class Autograder:
     manifest: dict  # questions, points, limits (see build.manifest)
     otter_config: dict  # otter's settings: seed, show_hidden, assignment_name
     tests: dict[str, str]  # "tests/<question>.py" -> otter's test file source
+    files: dict[str, bytes] = field(default_factory=dict)  # file name -> bytes, for the submission's folder
 
 
 def _members(source) -> dict[str, bytes]:
     """The manifest, otter's configuration and the test files, by their names in the zip."""
     wanted = lambda name: name in (MANIFEST_NAME, OTTER_CONFIG_NAME) or \
-        (name.startswith(f"{TESTS_FOLDER}/") and name.endswith(".py") and name.count("/") == 1)
+        (name.startswith(f"{TESTS_FOLDER}/") and name.endswith(".py") and name.count("/") == 1) or \
+        (name.startswith(f"{FILES_FOLDER}/") and name.count("/") == 1 and not name.endswith("/"))
     if isinstance(source, Path) and source.is_dir():
-        found = [source / MANIFEST_NAME, source / OTTER_CONFIG_NAME, *sorted((source / TESTS_FOLDER).glob("*.py"))]
+        found = [source / MANIFEST_NAME, source / OTTER_CONFIG_NAME, *sorted((source / TESTS_FOLDER).glob("*.py")),
+                 *sorted((source / FILES_FOLDER).glob("*"))]
         return {path.relative_to(source).as_posix(): path.read_bytes() for path in found if path.is_file()}
     with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as archive:
         return {name: archive.read(name) for name in archive.namelist() if wanted(name)}
@@ -63,19 +67,20 @@ def read(source: Path | bytes) -> Autograder:
         manifest = json.loads(members[MANIFEST_NAME])
         config = json.loads(members[OTTER_CONFIG_NAME]) if OTTER_CONFIG_NAME in members else {}
         tests = {name: data.decode("utf-8") for name, data in members.items() if name.startswith(f"{TESTS_FOLDER}/")}
+        files = {name.split("/", 1)[1]: data for name, data in members.items() if name.startswith(f"{FILES_FOLDER}/")}
     except (OSError, KeyError, zipfile.BadZipFile, ValueError) as error:
         where = "these bytes" if isinstance(source, bytes) else source
         raise ValueError(
             f"{where} is not an autograder zip built by `python -m coursegrader build` "
             f"({type(error).__name__}: {error})"
         ) from error
-    return Autograder(manifest, config, tests)
+    return Autograder(manifest, config, tests, files)
 
 
 def test_path(question: str) -> str:
     return f"{TESTS_FOLDER}/{question}.py"
 
 
-def read_manifest(autograder_zip: Path) -> dict:
+def read_manifest(autograder_zip: "Path | bytes") -> dict:
     """The questions, points and limits of an autograder zip built by this package."""
     return read(autograder_zip).manifest

@@ -40,7 +40,7 @@ class Setting:
         if self.choices:
             return f'"{self.choices[0]}"'
         return {"text": '"..."', "integer": "1", "seconds": "60", "flag": "True", "texts": '["..."]',
-                "id": "None"}[self.kind]
+                "id": "None", "code": '""'}[self.kind]
 
 
 def _is_integer(value) -> bool:
@@ -49,6 +49,7 @@ def _is_integer(value) -> bool:
 
 _KINDS = {  # kind -> (what a value must be, in words; the check)
     "text": ("a string", lambda v: isinstance(v, str) and v != ""),
+    "code": ("a string (may be empty)", lambda v: isinstance(v, str)),
     "integer": ("an integer", _is_integer),
     "seconds": ("a number of seconds", lambda v: _is_integer(v) or isinstance(v, float)),
     "flag": ("True or False", lambda v: isinstance(v, bool)),
@@ -88,12 +89,17 @@ SETTINGS = (
             positive=True, limit="output_mb"),
     Setting("DISK_LIMIT_MB", "integer", "all files a submission may write in its folder together", positive=True,
             limit="disk_mb"),
+    Setting("FORK_SERVER_WARM_UP", "code", "Python run once in the warm process submissions are forked from",
+            default=""),
     Setting("GRADING_WORKERS", "integer", "submissions graded at once on this machine", default=1, positive=True),
     # the grading image and the pins
     Setting("PYTHON_VERSION", "text", "Python of the grading image, major.minor"),
     Setting("PYTHON_MINIMUM_VERSION", "text", "the oldest release of PYTHON_VERSION the pins install on"),
+    Setting("UV_VERSION", "text", "uv's version: the grading image installs Python with it when the deadsnakes archive fails"),
     Setting("TORCH_VERSION", "text", "torch's version, everywhere (setup.sh, the grading image)"),
     Setting("TORCH_CPU_INDEX_URL", "text", "PyTorch's CPU-only package index (setup.sh falls back to the default index)"),
+    Setting("TORCH_IMAGE_BUILD", "code", "torch's local build label in otter's requirements (cpu), or \"\"",
+            default=""),
     Setting("OTTER_VERSION", "text", "otter-grader's version (requirements.txt must pin the same)"),
     Setting("AUTOGRADER_REQUIREMENTS", "texts", "name==version pins otter's requirements add besides torch", default=[]),
     # nbgrader
@@ -215,14 +221,38 @@ def load_course(root: Path | None = None) -> Course:
     return course
 
 
+USAGE = "usage: python -m coursegrader.core.config [--help] NAME ..."
+
+
+def usage() -> str:
+    """The help text: what the command does and every setting it can print (plain text)."""
+    width = max(len(setting.name) for setting in SETTINGS)
+    lines = [USAGE, "",
+             f"Prints the value of each named setting of {CONFIG_FILENAME}, one a line, after checking the",
+             "whole file (setup.sh reads its pins this way). Exit status 2 when the file or a name is wrong.",
+             "", "settings:"]
+    lines += [f"  {setting.name.ljust(width)}  {setting.description}" for setting in SETTINGS]
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
     """``python -m coursegrader.core.config NAME ...``: each setting's value on a line of its own
     (what setup.sh reads its pins with), after checking the whole file."""
+    if any(word in ("-h", "--help") for word in argv):
+        print(usage())
+        return 0
     try:
-        course = load_course()
+        flags = [word for word in argv if word.startswith("-")]
+        if flags:
+            raise ConfigError(f"no option {flags[0]}: this command takes setting names only; "
+                              "see `python -m coursegrader.core.config --help`")
         unknown = [name for name in argv if name not in DECLARED]
         if unknown:
-            raise ConfigError(f"no such setting: {', '.join(unknown)}")
+            near = difflib.get_close_matches(unknown[0], DECLARED, n=1)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            raise ConfigError(f"no such setting: {', '.join(unknown)}{hint}; "
+                              "`python -m coursegrader.core.config --help` lists them")
+        course = load_course()
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

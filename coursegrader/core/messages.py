@@ -88,10 +88,14 @@ SUBMISSION_PROBLEMS = {
                      "this is JSON but not a Jupyter notebook (no cells): submit the assignment notebook"),
     "malformed-cell": (f"notebook 中有格式错误的单元格（字段类型不对）；{_FRESH[0]}",
                        f"a cell of the notebook is malformed (a field of the wrong type): {_FRESH[1]}"),
-    "too-much-code": ("notebook 的代码超过上限（共 {code_mb} MB 或 {code_cells} 个代码单元格）；"
+    "too-much-code": ("notebook 的代码超过上限（所有代码单元格共 {code_mb} MB）；"
                       "请删去粘贴进代码的大段数据，保存后重新提交",
-                      "the notebook's code is over the cap ({code_mb} MB or {code_cells} code cells in all): "
+                      "the notebook's code is over the cap ({code_mb} MB in all code cells): "
                       "remove data pasted into code, save, and submit again"),
+    "too-many-cells": ("notebook 中非空的代码单元格超过 {code_cells} 个；请合并或删去不需要的单元格，保存后重新提交"
+                       "（空单元格不计）",
+                       "the notebook has more than {code_cells} code cells that are not empty: merge cells or delete "
+                       "the ones you do not need, save, and submit again (empty cells do not count)"),
     "bad-zip": (f"zip 文件已损坏；{_EXPORT[0]}", f"this is not a valid zip file (it is damaged): {_EXPORT[1]}"),
     "encrypted-zip": (f"zip 文件设置了密码，无法读取；{_EXPORT[0]}，不要加密码",
                       f"the zip is password-protected: {_EXPORT[1]}, without a password"),
@@ -136,11 +140,23 @@ CODE_TOO_LARGE = "笔记本的代码太大，无法评分 / the notebook's code 
 PUBLIC_CHECK_RAISED = "公开检查未通过：代码运行出错 / the public check failed: your code raised an error"
 
 # --- A batch: the grader's own failure on one submission (batch.py) -------------------------
-GRADER_STEPS = {"reading": "读取提交", "grading": "评分", "saving": "保存结果"}  # step -> its Chinese name
+GRADER_STEPS = {"reading": "读取提交", "starting": "启动沙箱", "grading": "评分", "saving": "保存结果"}  # step -> its Chinese name
+GRADER_FAULT_FILE = "grader-error.txt"  # in the submission's results folder: the traceback, for whoever fixes it
 GRADER_FAULT = ("评分程序自身出错（{step_zh}时），不是提交的问题；下次运行会再评一次，仍出错则保留此行直到 --regrade / "
                 "the grader itself failed while {step} ({error}), not the submission: it is graded "
                 "again on the next run, and if it fails again this row is kept until --regrade; "
                 "details in {file} in its results folder")
+
+
+def grader_fault(step: str, error: BaseException) -> str:
+    """A row's message for the grader's own failure: the step and the exception's type, never its
+    text (which may hold a submission's data); the traceback goes to GRADER_FAULT_FILE."""
+    return GRADER_FAULT.format(step_zh=GRADER_STEPS[step], step=step, error=type(error).__name__, file=GRADER_FAULT_FILE)
+
+
+# The grader could not remove what the submission left in the system's shared places (kernel_objects.py)
+NOT_SWEPT = ("leftovers not swept (the submission had no user id of its own: System V objects and files it left in "
+             "/dev/shm, /tmp and the like stay until removed by hand)")
 
 # --- nbgrader autograde: what a test cell prints, and the log (nbgrader_autograde.py) ------
 ENGINE_FAILED = ("评分引擎出错，本题暂记 0 分；请教师查看 nbgrader 的日志后重新运行 nbgrader autograde。"
@@ -214,10 +230,25 @@ GRADEBOOK_ALL_MATCHED = "名单上每位学生都恰好对应一份提交 / ever
 GRADEBOOK_WITH_MANUAL = "含人工评分的题目 {questions} / including the hand-graded {questions}"
 GRADEBOOK_AUTOGRADED_ONLY = ("只含自动评分的题目，未给出人工评分表（--manual） / "
                              "autograded questions only: no manual points were given (--manual)")
-GRADESCOPE_NO_RESULTS = ("这份 Gradescope 提交没有评分结果（results.json）：请在 Gradescope 上重新运行评分 / "
-                         "this Gradescope submission has no results (results.json): rerun the autograder on Gradescope")
-GRADESCOPE_BAD_RESULTS = ("这份 Gradescope 提交的评分结果无法读取：请在 Gradescope 上重新运行评分 / "
-                          "this Gradescope submission's results could not be read: rerun the autograder on Gradescope")
+# A Gradescope export keeps the autograder's results only in its metadata (gradescope_export.py):
+# a submission without them is a gap on the grader's side, never the student's score.
+GRADESCOPE_NO_RESULTS = ("{file} 中的 {folder} 没有 {key}（Gradescope 把自动评分结果存在那里）：评分端缺少结果，"
+                         "成绩留空；请在 Gradescope 上对这份提交重新运行自动评分，再重新导出 / "
+                         "{file} has no {key} for {folder} (where Gradescope keeps the autograder's results): a gap on "
+                         "the grader's side, the grade is left blank; rerun the autograder on Gradescope for this "
+                         "submission and export again")
+GRADESCOPE_BAD_RESULTS = ("{file} 中 {folder} 的 {key} 不是本评分程序写出的结果（{problem}），成绩留空；"
+                          "请在 Gradescope 上用本课程的自动评分程序重新运行，再重新导出 / "
+                          "{key} of {folder} in {file} is not results this autograder wrote ({problem}); the grade is "
+                          "left blank; rerun this course's autograder on Gradescope and export again")
+GRADESCOPE_NOT_LISTED = ("文件夹 {folder} 不在 {file} 中，导出里没有它的自动评分结果，成绩留空；"
+                         "请使用 Gradescope 导出的原样文件 / "
+                         "the folder {folder} is not listed in {file}, so the export holds no autograder results for "
+                         "it and the grade is left blank; use the export as Gradescope wrote it")
+RESULTS_FOLDER_NO_RESULTS = ("{folder} 中没有评分程序写出的 {file}，成绩留空 / "
+                             "{folder} holds no {file} written by the grader; the grade is left blank")
+RESULTS_FOLDER_BAD_RESULTS = ("{folder} 中的 {file} 不是本评分程序写出的结果（{problem}），成绩留空 / "
+                              "{file} in {folder} is not results this grader wrote ({problem}); the grade is left blank")
 
 # --- The report's similarity section (similarity.py) -------------------------------------
 SIMILARITY_HEADING = "相似的答案 / Similar answers"

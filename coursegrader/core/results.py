@@ -17,9 +17,10 @@ from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
 from coursegrader.core import messages
+from coursegrader.core.assignment import Question, autograded, possible_points
 from coursegrader.core.spreadsheet import csv_text
+from coursegrader.core.statuses import Status
 
-STATUSES = ("ok", "cell-timeout", "output-limit", "memory-limit", "timeout", "crashed", "invalid", "error", "duplicate")
 
 
 class Verdict(NamedTuple):
@@ -32,17 +33,19 @@ class Verdict(NamedTuple):
 @dataclass
 class Graded:
     submission: str
-    status: str  # one of STATUSES
+    status: Status
     scores: dict[str, float] = field(default_factory=dict)
     total: float = 0.0
     message: str = ""
     seconds: float = 0.0
     feedback: dict[str, Verdict] = field(default_factory=dict)  # hidden check -> verdict
-    peak_mb: float = 0.0  # the submission process's peak resident memory
+    peak_mb: float = 0.0  # the submission process's peak resident memory (shared pages included)
+    unique_mb: float = 0.0  # its own pages at the end (what it cost beyond the fork server's)
     phases: dict = field(default_factory=dict)  # seconds spent starting, running cells, public tests, checks
     missing_walls: list = field(default_factory=list)  # sandbox parts this machine could not provide
     walls: list = field(default_factory=list)  # sandbox parts built around this submission
     public: list = field(default_factory=list)  # public checks: {"name", "passed", "message"}
+    fault: str = ""  # the traceback of the grader's own failure (status error): its grader-error.txt, never shown
 
     @classmethod
     def failed(cls, submission: str, status: str, message: str, seconds: float = 0.0) -> "Graded":
@@ -58,8 +61,7 @@ class Graded:
         """The result ``to_record`` wrote (raises TypeError/ValueError for anything else)."""
         graded = cls(**record)
         graded.feedback = {str(name): Verdict(*verdict) for name, verdict in graded.feedback.items()}
-        if graded.status not in STATUSES:
-            raise ValueError(f"unknown status {graded.status!r}")
+        graded.status = Status(graded.status)  # ValueError for a status no version wrote
         return graded
 
     def failures(self) -> list[tuple[str, Verdict]]:
@@ -67,7 +69,7 @@ class Graded:
         return [(name, verdict) for name, verdict in self.feedback.items() if not verdict.passed]
 
     def status_line(self) -> str:
-        text = messages.STATUS_LINES.get(self.status, self.status)
+        text = Status(self.status).line
         return f"{text}. {self.message}" if self.message else text
 
     def to_gradescope(self, assignment, seconds: float | None = None) -> dict:
@@ -89,14 +91,14 @@ class Graded:
             tests.append(_test("Public Tests", 0.0, 0.0, "visible", _public_output(self.public, visibility),
                                {"status": self.status}))
         for question in assignment.questions if assignment else []:
-            if question["manual"]:
+            if question.manual:
                 continue
-            name = question["name"]
-            verdicts = [(j.check.name, self.verdict(j.check.name)) for j in assignment.checks if j.question == name]
+            name = question.name
+            verdicts = [(check, self.verdict(check)) for check in question.checks]
             failed = [{"check": check, "message": v.message, "misconception": v.misconception}
                       for check, v in verdicts if not v.passed]
             passed = [check for check, v in verdicts if v.passed]
-            tests.append(_test(name, self.scores.get(name, 0.0), question["points"], visibility,
+            tests.append(_test(name, self.scores.get(name, 0.0), question.points, visibility,
                                "\n\n".join(v.message for _, v in verdicts),
                                {"status": self.status, "failed": failed, "passed": passed}))
         if not tests:
@@ -115,8 +117,8 @@ class Graded:
         if not isinstance(results, dict) or not isinstance(results.get("tests"), list):
             raise ValueError("not a Gradescope results.json (no list of tests)")
         extra = results.get("extra_data") if isinstance(results.get("extra_data"), dict) else {}
-        status = extra.get("status") if extra.get("status") in STATUSES else "ok"
-        output, line = str(results.get("output", "")), messages.STATUS_LINES.get(status, status)
+        status = Status(extra["status"]) if extra.get("status") in set(Status) else Status.OK
+        output, line = str(results.get("output", "")), status.line
         message = output[len(line) + 2:] if output.startswith(line + ". ") else "" if output == line else output
         graded = cls(submission, status, message=message[:500])  # the message status_line put after the status
         for test in results["tests"]:
@@ -150,24 +152,24 @@ class Graded:
 
 # --- The grades table -------------------------------------------------------------------
 
-def autograded(questions: list[dict]) -> list[str]:
-    return [q["name"] for q in questions if not q["manual"]]
 
 
-def possible_points(questions: list[dict]) -> float:
-    return sum(q["points"] for q in questions if not q["manual"])
-
-
-def grades_csv(graded: list[Graded], questions: list[dict]) -> str:
-    """grades.csv: a row per submission, a column per autograded question."""
+def grades_csv(graded: list[Graded], questions: list[Question], people: dict[str, tuple[str, str]] | None = None) -> str:
+    """grades.csv: a row per submission, a column per autograded question. ``people`` (submission
+    -> its students' names and ids, from a Gradescope export) adds the columns student and
+    student id. A row of the grader's own failure (``error``) has no points at all, not 0."""
     names, possible = autograded(questions), possible_points(questions)
-    rows = [["submission", "status", *names, "total", "possible", "seconds", "error"]]
-    rows += [[g.submission, g.status, *(f"{g.scores.get(n, 0.0):g}" for n in names),
-              f"{g.total:g}", f"{possible:g}", f"{g.seconds:.1f}", g.message] for g in graded]
+    who = ["student", "student id"] if people else []
+    rows = [["submission", *who, "status", *names, "total", "possible", "seconds", "error"]]
+    for g in graded:
+        person = list(people.get(g.submission, ("", ""))) if people else []
+        points = [""] * (len(names) + 1) if g.status == "error" else \
+            [*(f"{g.scores.get(n, 0.0):g}" for n in names), f"{g.total:g}"]
+        rows.append([g.submission, *person, g.status, *points, f"{possible:g}", f"{g.seconds:.1f}", g.message])
     return csv_text(rows)
 
 
-def grades_table(graded: list[Graded], questions: list[dict]) -> str:
+def grades_table(graded: list[Graded], questions: list[Question]) -> str:
     """The same table as plain text for the terminal."""
     names, possible = autograded(questions), possible_points(questions)
     header = ["submission", "status", *names, "total"]

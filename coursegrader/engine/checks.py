@@ -67,6 +67,8 @@ problem = judge(given, seen)
 assert problem is None, problem[1]
 """
 INSPECTED_KEY = "inspected"  # where judge finds inspect's result in ``seen``
+TOO_COMPLEX_KEY = "too_complex"  # inspect's answer, or the grader's, when the code was too complex to read in its bounds
+ENGINE_KEY = "engine"  # what the package's grader tells judge about itself (absent where otter runs the test)
 MISCONCEPTION_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 GRADER_IDS = {messages.NOT_CHECKED_ID, messages.CHECK_TIMEOUT_ID, messages.CANNOT_CHECK_ID,
               messages.UNEXPECTED_FORM_ID, messages.UNLABELLED_ID, messages.NOT_ATTEMPTED_ID}

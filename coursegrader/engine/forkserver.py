@@ -34,29 +34,31 @@ class ForkServerError(RuntimeError):
 
 # --- the server process ---------------------------------------------------------------------
 
-def _preload() -> None:
+def _preload(warm_up: str) -> None:
+    """What every submission would otherwise pay for itself, paid once: the libraries every
+    notebook imports, matplotlib's fonts and renderers, then the course's own warm-up (its
+    assignment's ``warm_up``: e.g. torch's threads and torch.func's first-call set-up)."""
     import matplotlib.pyplot as plt
     import numpy  # noqa: F401
-    import torch
 
-    from coursegrader.engine import runner# noqa: F401  (imports IPython and otter)
+    from coursegrader.engine import runner  # noqa: F401  (imports IPython and otter)
 
-    torch.set_num_threads(1)  # before any torch op: no thread pool exists at fork time
     figure = plt.figure()
     figure.gca().plot([0, 1], [0, 1], label="warm")  # loads fonts and renderers once, for every child
     figure.gca().legend()
     figure.canvas.draw()
     plt.close("all")
-    # The first torch.func transform in a process sets up its machinery (1.5-4 s, more under
-    # load); done once here, it costs no submission anything.
-    x = torch.linspace(-1, 1, 3, dtype=torch.float64)
-    torch.func.vmap(torch.func.grad(torch.func.grad(torch.sin)))(x)
-    torch.func.jacrev(torch.sin)(x), torch.func.jacfwd(torch.sin)(x), torch.func.hessian(torch.sin)(x[0])
-    torch.autograd.functional.hessian(lambda t: t.sin().sum(), x)
+    exec(compile(warm_up, "<the course's warm-up>", "exec"), {"__name__": "warm_up"})
 
 
 def serve(control: socket.socket) -> None:
-    _preload()
+    _preload(json.loads(control.recv(_PACKET))["warm_up"])  # the grader sends it first
+    _serve_forks(control)
+
+
+def _serve_forks(control: socket.socket) -> None:
+    """Fork a process per request on ``control`` and report how each ended, until the grader
+    closes it."""
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
@@ -78,6 +80,8 @@ def serve(control: socket.socket) -> None:
             request = json.loads(data)
             pid = os.fork()
             if pid == 0:
+                if request.get("lesson"):
+                    _lesson(fds[0], control, (wake_read, wake_write))
                 _child(request, fds[0], control, (wake_read, wake_write))
             for fd in fds:
                 os.close(fd)
@@ -98,15 +102,41 @@ def _report_exits(control: socket.socket, jobs: dict[int, str]) -> None:
         control.send(json.dumps({"exited": jobs.pop(pid, ""), "code": code, "signal": signal_number}).encode())
 
 
+def _drop_server_handles(control: socket.socket, wake_fds: tuple[int, int]) -> None:
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    control.close()
+    for fd in wake_fds:
+        os.close(fd)
+
+
+def _lesson(lesson_fd: int, control: socket.socket, wake_fds: tuple[int, int]) -> None:
+    """In a forked process: run the release's lesson cells once, then serve as a fork server of
+    its own, whose children start from that state (see ``LessonServer``). Never returns."""
+    status = 71
+    try:
+        _drop_server_handles(control, wake_fds)
+        lesson = socket.socket(fileno=lesson_fd)
+        from coursegrader.engine.runner import prepare_lesson
+        from coursegrader.engine.workspace import scratch_folder
+
+        # the lesson's own folder, removed when it ends (or by the next run, if it is killed)
+        with scratch_folder("coursegrader-lesson-", passable=False) as folder:
+            prepare_lesson(json.loads(lesson.recv(_PACKET)), folder)
+            _serve_forks(lesson)
+        status = 0
+    except BaseException:  # noqa: BLE001 - a lesson that cannot run: the grader runs every cell instead
+        traceback.print_exc()
+        sys.stderr.flush()
+    finally:
+        os._exit(status)
+
+
 def _child(request: dict, job_fd: int, control: socket.socket, wake_fds: tuple[int, int]) -> None:
     """In the forked process: drop the server's handles, then grade. Never returns."""
     status = 70
     try:
-        signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        control.close()
-        for fd in wake_fds:
-            os.close(fd)
+        _drop_server_handles(control, wake_fds)
         from coursegrader.engine.runner import run_submission
         run_submission(socket.socket(fileno=job_fd), request)
         status = 0
@@ -134,27 +164,55 @@ class ForkServer:
     The server process starts at once and warms up (seconds) while the caller goes on, reading
     the autograder for one; ``wait_ready`` (or the first ``start``) waits for it."""
 
-    def __init__(self):
+    def __init__(self, warm_up: str = ""):
+        """``warm_up``: Python code the server runs once before it forks anything (the
+        assignment's; it must stay under one packet, 64 KiB)."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         environment = {**{k: v for k, v in os.environ.items() if k in KEPT_FROM_GRADER}, **WARM_ENVIRONMENT}
-        self._process = subprocess.Popen([sys.executable, "-m", "coursegrader.engine.forkserver", str(theirs.fileno())],
-                                         pass_fds=[theirs.fileno()], env=environment, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen([sys.executable, "-m", "coursegrader.engine.forkserver", str(theirs.fileno())],
+                                   pass_fds=[theirs.fileno()], env=environment, stdin=subprocess.DEVNULL)
         theirs.close()
-        self._control = ours
+        ours.send(json.dumps({"warm_up": warm_up}).encode())
+        self._attach(ours, process)
+
+    def _attach(self, control: socket.socket, process: subprocess.Popen | None) -> None:
+        self._process = process  # None for a lesson server: its parent is the fork server, which reaps it
+        self._control = control
+        self._closed = False
+        self._lesson_job: tuple["ForkServer", str] | None = None
         self._lock = threading.Lock()
         self._ready_lock = threading.Lock()
         self._ready = False
         self._started: dict[str, Future] = {}
         self._exits: dict[str, Future] = {}
 
-    def wait_ready(self) -> None:
-        """Wait until the server has warmed up; ForkServerError if it could not."""
+    def lesson(self, lesson: dict) -> "ForkServer":
+        """A fork server forked from this one that first runs the release's lesson cells
+        (``lesson``: runner.prepare_lesson's payload, at most one packet), so that the submission
+        processes it forks start from that state. Ready when ``wait_ready`` returns."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        ours.send(json.dumps(lesson).encode())  # waits in the socket until the lesson server reads it
+        job = f"lesson-{os.getpid()}-{id(ours)}"
+        try:
+            self.start(job, {"lesson": True}, theirs)
+        finally:
+            theirs.close()
+        server = ForkServer.__new__(ForkServer)
+        server._attach(ours, None)
+        server._lesson_job = (self, job)
+        return server
+
+    def wait_ready(self, timeout: float | None = None) -> None:
+        """Wait until the server has warmed up; ForkServerError if it could not (or not within
+        ``timeout`` seconds)."""
         with self._ready_lock:
             if self._ready:
                 return
             try:
+                self._control.settimeout(timeout)
                 ready = self._control.recv(_PACKET)
-            except OSError:
+                self._control.settimeout(None)
+            except OSError:  # socket.timeout included
                 ready = b""
             if not ready:
                 raise ForkServerError("the fork server did not start; run `python -m coursegrader.engine.forkserver` to see why")
@@ -206,15 +264,29 @@ class ForkServer:
                     if not future.done():
                         future.set_result({"code": reply["code"], "signal": reply["signal"]})
 
+    def alive(self) -> bool:
+        if self._process is None:  # a lesson server: alive while its parent has not seen it end
+            parent, job = self._lesson_job
+            return not self._closed and parent.alive() and parent.exit_status(job, timeout=0) is None
+        return self._process.poll() is None
+
     def close(self) -> None:
         """Stop the server: at once if it never got to serve (nothing of it is needed then)."""
-        if not self._ready:
+        if self._closed:
+            return
+        self._closed = True
+        if not self._ready and self._process is not None:
             self._process.kill()
         try:
             self._control.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
         self._control.close()
+        if self._process is None:  # a lesson server ends when its socket closes; its parent reaps it
+            parent, job = self._lesson_job
+            parent.exit_status(job, timeout=10)
+            parent.forget(job)
+            return
         try:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:

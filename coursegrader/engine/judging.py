@@ -10,80 +10,30 @@ lie well it would have to compute the right answers on inputs it has not seen.
 import ast
 import builtins
 import json
+import re
 import shutil
 import signal
 import socket
 import time
+import traceback
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
-from coursegrader.core import autograder_zip, messages
-from coursegrader.engine import protocol, workspace
-from coursegrader.engine.checks import INSPECTED_KEY, HiddenCheck, hidden_checks, public_tests_source, standalone
+from coursegrader.core import messages
+from coursegrader.engine import inspection, kernel_objects, protocol, randomness, received, workspace
+from coursegrader.engine.assignment import Assignment, LoadedCheck
+from coursegrader.engine.checks import ENGINE_KEY, INSPECTED_KEY
 from coursegrader.core.tags import IGNORE_TAG
-from coursegrader.engine.sandbox import JobGroup, Limits, walls_left_out
+from coursegrader.engine.sandbox import USER_ID_BASE, JobGroup, Limits, walls_left_out
 from coursegrader.inputs.problems import MESSAGES
 from coursegrader.core.results import Graded, Verdict
+from coursegrader.core.statuses import Status
 from coursegrader.inputs.submissions import Notebook, SubmissionError, read_submission
 
 MEMORY_HINTS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
 OUTPUT_HINTS = ("File too large", "No space left on device")  # one file over OUTPUT_LIMIT_MB, the folder over DISK_LIMIT_MB
-
-
-@dataclass
-class Judged:
-    """One hidden check, ready to judge: its compiled steps and its fixed probe inputs."""
-    check: HiddenCheck
-    question: str
-    judge: object
-    probes: object
-    inspect: object = None  # the static rule, run here on the submitted cells (see checks.py)
-
-
-@dataclass
-class Assignment:
-    """What grading needs from an autograder zip."""
-    questions: list[dict]
-    checks: list[Judged]
-    public: dict[str, tuple[str, str]]  # question -> (test file path, source without hidden tests)
-    seed: int | None
-    show_hidden: bool
-    notebook_name: str  # what the release notebook is called; its init cell opens this file
-    limits: dict  # the course's limits when the zip was built (Gradescope's image has no course_config.py)
-    hidden_feedback: str = "after_published"  # HIDDEN_FEEDBACK when the zip was built: "immediate" or "after_published"
-
-    @classmethod
-    def from_autograder(cls, source) -> "Assignment":
-        """Read from an autograder zip, or the folder it was unpacked into (see autograder_zip.read)."""
-        autograder = autograder_zip.read(source)
-        checks, public = [], {}
-        for question in autograder.manifest["questions"]:
-            test_path = autograder_zip.test_path(question["name"])
-            if question["manual"] or test_path not in autograder.tests:
-                continue
-            source_code = autograder.tests[test_path]
-            for check in hidden_checks(source_code, test_path):
-                probes = json.loads(json.dumps(standalone(check.probes_source)()))
-                inspect = standalone(check.inspect_source) if check.inspect_source else None
-                checks.append(Judged(check, question["name"], standalone(check.judge_source), probes, inspect))
-            visible = public_tests_source(source_code, test_path)
-            if visible:
-                public[question["name"]] = (test_path, visible)
-        config = autograder.otter_config
-        return cls(autograder.manifest["questions"], checks, public, config.get("seed"),
-                   bool(config.get("show_hidden", False)), f"{config.get('assignment_name', 'submission')}.ipynb",
-                   autograder.manifest["limits"],
-                   "immediate" if autograder.manifest.get("hidden_feedback") == "immediate" else "after_published")
-
-    @property
-    def autograded(self) -> list[str]:
-        """The questions with tests, in notebook order."""
-        return [q["name"] for q in self.questions if not q["manual"]]
-
-    @property
-    def possible(self) -> float:
-        return sum(q["points"] for q in self.questions if not q["manual"])
+_QUESTION_CHARS = 100  # a question's name, as the runner sends it
+_MAX_PEAK_MB = 2.0**40  # a resident size no machine has: anything above is not a measurement
 
 
 class _Stopped(Exception):
@@ -95,9 +45,10 @@ class _Stopped(Exception):
 
 
 def grade_submission(server, assignment: Assignment, submission, scratch_folder: Path, limits: Limits,
-                     notebook: Notebook | None = None) -> Graded:
+                     notebook: Notebook | None = None, after_lesson: bool = False) -> Graded:
     """Grade one submission (its notebook already read, on a Dask worker); never raises for
-    anything the submission does."""
+    anything the submission does. ``after_lesson``: ``server`` is a lesson server and the
+    notebook starts with the lesson's cells (``starts_with_lesson``): they are not run again."""
     started = time.monotonic()
     workdir = scratch_folder / "work"
     # passable, not listable, for the submission's own user; its own folder is for it alone
@@ -107,43 +58,45 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
     workdir.chmod(0o700)
     try:
         notebook = read_submission(submission) if notebook is None else notebook
-    except SubmissionError as error:
-        return Graded.failed(submission.id, "invalid", str(error), time.monotonic() - started)
-    except Exception:  # noqa: BLE001 - bytes no check foresaw are still this submission's own row
-        return Graded.failed(submission.id, "invalid", MESSAGES["unexpected"], time.monotonic() - started)
+    except Exception as error:  # noqa: BLE001 - bytes no check foresaw are still this submission's own row
+        return unreadable(submission.id, error, time.monotonic() - started)
     cells = _code_cells(notebook)
+    for name, data in assignment.files.items():  # as otter run puts them beside the notebook
+        (workdir / name).write_bytes(data)
     (workdir / assignment.notebook_name).write_bytes(notebook.saved())  # an OSError from here on is the grader's
-    graded = Graded(submission.id, "ok")
+    graded = Graded(submission.id, Status.OK)
     try:
         without = walls_left_out()
     except ValueError as error:  # the instructor's setting, not the submission's fault
-        return Graded.failed(submission.id, "error", str(error), time.monotonic() - started)
+        return Graded.failed(submission.id, Status.ERROR, str(error), time.monotonic() - started)
     job = JobGroup(uuid.uuid4().hex[:12], limits.processes, use_cgroup="cgroup" not in without)
     disk = workspace.DiskWatch(workdir, limits.disk_mb, stop=job.kill)  # the quota where no tmpfs holds it
     graded.walls.append("disk watcher")
     ours, theirs = socket.socketpair()
     deadline = started + limits.submission_seconds
-    pid, name = None, uuid.uuid4().hex
+    pid, name, ready = None, uuid.uuid4().hex, {}
     try:
         request = {"workdir": str(workdir), "limits": limits.as_dict(), "cgroup": str(job.cgroup) if job.cgroup else None,
-                   "without": without}
+                   "without": without, "after_lesson": after_lesson}
         pid = job.leader = server.start(name, request, theirs)
         theirs.close()
-        _converse(ours, assignment, cells, deadline, graded, limits.check_seconds)
+        _converse(ours, assignment, cells, deadline, graded, limits.check_seconds, ready)
     except _SandboxFailed as failed:
-        graded.status = "error"
-        graded.message = f"the grading sandbox did not start: {failed}; its output: {_tail(workdir / 'output.txt')}"
+        graded.status, graded.message = Status.ERROR, messages.grader_fault("starting", failed)
+        graded.fault = f"{failed}\nits output: {_tail(workdir / 'output.txt')}"
     except _Stopped as stopped:
         graded.status, graded.message = stopped.status, stopped.message
-        if stopped.status == "crashed" and pid is not None:
+        if stopped.status == Status.CRASHED and pid is not None:
             graded.message += _exit_note(server.exit_status(name, timeout=2))
-    except Exception as error:  # a fault of the grader itself: this row says so, the batch goes on
-        graded.status, graded.message = "error", f"grading failed: {type(error).__name__}: {error}"
+    except Exception as error:  # a fault of the grader itself: this row names it, the traceback is kept apart
+        graded.status, graded.message = Status.ERROR, messages.grader_fault("grading", error)
+        graded.fault = "".join(traceback.format_exception(error))
     finally:
         ours.close()
         job.close()
+        _sweep(graded, pid, ready.get("uid"))  # before its pid, and so its user id, can come round again
         if disk.close():
-            graded.status, graded.message = "output-limit", messages.DISK_LIMIT
+            graded.status, graded.message = Status.OUTPUT_LIMIT, messages.DISK_LIMIT
         if pid is not None:
             server.exit_status(name, timeout=0.5)  # reaped, so its pid is free for the next one
             server.forget(name)
@@ -151,6 +104,31 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
     _score(graded, assignment)
     graded.seconds = time.monotonic() - started
     return graded
+
+
+def starts_with_lesson(notebook: Notebook, lesson: tuple[str, ...]) -> bool:
+    """Whether the cells a submission's process runs begin with the lesson's, unchanged."""
+    cells = _code_cells(notebook)
+    return bool(lesson) and len(cells) >= len(lesson) and all(
+        cell["source"] == source for cell, source in zip(cells, lesson))
+
+
+def _sweep(graded: Graded, pid: int | None, uid) -> None:
+    """Remove what the submission's user id left that outlives a process (kernel_objects), when
+    it ran as a user id of its own (2**30 + its pid, which it reported before any student code)."""
+    if pid is None or uid is None:
+        return  # no student code ran
+    if uid != USER_ID_BASE + pid:
+        graded.missing_walls.append(messages.NOT_SWEPT)
+        return
+    found = kernel_objects.sweep(uid)
+    graded.walls.append("leftovers swept" + (f" ({', '.join(found)})" if found else ""))
+
+
+def unreadable(submission_id: str, error: Exception, seconds: float = 0.0) -> Graded:
+    """The row of a submission whose notebook could not be read: the reason's fixed message."""
+    message = str(error) if isinstance(error, SubmissionError) else MESSAGES["unexpected"]
+    return Graded.failed(submission_id, Status.INVALID, message, seconds)
 
 
 class _SandboxFailed(Exception):
@@ -184,7 +162,7 @@ class _Conversation:
         self.place = {"zh": zh.format(**numbers), "en": en.format(**numbers)}
 
     def _died(self) -> "_Stopped":
-        return _Stopped("crashed", messages.DIED.format(**self.place))
+        return _Stopped(Status.CRASHED, messages.DIED.format(**self.place))
 
     def receive(self) -> dict:
         remaining = self.deadline - time.monotonic()
@@ -192,24 +170,24 @@ class _Conversation:
             if remaining <= 0:
                 raise socket.timeout()
             self.sock.settimeout(remaining)
-            message = protocol.receive(self.sock)
+            message = protocol.receive(self.sock, received.MAX_MESSAGE_BYTES)
         except socket.timeout:
-            raise _Stopped("timeout", messages.TIMED_OUT.format(**self.place)) from None
+            raise _Stopped(Status.TIMEOUT, messages.TIMED_OUT.format(**self.place)) from None
         except protocol.ProtocolError:
-            raise _Stopped("crashed", messages.INVALID_DATA) from None
+            raise _Stopped(Status.CRASHED, messages.INVALID_DATA) from None
         except OSError:  # the connection was reset: the process died with data unsent
             message = None
         if message is None:
             raise self._died()
         if not isinstance(message, dict):
-            raise _Stopped("crashed", messages.NOT_AN_OBJECT)
+            raise _Stopped(Status.CRASHED, messages.NOT_AN_OBJECT)
         return message
 
     def send(self, message: dict) -> None:
         try:
             protocol.send(self.sock, message)
         except protocol.ProtocolError:  # only the notebook's own cells can be this large
-            raise _Stopped("invalid", messages.CODE_TOO_LARGE) from None
+            raise _Stopped(Status.INVALID, messages.CODE_TOO_LARGE) from None
         except OSError:
             raise self._died() from None
 
@@ -220,43 +198,47 @@ class _Conversation:
 
 
 def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], deadline: float, graded: Graded,
-              check_seconds: float) -> None:
-    """Send the cells, judge each question where the notebook calls its check (the last call
-    counts), then every question whose check was never called, on the final state."""
+              check_seconds: float, ready: dict) -> None:
+    """Send the cells, judge each question where the notebook calls its check (the last judged
+    call counts), then every question whose check was never called, on the final state.
+    ``ready`` receives the submission's user id, from before any student code ran."""
     talk = _Conversation(sock, deadline, graded)
     try:
         talk.send({"cells": [{"source": c["source"], "number": c["number"]} for c in cells], "seed": assignment.seed})
-        ready = talk.receive()
-    except _Stopped as stopped:  # no student code has run yet: the grader's own environment failed
-        raise _SandboxFailed(stopped.message) from None
-    for key, record in (("walls", graded.walls), ("missing_walls", graded.missing_walls)):
-        walls = ready.get(key)
-        record.extend(str(w)[:200] for w in (walls if isinstance(walls, list) else [])[:20])
+        hello = talk.receive()
+    except _Stopped as stopped:
+        if stopped.status == Status.INVALID:
+            raise  # the notebook's own code is over the message cap: the submission's
+        raise _SandboxFailed(stopped.message) from None  # no student code has run yet: the grader's own environment failed
+    graded.walls.extend(received.texts(hello.get("walls"), 20, 200))
+    graded.missing_walls.extend(received.texts(hello.get("missing_walls"), 20, 200))
+    ready["uid"] = received.integer(hello.get("uid"), 0, 2**32 - 2)
     talk.lap("start")
     judge = _Judge(assignment, cells, talk, graded, check_seconds)
     while True:
         message = talk.receive()
         if "cell" in message:
-            index = message["cell"]
-            number = cells[index]["number"] if isinstance(index, int) and 0 <= index < len(cells) else "?"
-            talk.at("cell", number=number)
+            index = received.index(message["cell"], len(cells))
+            judge.cell = index
+            talk.at("cell", number="?" if index is None else cells[index]["number"])
         elif "checkpoint" in message:
             talk.lap("cells")
-            judge.question(message["checkpoint"])
+            judge.checkpoint(message["checkpoint"])
             talk.send({"op": "resume"})
         else:
-            _note_cell_errors(graded, message.get("executed", []), cells)
+            _note_cell_errors(graded, message.get("executed"), cells)
             break
     talk.lap("cells")
     talk.at("checks")
+    judge.cell = None  # judged on the final state: every cell was read
     for question in assignment.autograded:
         if question not in judge.judged:
             judge.question(question)
     graded.public = [result for question in assignment.autograded for result in judge.public.get(question, [])]
     talk.send({"op": "done"})
     last = talk.receive()
-    if isinstance(last.get("peak_mb"), (int, float)):
-        graded.peak_mb = float(last["peak_mb"])
+    graded.peak_mb = received.number(last.get("peak_mb"), 0.0, _MAX_PEAK_MB) or 0.0
+    graded.unique_mb = received.number(last.get("unique_mb"), 0.0, _MAX_PEAK_MB) or 0.0
 
 
 class _Judge:
@@ -267,40 +249,70 @@ class _Judge:
         self.check_seconds = check_seconds
         self.judged: set[str] = set()
         self.public: dict[str, list[dict]] = {}
-        self._inspected: dict[str, object] = {}
+        self._inspected: dict[tuple, object] = {}
+        self.cell: int | None = None  # the index of the cell running now (where a check is called)
+        self._checkpoints: dict[str, int] = {}
 
-    def question(self, question) -> None:
+    def checkpoint(self, question) -> None:
+        """The notebook called ``grader.check(question)``: judge it now, up to the cap per question."""
+        question = received.text(question, _QUESTION_CHARS + 1)
         if question not in self.assignment.autograded:
-            return  # not a question of this assignment (a typo, a manual one): nothing to judge
+            return  # not a question of this assignment (a typo, a manual one, not a name): nothing to judge
+        self._checkpoints[question] = self._checkpoints.get(question, 0) + 1
+        if self._checkpoints[question] <= protocol.MAX_CHECKPOINTS_PER_QUESTION:
+            self.question(question)
+
+    def question(self, question: str) -> None:
+        if question not in self.assignment.autograded:
+            return
         self.judged.add(question)
         talk = self.talk
         if question in self.assignment.public:
             path, source = self.assignment.public[question]
-            talk.send({"op": "public", "path": path, "source": source})
+            talk.send({"op": "public", "path": path, "source": source,
+                       "seed": randomness.check_seed(self.assignment.seed, f"public {path}")})
             results = talk.receive().get("public")
             self.public[question] = _public_results(question, results, source)
             talk.lap("public tests")
-        for judged in self.assignment.checks:
-            if judged.question != question:
-                continue
-            talk.send({"op": "observe", "source": judged.check.observe_source, "probes": judged.probes})
+        for judged in self.assignment.checks_of(question):
+            talk.send({"op": "observe", "source": judged.test.observe_source, "probes": judged.probes,
+                       "seed": randomness.check_seed(self.assignment.seed, judged.name)})
             seen = talk.receive().get("seen")
             talk.lap(f"observe {question}")
-            if judged.inspect is not None and isinstance(seen, dict) and seen.get("ok") and isinstance(seen.get("data"), dict):
-                seen["data"][INSPECTED_KEY] = self._inspect(judged)
-            self.graded.feedback[judged.check.name] = _verdict(judged, seen, self.check_seconds)
+            if isinstance(seen, dict) and seen.get("ok") and isinstance(seen.get("data"), dict):
+                # what this grader is, told by it (the submission's data cannot say it): its runner
+                # installed the autograd witness (engine/autograd_witness.py) before any student code
+                seen["data"][ENGINE_KEY] = {"autograd_witness": True}
+                if judged.inspect is not None:
+                    seen["data"][INSPECTED_KEY] = self._inspect(judged, question)
+            self.graded.feedback[judged.name] = _verdict(judged, seen, self.check_seconds)
             talk.lap(f"judge {question}")
 
-    def _inspect(self, judged: Judged):
-        """The test's static rule on the submitted cells, in this process (once per test)."""
-        if judged.check.name not in self._inspected:
-            cells = [{"source": c["source"], "tags": list(c["tags"])} for c in self.cells]
-            try:
-                result = json.loads(json.dumps(judged.inspect(cells)))
-            except Exception:  # odd code (deep nesting, say) must not crash grading: judge sees None
-                result = None
-            self._inspected[judged.check.name] = result
-        return self._inspected[judged.check.name]
+    def _inspect(self, judged: LoadedCheck, question: str):
+        """The test's static rule on the submitted cells up to the check being judged (all of
+        them on the final state), in a bounded child process (engine/inspection.py)."""
+        key = (judged.name, self.cell)
+        if key not in self._inspected:
+            shown = self.cells if self.cell is None else self.cells[: self.cell + 1]
+            cells = [{"source": c["source"], "tags": list(c["tags"])} for c in shown]
+            if self.cell is not None and cells:
+                cells[-1]["source"] = _up_to_check(cells[-1]["source"], question)
+            result = inspection.inspect_cells(judged.test.inspect_source, cells)
+            self._inspected[key] = json.loads(json.dumps(result))
+        return self._inspected[key]
+
+
+def _up_to_check(source: str, question: str) -> str:
+    """A check cell's text up to the last line that calls the question's check: what runs after
+    the check is not read (the question was judged there). The last such line, so that no code
+    before the call that ran is ever left out; without such a line, all of it."""
+    lines = source.splitlines(keepends=True)
+    call = re.compile(r"\.check\(\s*(['\"])" + re.escape(question) + r"\1")
+    found = [at for at, line in enumerate(lines) if call.search(line)]
+    return "".join(lines[: found[-1] + 1]) if found else source
+
+
+_PUBLIC_MESSAGE_CHARS = 4000  # the runner sends at most 2000
 
 
 def _public_results(question: str, results, source: str) -> list[dict]:
@@ -308,11 +320,9 @@ def _public_results(question: str, results, source: str) -> list[dict]:
     public test's own messages, never text from the submission's process."""
     own_messages = {node.value for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
     shown = []
-    for result in (results if isinstance(results, list) else [])[:50]:
-        if not isinstance(result, dict):
-            continue
+    for result in received.entries(results, 50):
         passed = result.get("passed") is True
-        message = str(result.get("message", ""))
+        message = received.text(result.get("message"), _PUBLIC_MESSAGE_CHARS)
         found = [text for text in own_messages if len(text) > 8 and text in message]
         text = max(found, key=len) if found else messages.PUBLIC_CHECK_RAISED
         shown.append({"name": f"{question} - {len(shown) + 1}", "passed": passed, "message": "" if passed else text})
@@ -325,37 +335,27 @@ _BUILTIN_ERRORS = {name for name, value in vars(builtins).items()
                    if isinstance(value, type) and issubclass(value, BaseException)} | {"CellTimeout"}
 
 
-def _note_cell_errors(graded: Graded, errors: list, cells: list[dict]) -> None:
-    if not isinstance(errors, list):
-        return
+def _note_cell_errors(graded: Graded, errors, cells: list[dict]) -> None:
     notes = []
-    for error in errors[:1000]:
-        if not isinstance(error, dict):
-            continue
-        name, text, index = str(error.get("error", "")), str(error.get("message", "")), error.get("cell")
-        number = cells[index]["number"] if isinstance(index, int) and 0 <= index < len(cells) else "?"
+    for error in received.entries(errors, 1000):
+        name, text = received.text(error.get("error"), 100), received.text(error.get("message"), 1000)
+        index = received.index(error.get("cell"), len(cells))
+        number = "?" if index is None else cells[index]["number"]
         if name == "CellTimeout":
-            graded.status = _worse(graded.status, "cell-timeout")
+            graded.status = Status(graded.status).worse(Status.CELL_TIMEOUT)
         elif any(hint in name or hint in text for hint in MEMORY_HINTS):
-            graded.status = _worse(graded.status, "memory-limit")
+            graded.status = Status(graded.status).worse(Status.MEMORY_LIMIT)
         elif name == "OSError" and any(hint in text for hint in OUTPUT_HINTS):
-            graded.status = _worse(graded.status, "output-limit")
+            graded.status = Status(graded.status).worse(Status.OUTPUT_LIMIT)
         shown = name if name in _BUILTIN_ERRORS else "Exception"
         notes.append(f"cell {number}: {shown}")
     more = f" (+{len(notes) - 3} more)" if len(notes) > 3 else ""
     graded.message = "; ".join(notes[:3]) + more
 
 
-_SEVERITY = ["ok", "cell-timeout", "output-limit", "memory-limit"]
-
-
-def _worse(current: str, new: str) -> str:
-    return max(current, new, key=_SEVERITY.index)
-
-
-def _verdict(judged: Judged, seen, check_seconds: float) -> Verdict:
+def _verdict(judged: LoadedCheck, seen, check_seconds: float) -> Verdict:
     """One hidden check's verdict: the judge's ``(misconception id, message)``, or a fixed one."""
-    if not isinstance(seen, dict) or not seen.get("ok"):
+    if not isinstance(seen, dict) or seen.get("ok") is not True:
         error = seen.get("error") if isinstance(seen, dict) else None
         if error == "CellTimeout":
             return Verdict(False, messages.CHECK_TIMEOUT.format(seconds=check_seconds), messages.CHECK_TIMEOUT_ID)
@@ -365,7 +365,7 @@ def _verdict(judged: Judged, seen, check_seconds: float) -> Verdict:
     except Exception:  # a judge must not crash on odd data; if it does, the answer is not credited
         return Verdict(False, messages.UNEXPECTED_FORM, messages.UNEXPECTED_FORM_ID)
     if problem is None:
-        return Verdict(True, judged.check.success_message or messages.PASSED)
+        return Verdict(True, judged.test.success_message or messages.PASSED)
     if isinstance(problem, (tuple, list)) and len(problem) == 2 and all(isinstance(p, str) for p in problem):
         return Verdict(False, problem[1], problem[0])
     return Verdict(False, problem if isinstance(problem, str) else messages.FAILED, messages.UNLABELLED_ID)
@@ -388,7 +388,7 @@ def _exit_note(status: dict | None) -> str:
 def _score(graded: Graded, assignment: Assignment) -> None:
     for judged in assignment.checks:
         question = judged.question
-        verdict = graded.feedback.get(judged.check.name)
+        verdict = graded.feedback.get(judged.name)
         passed = verdict is not None and verdict.passed
-        graded.scores[question] = graded.scores.get(question, 0.0) + (judged.check.points if passed else 0.0)
+        graded.scores[question] = graded.scores.get(question, 0.0) + (judged.points if passed else 0.0)
     graded.total = sum(graded.scores.values())

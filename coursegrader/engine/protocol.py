@@ -11,6 +11,10 @@ import socket
 import struct
 
 MAX_MESSAGE_BYTES = 32 * 2**20
+# A question's check may be called many times (in a loop, say): at most this many calls per
+# question are judged (the last judged one counts). The grader counts (judging.py); the
+# submission's process stops asking past it, to spare the round trips.
+MAX_CHECKPOINTS_PER_QUESTION = 5
 _HEADER = struct.Struct("!I")
 
 
@@ -27,13 +31,14 @@ def send(sock: socket.socket, message) -> None:
     sock.sendall(_HEADER.pack(len(data)) + data)
 
 
-def receive(sock: socket.socket):
-    """The next message, or None when the other side has closed the connection."""
+def receive(sock: socket.socket, max_bytes: int = MAX_MESSAGE_BYTES):
+    """The next message, or None when the other side has closed the connection; a message over
+    ``max_bytes`` is a ProtocolError."""
     header = _read_exactly(sock, _HEADER.size)
     if header is None:
         return None
     (size,) = _HEADER.unpack(header)
-    if size > MAX_MESSAGE_BYTES:
+    if size > min(max_bytes, MAX_MESSAGE_BYTES):
         raise ProtocolError("message over the size cap")
     data = _read_exactly(sock, size)
     if data is None:

@@ -6,99 +6,108 @@ public (0-point) tests, and runs each hidden test's ``observe`` step, sending ba
 The grader judges that data in a process no student code ever ran in.
 """
 
+import base64
 import builtins
 import json
 import os
-import random
 import resource
 import signal
 import socket
-import time
+import sys
 from pathlib import Path
 
-import numpy
 import otter
 from IPython.core.interactiveshell import InteractiveShell
 from otter.test_files.exception_test import ExceptionTestFile
 from traitlets.config import Config
 
-from coursegrader.engine import protocol
-from coursegrader.engine.sandbox import Limits, confine
+from coursegrader.engine import autograd_witness, protocol, randomness
+from coursegrader.engine.sandbox import Limits, confine, submission_environment
+from coursegrader.engine.time_limits import CellTimeout, arm as _arm, disarm as _disarm, install as _install_timers, \
+    rearm as _rearm
 
 _MESSAGE_CHARS = 500
-# Limits count CPU time (ITIMER_PROF), which load does not stretch. A wall-clock backstop, first
-# this many times the CPU limit, stops code that waits instead of computing (time.sleep, a
-# blocking read): it fires only if the code used almost no CPU in that time, so a process that is
-# merely starved of CPU by a busy machine is never stopped by it.
-WALL_BACKSTOP_FACTOR = 3
-WAITING_CPU_SHARE = 0.02  # under this share of the wall time spent on the CPU, the code is waiting
-# A question's check may be called many times (in a loop, say); past this many the later calls
-# are not judged again (the last judged call counts).
-MAX_CHECKPOINTS_PER_QUESTION = 5
 
 
-class CellTimeout(BaseException):
-    """Raised in student code when a cell or a check runs out of time. A BaseException, so that
-    ``except Exception`` in student code does not swallow it."""
+# In a lesson server (forkserver.ForkServer.lesson): the shell the release's lesson cells ran in,
+# and how many they were. A submission process forked from it starts at the first cell after them.
+_LESSON: dict = {}
+LESSON_CELL_SECONDS = 60  # a lesson cell that runs longer means no lesson server: every cell runs per submission
 
 
-_window = {"wall": 0.0, "cpu": 0.0, "seconds": 0.0}  # the wall backstop's current window
-_wall_clock, _cpu_clock = time.monotonic, time.process_time  # held here: student code may patch `time`
+def prepare_lesson(lesson: dict, folder: Path) -> None:
+    """Run the release's lesson cells (``lesson["cells"]``, the code cells before the first
+    answer cell) once, as ``run_submission`` runs any cell: in a folder holding a notebook of that
+    name, seeded the same way, in a fresh shell. Raises if any cell fails: then there is no lesson
+    server and every submission runs all of its cells."""
+    os.chdir(folder)
+    os.environ.clear()
+    os.environ.update(submission_environment(folder))  # as a submission's process sees it (HOME: .ipython here)
+    Path(lesson["notebook_name"]).write_text(lesson["notebook"], encoding="utf-8")
+    for name, data in lesson.get("files", {}).items():
+        Path(name).write_bytes(base64.b64decode(data))
+    shown = os.dup(1), os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    os.close(null)
+    _install_timers()
+    try:
+        shell = _shell(None, None)
+        cells = [{"source": source, "number": index} for index, source in enumerate(lesson["cells"])]
+        errors = _run_cells(None, shell, cells, lesson.get("seed"), LESSON_CELL_SECONDS)
+    finally:
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.signal(signal.SIGPROF, signal.SIG_DFL)
+        for fd, original in zip((1, 2), shown):
+            os.dup2(original, fd)
+            os.close(original)
+    if errors:
+        raise RuntimeError(f"lesson cell {errors[0]['number']} raised {errors[0]['error']}")
+    os.chdir("/")
+    for staged in (lesson["notebook_name"], *lesson.get("files", {})):  # the grader puts these in every folder
+        (folder / staged).unlink()
+    _LESSON.update(shell=shell, cells=len(cells), folder=folder)
 
 
-def _on_timer(signum, frame):
-    if signum == signal.SIGALRM and not _waiting():
-        _start_window(max(_window["seconds"], 1.0))  # computing, just slowly: the CPU limit will decide
-        return
-    # if student code swallows this one, interrupt again a second later
-    signal.setitimer(signal.ITIMER_PROF if signum == signal.SIGPROF else signal.ITIMER_REAL, 1)
-    raise CellTimeout()
+def _lesson_leftovers() -> list[tuple[str, bytes | None]]:
+    """What the shell and the lesson cells wrote in their folder (IPython's folder, otter's log):
+    (relative path, bytes, or None for a folder), read before the submission's walls go up."""
+    folder = _LESSON["folder"]
+    return [(str(path.relative_to(folder)), None if path.is_dir() else path.read_bytes())
+            for path in sorted(folder.rglob("*"))]
 
 
-def _waiting() -> bool:
-    wall = _wall_clock() - _window["wall"]
-    return _cpu_clock() - _window["cpu"] < WAITING_CPU_SHARE * wall
-
-
-def _start_window(seconds: float) -> None:
-    _window.update(wall=_wall_clock(), cpu=_cpu_clock(), seconds=seconds)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-
-
-def _arm(cpu_seconds: float) -> None:
-    """Interrupt the running code after ``cpu_seconds`` of CPU time, or once it has waited a long
-    time without computing."""
-    signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
-    _start_window(cpu_seconds * WALL_BACKSTOP_FACTOR)
-
-
-def _disarm() -> tuple[float, float]:
-    """Stop both timers; returns what was left of them, for ``_rearm``."""
-    return signal.setitimer(signal.ITIMER_PROF, 0)[0], signal.setitimer(signal.ITIMER_REAL, 0)[0]
-
-
-def _rearm(left: tuple[float, float]) -> None:
-    cpu, wall = left
-    if cpu > 0:
-        signal.setitimer(signal.ITIMER_PROF, cpu)
-    if wall > 0:
-        _start_window(wall)
+def _write_leftovers(leftovers: list[tuple[str, bytes | None]]) -> None:
+    """The lesson's leftovers written into the submission's folder (the current one), as the
+    submission's user, where a fresh run of the same cells would have written them."""
+    for name, data in leftovers:
+        if data is None:
+            os.makedirs(name, exist_ok=True)
+        else:
+            Path(name).write_bytes(data)
 
 
 def run_submission(sock: socket.socket, request: dict) -> None:
     workdir = Path(request["workdir"])
     limits = Limits(**request["limits"])
     cgroup = Path(request["cgroup"]) if request.get("cgroup") else None
+    start = _LESSON.get("cells", 0) if request.get("after_lesson") else 0
     os.chdir(workdir)
     _quiet_output(workdir / "output.txt")
+    leftovers = _lesson_leftovers() if start else []
     # The cells arrive before the limits are set: the notebook's own bytes are not the student's memory.
     cells = protocol.receive(sock)
     walls, missing = confine(workdir, limits, cgroup, request.get("without", []))  # sets the environment too
-    protocol.send(sock, {"ready": True, "walls": walls, "missing_walls": missing})
-    signal.signal(signal.SIGALRM, _on_timer)
-    signal.signal(signal.SIGPROF, _on_timer)
-    shell = _shell(sock, limits)
-    protocol.send(sock, {"executed": _run_cells(sock, shell, cells["cells"], cells.get("seed"), limits.cell_seconds)})
+    # its user id: the grader sweeps what this id leaves behind once the process is gone
+    protocol.send(sock, {"ready": True, "walls": walls, "missing_walls": missing, "uid": os.getuid()})
+    _write_leftovers(leftovers)
+    _install_timers()
+    randomness.hold()  # before any student code: the generators seeded are the real ones
+    shell = _LESSON["shell"] if start else _shell(sock, limits)
+    _bind_otter(sock, shell, limits)
+    executed = _run_cells(sock, shell, cells["cells"], cells.get("seed"), limits.cell_seconds, start=start)
+    protocol.send(sock, {"executed": executed})
     _serve(sock, shell.user_ns, limits, until="done")
 
 
@@ -122,12 +131,28 @@ def _answer(sock: socket.socket, env: dict, limits: Limits, until: str) -> None:
             os._exit(0)  # the grader is gone: nothing left to do
         if message.get("op") == until:
             if until == "done":
-                protocol.send(sock, {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+                protocol.send(sock, {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                                     "unique_mb": _unique_mb()})
             return
         if message["op"] == "public":
-            protocol.send(sock, {"public": _run_public(env, message["source"], message["path"], limits.check_seconds)})
+            with randomness.fixed(message["seed"]):  # one random state per check, on every route and worker
+                public = _run_public(env, message["source"], message["path"], limits.check_seconds)
+            protocol.send(sock, {"public": public})
         elif message["op"] == "observe":
-            protocol.send(sock, {"seen": _observe(env, message, limits.check_seconds)})
+            with randomness.fixed(message["seed"]):
+                seen = _observe(env, message, limits.check_seconds)
+            protocol.send(sock, {"seen": seen})
+
+
+def _unique_mb() -> float:
+    """This process's own memory now (pages no other process shares: what grading it costs beyond
+    the fork server's and the lesson's), from /proc/self/smaps_rollup; 0 where it cannot be read."""
+    try:
+        with open("/proc/self/smaps_rollup", encoding="ascii") as rollup:
+            fields = dict(line.split(":", 1) for line in rollup if ":" in line)
+        return sum(int(fields[key].split()[0]) for key in ("Private_Clean", "Private_Dirty")) / 1024
+    except (OSError, KeyError, ValueError):
+        return 0.0
 
 
 def _checkpoint(sock: socket.socket, shell: InteractiveShell, limits: Limits):
@@ -139,7 +164,7 @@ def _checkpoint(sock: socket.socket, shell: InteractiveShell, limits: Limits):
         if _serving or not isinstance(question, str) or len(question) > 100:
             return None  # a check called from inside a check is not a checkpoint
         calls[question] = calls.get(question, 0) + 1
-        if calls[question] > MAX_CHECKPOINTS_PER_QUESTION:
+        if calls[question] > protocol.MAX_CHECKPOINTS_PER_QUESTION:
             return None
         left = _disarm()
         try:
@@ -164,30 +189,41 @@ def _quiet_output(path: Path) -> None:
     os.close(null)
 
 
-def _shell(sock: socket.socket, limits: Limits) -> InteractiveShell:
+def _shell(sock: socket.socket | None, limits: Limits | None) -> InteractiveShell:
     config = Config()
     config.HistoryManager.enabled = False  # no history database; `In` is still kept in memory
     shell = InteractiveShell(config=config)
     # Nobody reads tracebacks here (errors come back as data), and formatting them is slow.
     shell.showtraceback = lambda *args, **kwargs: None
     shell.showsyntaxerror = lambda *args, **kwargs: None
-    # As under `otter run`: export does nothing while grading, and grader.check("q") is where q is judged.
-    otter.Notebook._grading_mode = True
-    otter.Notebook._tests_dir_override = str(Path.cwd() / "tests")
-    otter.Notebook.check = _checkpoint(sock, shell, limits)
+    _bind_otter(sock, shell, limits)
     return shell
 
 
-def _run_cells(sock, shell: InteractiveShell, cells: list[dict], seed, cell_seconds: float) -> list[dict]:
-    """Run every code cell in order, as otter does: a failing cell is noted and the next one runs."""
+def _bind_otter(sock: socket.socket | None, shell: InteractiveShell, limits: Limits | None) -> None:
+    """As under `otter run`: export does nothing while grading, and grader.check("q") is where q
+    is judged, over this process's socket (a lesson ran without one: it calls no check)."""
+    otter.Notebook._grading_mode = True
+    otter.Notebook._tests_dir_override = str(Path.cwd() / "tests")
+    otter.Notebook.check = _checkpoint(sock, shell, limits)
+
+
+def _run_cells(sock, shell: InteractiveShell, cells: list[dict], seed, cell_seconds: float,
+               start: int = 0) -> list[dict]:
+    """Run every code cell from ``start`` on, in order, as otter does: a failing cell is noted and
+    the next one runs. (The cells before ``start`` ran in the lesson server this process was
+    forked from.)"""
     errors = []
+    if start == 0:  # before the first cell (in a lesson server, before the lesson: its children inherit both)
+        _seed_torch(seed)
+        autograd_witness.install()  # what backward passes wrote, for observe (engine/autograd_witness.py)
     original_builtins = dict(builtins.__dict__)
-    for index, cell in enumerate(cells):
+    for index, cell in enumerate(cells[start:], start):
         _restore(builtins.__dict__, original_builtins)  # a patched isinstance must not break this loop
-        protocol.send(sock, {"cell": index})
+        if sock is not None:
+            protocol.send(sock, {"cell": index})
         if seed is not None and not cell["source"].startswith("%%"):
-            numpy.random.seed(seed)  # otter's intercell seeding
-            random.seed(seed)
+            randomness.seed_cell(seed)  # otter's intercell seeding (and torch's generator)
         _arm(cell_seconds)
         try:
             result = shell.run_cell(cell["source"], store_history=True)
@@ -203,6 +239,16 @@ def _run_cells(sock, shell: InteractiveShell, cells: list[dict], seed, cell_seco
             errors.append({"cell": index, "number": cell["number"], "error": type(error).__name__,
                            "message": _short(error)})
     return errors
+
+
+def _seed_torch(seed) -> None:
+    """torch's global generator starts from a random seed in every process: seeded once before the
+    first cell, so one notebook draws the same numbers on every run, route and worker (otter's
+    intercell seed covers `random` and NumPy only). A torch imported later by the notebook, where
+    the course's warm-up does not import it, seeds itself."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(0 if seed is None else seed)
 
 
 def _restore(namespace: dict, original: dict) -> None:

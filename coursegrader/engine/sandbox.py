@@ -7,14 +7,20 @@ others standing:
 - its own session, and a pids cgroup when the grader may create one (root with a writable
   cgroup tree), which bounds fork bombs even for root, whom RLIMIT_NPROC never limits;
 - with root and CAP_SYS_ADMIN, a mount namespace of its own: a size-limited tmpfs on its folder
-  (the disk quota; elsewhere the grader's ``workspace.DiskWatch`` stops it) and a /proc that hides
-  other users' processes;
+  (the disk quota; elsewhere the grader's ``workspace.DiskWatch`` stops it), a /proc that hides
+  other users' processes, and an empty /dev/shm (and /dev/mqueue) of its own;
+- with root and CAP_SYS_ADMIN, an IPC namespace of its own: System V objects and POSIX message
+  queues no other process sees, destroyed with its last process (``kernel_objects``);
 - rlimits on memory, CPU time, file size, open files;
 - when the grader is root, a user id of its own (no way back): it can signal, trace or read the
   /proc entries of no other process, and read only what permission bits let every user read;
 - a fixed, minimal environment (no variable of the grader's);
 - Landlock: read the Python installation and the system, write only its own folder;
-- last, a seccomp filter: no new socket of any kind, no ptrace, no new namespace.
+- last, a seccomp filter: no new socket of any kind, no ptrace, no new namespace, no change of
+  scheduling priority, and, without an IPC namespace, no System V IPC or POSIX message queue.
+
+What it leaves in the system's shared places is removed by the grader afterwards
+(``kernel_objects.sweep``, in judging.py), by the user id this process reports as its own.
 
 ``confine`` returns the walls built and the walls missing; the grader records both for the
 instructor. ``COURSEGRADER_WITHOUT`` (read by the grader, never seen by the submission) leaves
@@ -32,7 +38,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from coursegrader.engine import landlock, workspace, seccomp
+from coursegrader.engine import kernel_objects, landlock, workspace, seccomp
 from coursegrader.core.config import LIMIT_SETTINGS
 
 # The environment of the fork server and so of every submission process forked from it.
@@ -52,8 +58,8 @@ USER_ID_BASE = 1 << 30
 NOBODY = 65534
 _OPEN_FILES = 256
 WITHOUT_VARIABLE = "COURSEGRADER_WITHOUT"
-# What COURSEGRADER_WITHOUT may name; "mount" (no mount namespace) takes "quota" and "proc" with it.
-WALLS = ("cgroup", "mount", "quota", "proc", "uid", "landlock", "seccomp")
+# What COURSEGRADER_WITHOUT may name; "mount" (no mount namespace) takes "quota", "proc" and "shm" with it.
+WALLS = ("cgroup", "mount", "quota", "proc", "ipc", "shm", "uid", "landlock", "seccomp")
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,9 @@ def confine(workdir: Path, limits: Limits, cgroup: Path | None, without=()) -> t
     if not quota:
         walls.missing[-1] += "; the grader's disk watcher bounds the folder instead"
     walls.build("proc", "hidden /proc", lambda: _in_namespace(namespace, workspace.hide_other_processes))
+    ipc = walls.build("ipc", "IPC namespace", lambda: _as_root(kernel_objects.own_ipc_namespace))
+    walls.build("shm", "own /dev/shm", lambda: _in_namespace(
+        namespace, lambda: kernel_objects.own_shared_memory_folders(limits.disk_mb, ipc)))
     os.chdir(workdir)  # the tmpfs, if one was mounted on the folder, not the folder beneath it
     _limit(resource.RLIMIT_AS, _address_space_bytes() + limits.memory_mb * 2**20)
     _limit(resource.RLIMIT_CPU, int(limits.submission_seconds) + 5)
@@ -142,7 +151,7 @@ def confine(workdir: Path, limits: Limits, cgroup: Path | None, without=()) -> t
     walls.built.append("clean environment")
     walls.build("landlock", "landlock", lambda: "ABI %d" % landlock.restrict(
         read_only=python_paths() + _SYSTEM_READ_ONLY, read_write=[str(workdir), "/dev/null"]))
-    walls.build("seccomp", "seccomp", _seccomp)  # last: the walls before it need mounts
+    walls.build("seccomp", "seccomp", lambda: _seccomp(ipc))  # last: the walls before it need mounts
     return walls.built, walls.missing
 
 
@@ -187,9 +196,12 @@ def _in_namespace(namespace: bool, make):
     return make()
 
 
-def _seccomp() -> str | None:
-    unknown = seccomp.deny_new_sockets()
-    return f"this libseccomp cannot deny {', '.join(sorted(set(unknown)))}" if unknown else None
+def _seccomp(ipc_namespace: bool) -> str | None:
+    unknown = seccomp.deny_new_sockets(() if ipc_namespace else seccomp.IPC_CALLS)
+    notes = [] if ipc_namespace else ["also System V IPC and POSIX message queues: no IPC namespace"]
+    if unknown:
+        notes.append(f"this libseccomp cannot deny {', '.join(sorted(set(unknown)))}")
+    return "; ".join(notes) or None
 
 
 def _free_user_id() -> int | None:

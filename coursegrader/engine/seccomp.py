@@ -2,8 +2,10 @@
 
 Kernel Landlock covers TCP only and may be missing; this filter stops every new socket (any
 family: UDP, Unix pathname and abstract, netlink, ...) and the calls that reach around it or
-into other processes. Denied calls fail with EPERM, so student code sees an ordinary error and
-is never killed. Sockets the process already holds (the one to the grader) keep working:
+into other processes. Where the submission has no IPC namespace of its own, it also denies
+every System V IPC and POSIX message-queue call (``IPC_CALLS``): objects that outlive the process
+and that another submission could reach by key or id. Denied calls fail with EPERM, so student
+code sees an ordinary error and is never killed. Sockets the process already holds (the one to the grader) keep working:
 reading and writing them are not filtered.
 
 libseccomp.so.2 ships with every Debian and Ubuntu image (systemd and apt depend on it); when it
@@ -35,6 +37,15 @@ DENIED = (
     "unshare", "setns",  # new namespaces: a user namespace would give back privileges
     "mount", "umount2", "pivot_root", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick",
     "mount_setattr",
+    # a thread's scheduling weight: lowered (nice, SCHED_IDLE) on a busy machine, it would wait
+    # for the CPU without using its time, which the runner's wall-clock backstop must not mistake
+    # for code held back by the machine
+    "setpriority", "sched_setscheduler", "sched_setattr", "sched_setparam",
+)
+# Objects that outlive the process, reached by key or id from any process of the same IPC namespace.
+IPC_CALLS = (
+    "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semtimedop",
+    "semctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
 )
 # clone() with a namespace flag is denied too; clone3's flags sit in memory a filter cannot read,
 # so clone3 answers "not implemented" and the C library falls back to clone() (threads, fork).
@@ -66,8 +77,9 @@ def _check(result: int, what: str) -> None:
         raise OSError(-result, f"seccomp {what}: {os.strerror(-result)}")
 
 
-def deny_new_sockets() -> list[str]:
-    """Load the filter into this process (and everything it starts) for good.
+def deny_new_sockets(also: tuple[str, ...] = ()) -> list[str]:
+    """Load the filter into this process (and everything it starts) for good; ``also``: more
+    calls to deny (``IPC_CALLS`` where there is no IPC namespace).
 
     Returns the calls this libseccomp does not know (an old version), which stay allowed.
     Raises OSError when libseccomp is missing or the kernel refuses the filter.
@@ -93,7 +105,7 @@ def deny_new_sockets() -> list[str]:
             array = (_ArgCmp * max(1, len(conditions)))(*conditions)
             _check(library.seccomp_rule_add_array(context, action, number, len(conditions), array), f"rule {name}")
 
-        for name in DENIED:
+        for name in (*DENIED, *also):
             rule(name, _errno_action(errno.EPERM))
         for flag in _NAMESPACE_FLAGS.values():
             rule("clone", _errno_action(errno.EPERM), [_ArgCmp(0, _CMP_MASKED_EQ, flag, flag)])

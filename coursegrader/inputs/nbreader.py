@@ -110,9 +110,13 @@ def _code_cells(data) -> list[CodeCell]:
         if cell["cell_type"] != "code":
             continue
         source = _text(cell.get(source_key, ""))
+        if not source.strip():
+            continue  # an empty cell runs as nothing and holds nothing to inspect: it costs nothing, counts nowhere
         code_bytes += len(source.encode("utf-8", "surrogatepass"))
-        if code_bytes > MAX_CODE_BYTES or len(found) >= MAX_CODE_CELLS:
+        if code_bytes > MAX_CODE_BYTES:
             raise SubmissionError("too-much-code")
+        if len(found) >= MAX_CODE_CELLS:
+            raise SubmissionError("too-many-cells")
         found.append(CodeCell(number, source, _tags(cell.get("metadata"))))
     return found
 

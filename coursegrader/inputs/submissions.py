@@ -9,6 +9,7 @@ a fixed message (problems.py); nothing from the submission's bytes or names is e
 """
 
 import errno
+import hashlib
 import io
 import json
 import os
@@ -20,7 +21,7 @@ from pathlib import Path
 from coursegrader.inputs.nbreader import CodeCell, WrittenCell, notebook_cells
 from coursegrader.inputs.problems import MAX_FILE_BYTES, SubmissionError
 
-__all__ = ["GRADABLE_SUFFIXES", "Notebook", "Submission", "SubmissionError", "discover", "read_submission", "safe_id",
+__all__ = ["GRADABLE_SUFFIXES", "Notebook", "Submission", "SubmissionError", "Reading", "discover", "read_submission", "safe_id",
            "submitted_file"]
 
 GRADABLE_SUFFIXES = (".ipynb", ".zip")
@@ -38,6 +39,14 @@ class Submission:
     id: str
     path: Path
     duplicate: bool = False  # an older file of a student who submitted twice: listed, not graded
+    _reading: dict = field(default_factory=dict, compare=False, repr=False)  # the one Reading, once made
+
+    def read(self) -> "Reading":
+        """The submitted file, read once: every later call (the fingerprint, grading, the class
+        analyses) gets the same reading."""
+        if "reading" not in self._reading:
+            self._reading["reading"] = _reading_of(self)
+        return self._reading["reading"]
 
 
 @dataclass(frozen=True)
@@ -150,12 +159,36 @@ def _with_unique_ids(found: list[tuple[str, Path, bool]]) -> list[Submission]:
     return [Submission(ids[index], path, duplicate) for index, (_, path, duplicate) in enumerate(found)]
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What one reading of a submission's file found: a digest of it and its notebook, or why
+    there is none (the exception, raised again to whoever asks for the notebook)."""
+    digest: str  # sha256 of the file's name and bytes; "" when the file itself could not be read
+    notebook: Notebook | None
+    problem: Exception | None = None
+
+
+def _reading_of(submission: Submission) -> Reading:
+    try:
+        name, data = submitted_file(submission)
+    except Exception as error:  # noqa: BLE001 - a SubmissionError, or bytes no check foresaw
+        return Reading("", None, error)
+    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape") + b"\0" + data).hexdigest()
+    try:
+        if name.lower().endswith(".zip"):
+            data = _notebook_in_zip(data)
+        return Reading(digest, Notebook(*notebook_cells(data)))
+    except Exception as error:  # noqa: BLE001 - kept and raised to the caller that asks for the notebook
+        return Reading(digest, None, error)
+
+
 def read_submission(submission: Submission) -> Notebook:
-    """The submission's notebook, or a SubmissionError saying why it cannot be graded."""
-    name, data = submitted_file(submission)
-    if name.lower().endswith(".zip"):
-        data = _notebook_in_zip(data)
-    return Notebook(*notebook_cells(data))
+    """The submission's notebook, or a SubmissionError saying why it cannot be graded (read once,
+    whoever asks)."""
+    reading = submission.read()
+    if reading.problem is not None:
+        raise reading.problem
+    return reading.notebook
 
 
 def submitted_file(submission: Submission) -> tuple[str, bytes]:

@@ -19,12 +19,12 @@ from pathlib import Path
 
 from coursegrader.engine import landlock
 from coursegrader.core import messages
-from coursegrader.engine.forkserver import ForkServer
-from coursegrader.engine.judging import Assignment, grade_submission
+from coursegrader.core.statuses import Status
+from coursegrader.engine.engine import Engine
+from coursegrader.engine.forkserver import ForkServerError
 from coursegrader.core.notebooks import write_bytes_atomic
 from coursegrader.core.results import Graded
 from coursegrader.engine.workspace import scratch_folder
-from coursegrader.engine.sandbox import Limits
 from coursegrader.inputs.submissions import GRADABLE_SUFFIXES, Submission
 
 DEFAULT_ROOT = Path("/autograder")
@@ -63,15 +63,15 @@ def run(root: Path, overrides: dict, log=_log) -> int:
             scratch_folder("coursegrader-grade-") as scratch:
         try:
             upload = _upload(root / "submission", private)
-            with _fork_server() as server:  # it warms up (seconds) while the hidden tests are read
-                assignment, limits = _assignment(root / "source", overrides)
+            with _engine(root / "source", overrides) as engine:  # its server warms up while the tests are read
+                assignment = engine.assignment
                 log(f"hidden tests read in {time.monotonic() - started:.1f} s")
-                graded = _grade(server, assignment, upload, limits, scratch, log, started)
+                graded = _grade(engine, upload, scratch, log, started)
         except _Failed as failed:
             graded = Graded.failed(SUBMISSION_ID, failed.status, failed.message)
             log(f"not graded: {failed.message}" + (f"\n{failed.detail}" if failed.detail else ""))
         except Exception:  # a fault of the grader itself: still a result, and the log says what it was
-            graded = Graded.failed(SUBMISSION_ID, "error", messages.GRADER_FAILED)
+            graded = Graded.failed(SUBMISSION_ID, Status.ERROR, messages.GRADER_FAILED)
             log(f"grading failed:\n{traceback.format_exc()}")
     results = graded.to_gradescope(assignment, seconds=time.monotonic() - started)
     try:
@@ -85,14 +85,14 @@ def run(root: Path, overrides: dict, log=_log) -> int:
     return 0
 
 
-def _assignment(source: Path, overrides: dict) -> tuple[Assignment, Limits]:
-    """The hidden tests and limits from the unpacked autograder zip."""
+def _engine(source: Path, overrides: dict) -> Engine:
+    """The engine for the unpacked autograder zip, with its limits and the run's overrides."""
     try:
-        assignment = Assignment.from_autograder(source)
-        limits = Limits(**{**assignment.limits, **{k: v for k, v in overrides.items() if v is not None}})
-        return assignment, limits
-    except Exception as error:  # any fault here is in the autograder's files, never the student's
-        raise _Failed("error", messages.BROKEN_AUTOGRADER, f"{type(error).__name__}: {error}") from error
+        return Engine(source, overrides=overrides)
+    except ForkServerError as error:
+        raise _Failed(Status.ERROR, messages.NOT_STARTED, f"{type(error).__name__}: {error}") from error
+    except Exception as error:  # any other fault here is in the autograder's files, never the student's
+        raise _Failed(Status.ERROR, messages.BROKEN_AUTOGRADER, f"{type(error).__name__}: {error}") from error
 
 
 def _upload(folder: Path, private: Path) -> Submission:
@@ -102,33 +102,25 @@ def _upload(folder: Path, private: Path) -> Submission:
              if p.suffix.lower() in GRADABLE_SUFFIXES and p.is_file() and not p.is_symlink()
              and not any(part.startswith(".") or part == "__MACOSX" for part in p.relative_to(folder).parts)]
     if not found:
-        raise _Failed("invalid", messages.NO_NOTEBOOK)
+        raise _Failed(Status.INVALID, messages.NO_NOTEBOOK)
     if len(found) > 1:
-        raise _Failed("invalid", messages.SEVERAL_NOTEBOOKS)
+        raise _Failed(Status.INVALID, messages.SEVERAL_NOTEBOOKS)
     copy = private / "upload" / f"{SUBMISSION_ID}{found[0].suffix.lower()}"
     copy.parent.mkdir()
     shutil.copyfile(found[0], copy)
     return Submission(SUBMISSION_ID, copy)
 
 
-def _fork_server() -> ForkServer:
+def _grade(engine: Engine, upload: Submission, scratch: Path, log, started: float) -> Graded:
     try:
-        return ForkServer()
+        engine.wait_ready()
     except Exception as error:
-        raise _Failed("error", messages.NOT_STARTED, f"{type(error).__name__}: {error}") from error
-
-
-def _grade(server: ForkServer, assignment: Assignment, upload: Submission, limits: Limits, scratch: Path, log,
-           started: float) -> Graded:
-    try:
-        server.wait_ready()
-    except Exception as error:
-        raise _Failed("error", messages.NOT_STARTED, f"{type(error).__name__}: {error}") from error
+        raise _Failed(Status.ERROR, messages.NOT_STARTED, f"{type(error).__name__}: {error}") from error
     log(f"fork server ready {time.monotonic() - started:.1f} s after the start")
-    graded = grade_submission(server, assignment, upload, scratch, limits)
+    graded = engine.grade(upload, scratch)
     log(f"sandbox: Landlock ABI {landlock.abi_version()}, grader uid {os.geteuid()}; walls missing: "
         f"{'; '.join(graded.missing_walls) or 'none'}")
-    if graded.status == "error":  # the grader's own fault: the details are for the instructor
-        log(f"grading failed: {graded.message}")
+    if graded.status == Status.ERROR:  # the grader's own fault: the details are for the instructor
+        log(f"grading failed: {graded.message}\n{graded.fault}")
         graded.message = messages.GRADER_FAILED
     return graded

@@ -8,35 +8,35 @@ submission's row, and every other result is kept. A row with status ``error`` (t
 failure) is graded once more on the next run; if it fails again it is kept until ``--regrade``.
 """
 
-import contextlib
 import hashlib
-import json
 import os
-import traceback
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from coursegrader.engine.forkserver import ForkServer
 from coursegrader.core import messages
-from coursegrader.engine.judging import Assignment, grade_submission
-from coursegrader.core.notebooks import write_bytes_atomic
-from coursegrader.routes.progress import Progress
 from coursegrader.core.results import Graded
+from coursegrader.core.statuses import Status
+from coursegrader.engine.assignment import Assignment
+from coursegrader.engine.engine import Engine
 from coursegrader.engine.sandbox import Limits
 from coursegrader.engine.workspace import keep_private, scratch_folder
 from coursegrader.inputs.submissions import Submission
+from coursegrader.routes.progress import Progress
 from coursegrader.routes.records import fingerprint, grader_fault, previous_result, save_result
 
-def grade_all(submissions: list[Submission], autograder: Path, out_dir: Path, limits: Limits, workers: int,
-              progress: Progress, regrade: bool = False, scheduler: str | None = None) -> list[Graded]:
-    """Grade every submission not graded before; returns results in input order."""
-    autograder = autograder.resolve()
+
+def grade_all(submissions: list[Submission], autograder: bytes, out_dir: Path, limits: Limits, workers: int,
+              progress: Progress, regrade: bool = False, scheduler: str | None = None,
+              snapshot: bool = True) -> list[Graded]:
+    """Grade every submission not graded before; returns results in input order.
+    ``autograder``: the autograder zip's bytes (read once by the caller for the whole run);
+    ``snapshot``: run the release's lesson cells once for the batch (engine/engine.py)."""
     results: dict[str, Graded] = {}
     pending = []  # (submission, fingerprint, error runs so far)
-    autograder_digest = hashlib.sha256(autograder.read_bytes()).hexdigest()
+    autograder_digest = hashlib.sha256(autograder).hexdigest()
     for submission in submissions:
         if submission.duplicate:
-            results[submission.id] = _duplicate(submission)
+            results[submission.id] = Graded.failed(submission.id, Status.DUPLICATE, messages.DUPLICATE)
             continue
         try:
             key = fingerprint(submission, autograder_digest)
@@ -48,9 +48,9 @@ def grade_all(submissions: list[Submission], autograder: Path, out_dir: Path, li
             results[submission.id] = earlier
         else:
             pending.append((submission, key, error_runs))
-    # the fork server warms up (seconds) while the hidden tests are read and their probes made
-    with ForkServer() if pending and not scheduler else contextlib.nullcontext() as server:
-        assignment = Assignment.from_autograder(autograder)
+    engine = Engine(autograder, limits, snapshot=snapshot) if pending and not scheduler else None
+    try:
+        assignment = engine.assignment if engine else Assignment.from_autograder(autograder)
         progress.start(len(pending), already=len(submissions) - len(pending))
         if os.geteuid() == 0:  # submissions run as other users: other students' feedback stays out of their reach
             (out_dir / "results").mkdir(parents=True, exist_ok=True)
@@ -58,9 +58,9 @@ def grade_all(submissions: list[Submission], autograder: Path, out_dir: Path, li
         if scheduler:
             from coursegrader.routes.dask_cluster import grade_on_cluster
 
-            finished = grade_on_cluster(scheduler, pending, autograder, limits, out_dir)
+            finished = grade_on_cluster(scheduler, pending, autograder, limits, out_dir, snapshot)
         else:
-            finished = _grade_local(pending, server, assignment, limits, workers, out_dir)
+            finished = _grade_here(pending, engine, workers, out_dir)
         for submission, key, error_runs, graded in finished:
             try:
                 save_result(graded, assignment, out_dir / "results" / submission.id, key, error_runs)
@@ -68,26 +68,25 @@ def grade_all(submissions: list[Submission], autograder: Path, out_dir: Path, li
                 graded = grader_fault(submission, "saving", error, out_dir)
             results[submission.id] = graded
             progress.advance(graded)
+    finally:
+        if engine:
+            engine.close()
     progress.finish()
     return [results[s.id] for s in submissions]
 
 
-def _duplicate(submission: Submission) -> Graded:
-    return Graded.failed(submission.id, "duplicate", messages.DUPLICATE)
-
-
-def _grade_local(pending, server: ForkServer, assignment, limits, workers, out_dir):
-    """``workers`` submissions at a time on this machine, from the fork server."""
+def _grade_here(pending, engine: Engine, workers: int, out_dir: Path):
+    """``workers`` submissions at a time on this machine, with the engine's fork server."""
     if not pending:
         return
-    server.wait_ready()
     with scratch_folder("coursegrader-grade-") as scratch, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        jobs = {pool.submit(grade_submission, server, assignment, submission, scratch / f"s{index}", limits):
-                (submission, key, error_runs) for index, (submission, key, error_runs) in enumerate(pending)}
+        jobs = {pool.submit(engine.grade, submission, scratch / f"s{index}"): (submission, key, error_runs)
+                for index, (submission, key, error_runs) in enumerate(pending)}
         for job in as_completed(jobs):
             submission, key, error_runs = jobs[job]
             try:
                 graded = job.result()
-            except Exception as error:  # noqa: BLE001 - grade_submission's own bug: this row only
+            except Exception as error:  # noqa: BLE001 - the engine's own bug: this row only
                 graded = grader_fault(submission, "grading", error, out_dir)
             yield submission, key, error_runs, graded
+

@@ -12,7 +12,7 @@ notebook holds none either.
 
 nbgrader autogrades one notebook after another in one process (the command's, or the Jupyter
 server's for the Formgrader) and makes a new preprocessor for each; the fork server and the
-loaded autograders are kept for the life of that process (``_Engine``).
+loaded autograders are kept for the life of that process (``_Engines``).
 """
 
 import atexit
@@ -25,10 +25,11 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from coursegrader.core import messages
 from coursegrader.core.config import load_course
-from coursegrader.engine.forkserver import ForkServer
-from coursegrader.engine.judging import Assignment, grade_submission
+from coursegrader.core.statuses import Status
+from coursegrader.engine.assignment import Assignment
+from coursegrader.engine.engine import Engine
 from coursegrader.core.results import Graded
-from coursegrader.build.nbgrader_source import CHECK_CALL
+from coursegrader.core.tags import CHECK_CALL
 from coursegrader.engine.sandbox import Limits
 from coursegrader.engine.workspace import scratch_folder
 from coursegrader.inputs.submissions import Submission
@@ -62,56 +63,37 @@ def _check_cells(nb) -> dict:
     return found
 
 
-class _Engine:
-    """The fork server and the autograders of one process; closed when the process exits.
-    Thread-safe: the Formgrader may autograde from two requests at once."""
+class _Engines:
+    """The engine of this process for each autograder zip, made at its first notebook and kept
+    (again if the zip was rebuilt meanwhile); all closed when the process exits. Thread-safe: the
+    Formgrader may autograde from two requests at once."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._server: ForkServer | None = None  # warming up (seconds) or running
-        self._assignments: dict[tuple, Assignment] = {}
+        self._engines: dict[str, tuple[tuple, Engine]] = {}  # zip path -> (its stat when read, engine)
 
-    def start_server(self) -> ForkServer:
-        """Start the fork server, if it is not running; it warms up while the caller goes on."""
-        with self._lock:
-            if self._server is None:
-                self._server = ForkServer()
-            return self._server
-
-    def server(self) -> ForkServer:
-        server = self.start_server()
-        try:
-            server.wait_ready()
-        except Exception:
-            self._forget(server)  # the next notebook tries again
-            server.close()
-            raise
-        return server
-
-    def assignment(self, autograder: Path) -> Assignment:
-        """The autograder zip, read once (again if it was rebuilt meanwhile)."""
+    def get(self, autograder: Path, limits: Limits) -> Engine:
         stat = autograder.stat()
-        key = (str(autograder.resolve()), stat.st_mtime_ns, stat.st_size)
+        version = (stat.st_mtime_ns, stat.st_size, limits)
         with self._lock:
-            if key not in self._assignments:
-                self._assignments[key] = Assignment.from_autograder(autograder)
-            return self._assignments[key]
+            known = self._engines.get(str(autograder.resolve()))
+            if known and known[0] == version:
+                return known[1]
+            if known:
+                known[1].close()
+            engine = Engine(autograder.read_bytes(), limits, snapshot=True)
+            self._engines[str(autograder.resolve())] = (version, engine)
+            return engine
 
     def close(self) -> None:
-        """Stop the fork server; the next notebook starts a fresh one."""
         with self._lock:
-            server, self._server = self._server, None
-        if server is not None:
-            server.close()
-
-    def _forget(self, server: ForkServer) -> None:
-        with self._lock:
-            if self._server is server:
-                self._server = None
+            engines, self._engines = list(self._engines.values()), {}
+        for _, engine in engines:
+            engine.close()
 
 
-_ENGINE = _Engine()
-atexit.register(_ENGINE.close)
+_ENGINES = _Engines()
+atexit.register(_ENGINES.close)
 
 
 class GradeWithEngine(NbGraderPreprocessor):
@@ -142,19 +124,17 @@ class GradeWithEngine(NbGraderPreprocessor):
         autograder = course.autograder(assignment_id)
         if not autograder.is_file():
             raise FileNotFoundError(f"{autograder} not found; run `python -m coursegrader build`")
-        _ENGINE.start_server()  # while the autograder's probes are computed here
-        assignment = _ENGINE.assignment(autograder)
+        engine = _ENGINES.get(autograder, Limits.from_course(course))
+        assignment = engine.assignment
         with scratch_folder("coursegrader-nbgrader-", passable=False) as scratch:
             notebook = Path(scratch) / "submitted" / assignment.notebook_name
             notebook.parent.mkdir()
             nbformat.write(nb, str(notebook))
-            graded = grade_submission(_ENGINE.server(), assignment, Submission(name, notebook),
-                                      Path(scratch) / "grading", Limits.from_course(course))
+            graded = engine.grade(Submission(name, notebook), Path(scratch) / "grading")
         if graded.missing_walls:
             self.log.warning(messages.WALLS_MISSING_LOG, "; ".join(graded.missing_walls))
-        if graded.status == "error":  # the grader's fault (its sandbox did not start, its server stopped)
-            self.log.error(messages.ENGINE_FAILED_LOG, name, graded.message)
-            _ENGINE.close()  # the next notebook starts a fresh fork server
+        if graded.status == Status.ERROR:  # the grader's fault (its sandbox did not start, its server stopped)
+            self.log.error(messages.ENGINE_FAILED_LOG, name, f"{graded.message}\n{graded.fault}")
             return assignment, None
         self.log.info(messages.GRADED_LOG, name, graded.status, graded.total,
                       assignment.possible, graded.seconds)
@@ -165,19 +145,19 @@ def _cell_report(question: str, assignment: Assignment | None, graded: Graded | 
     """What the test cell of ``question`` prints (verdicts and messages, never test code) and its points."""
     if assignment is None or graded is None:
         return messages.ENGINE_FAILED + "\n", 0.0
-    checks = [judged for judged in assignment.checks if judged.question == question]
+    checks = assignment.checks_of(question)
     if not checks:
         return messages.NO_TESTS + "\n", 0.0
     lines = []
     for judged in checks:
-        passed, message, _ = graded.feedback.get(judged.check.name, (None, messages.UNCHECKED, ""))
+        passed, message, _ = graded.feedback.get(judged.name, (None, messages.UNCHECKED, ""))
         verdict = {True: messages.PASSED, False: messages.FAILED, None: messages.UNCHECKED}[passed]
-        lines.append(messages.HIDDEN_TEST_LINE.format(question=question, verdict=verdict, points=judged.check.points))
+        lines.append(messages.HIDDEN_TEST_LINE.format(question=question, verdict=verdict, points=judged.points))
         if message and message != messages.UNCHECKED:
             lines.append("    " + message.replace("\n", "\n    "))
     if graded.status != "ok":
         lines.append(graded.status_line())
     score = graded.scores.get(question, 0.0)
     lines.append(messages.QUESTION_SCORE_LINE.format(question=question, score=score,
-                                                     possible=sum(j.check.points for j in checks)))
+                                                     possible=sum(j.points for j in checks)))
     return "\n".join(lines) + "\n", score

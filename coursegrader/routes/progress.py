@@ -1,16 +1,28 @@
-"""Progress of a grading run on the terminal: count, rate and time left."""
+"""Progress of a grading run on the terminal: count, rate and time left, and each failure in full.
 
+Hand-written rather than tqdm or rich: neither is in requirements.txt, and the part that matters
+here is what is printed, not the drawing. A failing submission gets a line of its own with its
+file's whole path and its message's whole first line (never cut: a cut path cannot be opened,
+a cut message may lose the word that says what went wrong); on a terminal that line is printed
+above the bar, and the bar is fitted to the terminal's width so that it redraws in place.
+"""
+
+import shutil
 import sys
 import time
 
+CLEAR_LINE = "\r\x1b[K"
+
 
 class Progress:
-    """A one-line bar on a terminal; on a log (not a terminal) a line per submission."""
+    """A one-line bar on a terminal; on a log (not a terminal) a line per submission.
+    ``files``: the submissions being graded, so a failure names its file, not only its id."""
 
-    def __init__(self, stream=sys.stderr, label: str = "grading"):
+    def __init__(self, stream=sys.stderr, label: str = "grading", files=()):
         self.stream = stream
         self.label = label
         self.live = hasattr(stream, "isatty") and stream.isatty()
+        self.paths = {s.id: s.path for s in files}
         self.total = self.done = 0
         self.started = time.monotonic()
 
@@ -26,15 +38,33 @@ class Progress:
         rate = self.done / elapsed if elapsed > 0 else 0.0
         left = (self.total - self.done) / rate if rate else 0.0
         counts = f"{self.done}/{self.total} {rate:.1f}/s ETA {_clock(left)}"
+        row = f"{graded.submission}: {graded.total:g} {graded.status} in {graded.seconds:.1f} s"
+        if graded.status != "ok":
+            row += self._failure(graded)
         if self.live:
-            width = 30
-            filled = int(width * self.done / max(1, self.total))
-            self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {counts}  ")
+            if graded.status != "ok":
+                self.stream.write(f"{CLEAR_LINE}{row}\n")
+            self.stream.write(f"{CLEAR_LINE}{self._bar(counts)}")
         else:
-            note = f" ({graded.message.splitlines()[0][:80]})" if graded.status != "ok" and graded.message else ""
-            self.stream.write(f"[{counts}] {graded.submission}: {graded.total:g} {graded.status} "
-                              f"in {graded.seconds:.1f} s{note}\n")
+            self.stream.write(f"[{counts}] {row}\n")
         self.stream.flush()
+
+    def _failure(self, graded) -> str:
+        """The failing file's whole path and the message's whole first line."""
+        path = self.paths.get(graded.submission)
+        first = graded.message.strip().splitlines()[0] if graded.message.strip() else ""
+        where = f" [{path}]" if path is not None else ""
+        return f"{where}{': ' + first if first else ''}"
+
+    def _bar(self, counts: str) -> str:
+        """The label, a bar and the counts, within the terminal's width (only the bar shrinks)."""
+        columns = shutil.get_terminal_size((80, 24)).columns
+        room = columns - len(self.label) - len(counts) - 5  # brackets and spaces; one column spare
+        if room < 5:
+            return counts[:max(0, columns - 1)]
+        width = min(30, room)
+        filled = int(width * self.done / max(1, self.total))
+        return f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {counts}"
 
     def finish(self) -> None:
         if self.live and self.total:

@@ -14,25 +14,19 @@ from coursegrader.core import messages
 from coursegrader.core.notebooks import write_bytes_atomic
 from coursegrader.core.results import Graded
 from coursegrader.engine.judging import Assignment
-from coursegrader.inputs.submissions import Submission, SubmissionError, submitted_file
+from coursegrader.inputs.submissions import Submission
 
 RESULTS_NAME = "results.json"
 RECORD_NAME = "graded.json"
-FAULT_NAME = "grader-error.txt"  # the traceback of the grader's own failure, for whoever fixes it
+FAULT_NAME = messages.GRADER_FAULT_FILE  # the traceback of the grader's own failure, for whoever fixes it
 ERROR_RUNS_KEPT = 2  # an error is graded again once; after that it is kept until --regrade
 
 
 def fingerprint(submission: Submission, autograder_digest: str) -> str:
     """Changes when the submission's file or the autograder change (then it is graded again).
     "" for a submission that cannot be read: it never counts as graded (reading it says why)."""
-    try:
-        name, data = submitted_file(submission)
-    except SubmissionError:
-        return ""
-    digest = hashlib.sha256(autograder_digest.encode())
-    digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
-    digest.update(data)
-    return digest.hexdigest()
+    file_digest = submission.read().digest
+    return hashlib.sha256(f"{autograder_digest}\0{file_digest}".encode()).hexdigest() if file_digest else ""
 
 
 def previous_result(results_dir: Path, key: str) -> tuple[Graded | None, int]:
@@ -56,7 +50,11 @@ def save_result(graded: Graded, assignment: Assignment, results_dir: Path, key: 
     results_dir.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(_json_bytes(graded.to_gradescope(assignment)), results_dir / RESULTS_NAME)
     runs = error_runs + 1 if graded.status == "error" else 0
-    write_bytes_atomic(_json_bytes({**graded.to_record(), "fingerprint": key, "error_runs": runs}), results_dir / RECORD_NAME)
+    record = graded.to_record()
+    fault = record.pop("fault", "")  # the engine's traceback of its own failure: its own file, not the record
+    if graded.status == "error" and fault:
+        write_bytes_atomic(fault.encode("utf-8", "backslashreplace"), results_dir / FAULT_NAME)
+    write_bytes_atomic(_json_bytes({**record, "fingerprint": key, "error_runs": runs}), results_dir / RECORD_NAME)
     if graded.status != "error":
         (results_dir / FAULT_NAME).unlink(missing_ok=True)
 
@@ -75,5 +73,4 @@ def grader_fault(submission: Submission, step: str, error: BaseException, out_di
         write_bytes_atomic(text, folder / FAULT_NAME)
     except OSError:
         pass
-    return Graded.failed(submission.id, "error", messages.GRADER_FAULT.format(
-        step_zh=messages.GRADER_STEPS[step], step=step, error=type(error).__name__, file=FAULT_NAME))
+    return Graded.failed(submission.id, "error", messages.grader_fault(step, error))

@@ -7,7 +7,7 @@ Export the written (manually graded) answers of a notebook to PDF for Gradescope
     python export_pdf.py autograd.ipynb --browser PATH  # 指定浏览器 / choose the browser
 
 不需要 LaTeX，也不会下载任何浏览器：PDF 由电脑上已安装的 Chromium、Google Chrome 或
-Microsoft Edge 排版，中文使用系统字体。需要的 Python 包：otter-grader、nbconvert、playwright
+Microsoft Edge 排版，中文使用系统字体（嵌入 PDF，复制出的文字与原文相同）。需要的 Python 包：otter-grader、nbconvert、playwright
 （只需 `pip install playwright`，不要运行 `playwright install`）。
 No LaTeX and no browser download: an installed Chromium, Chrome or Edge lays out the PDF.
 """
@@ -32,6 +32,16 @@ BROWSER_PATHS = (
 # Headless and quiet: no GPU, no update checks or sync, nothing fetched in the background.
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+# The Chinese font embedded in the PDF: the first of these installed (matplotlib lists the fonts
+# on Linux, macOS and Windows alike).
+CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC",
+             "Hiragino Sans GB", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei", "Noto Sans CJK JP",
+             "Source Han Sans", "Noto Sans CJK TC", "Noto Sans CJK KR")
+CJK_FAMILY = "export-pdf-cjk"
+# CJK fonts draw these radicals (⼈ U+2F08) with the same glyphs as the characters (人 U+4EBA); a PDF
+# maps each glyph back to one character for copying and search, and Chromium picks the radical.
+RADICALS = range(0x2E80, 0x2FE0)
+FIRST_CJK = 0x2E80  # the embedded font holds the characters from here on; Latin text keeps its own fonts
 
 
 class ExportError(Exception):
@@ -70,6 +80,68 @@ def written_answers_html(notebook_path: Path) -> str:
     return html
 
 
+def _font_subset(entry, characters: set[int]) -> bytes:
+    """The glyphs of ``characters`` from the font matplotlib lists as ``entry``, with a character
+    map that has no radicals in it: each glyph then maps back to the character written."""
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(entry.fname, fontNumber=entry.index, lazy=True)
+    covered = font.getBestCmap()
+    options = subset.Options()
+    options.name_IDs, options.notdef_outline, options.layout_features = ["*"], True, ["*"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes={c for c in characters if c in covered and c not in RADICALS})
+    subsetter.subset(font)
+    data = io.BytesIO()
+    font.save(data)
+    return data.getvalue()
+
+
+def with_cjk_font(html: str) -> str:
+    """``html`` marked as Simplified Chinese, its CJK characters set in a subset of an installed CJK
+    font embedded in the page itself.
+
+    Otherwise Chromium takes the system's CJK font, whose character map also sends the radicals
+    (U+2E80-U+2FDF) to the glyphs of common characters: the PDF's text then says ⼈⼯ where the page
+    shows 人工, and copying, search and a grader's PDF tools get the radicals. Without a CJK font
+    that fontTools (a matplotlib dependency) can read, the page is left as it is."""
+    import base64
+    import re
+
+    characters = {ord(c) for c in html if ord(c) >= FIRST_CJK}
+    try:
+        from matplotlib import font_manager
+
+        installed = {}
+        for entry in font_manager.fontManager.ttflist:
+            installed.setdefault((entry.name, "bold" if _weight(entry.weight) >= 600 else "normal"), entry)
+        family = next(name for name in CJK_FONTS if (name, "normal") in installed)
+        faces = {weight: _font_subset(installed[(family, weight)], characters)
+                 for weight in ("normal", "bold") if (family, weight) in installed}
+    except Exception as error:  # noqa: BLE001 - the PDF is still made, with the system's font
+        print(f"提示：未能嵌入中文字体，PDF 中复制出的部分汉字可能是部首字符 / no CJK font embedded "
+              f"({type(error).__name__}): text copied from the PDF may show radicals", file=sys.stderr)
+        return html
+    rules = [f'@font-face {{ font-family: "{CJK_FAMILY}"; font-weight: {weight}; '
+             f'src: url(data:font/otf;base64,{base64.b64encode(data).decode()}); }}' for weight, data in faces.items()]
+    # first in every stack the page uses (otter's HTML template): Latin text falls through to its own fonts
+    rules.append(f'body, body * {{ font-family: "{CJK_FAMILY}", "Helvetica Neue", Helvetica, Arial, sans-serif !important; }}')
+    rules.append(f'pre, pre *, code, code *, kbd, samp, tt {{ font-family: "{CJK_FAMILY}", monospace !important; }}')
+    html = re.sub(r"<html\b[^>]*>", '<html lang="zh-CN">', html, count=1)
+    return html.replace("</head>", "<style>\n" + "\n".join(rules) + "\n</style>\n</head>", 1)
+
+
+def _weight(weight) -> int:
+    """matplotlib's weight (a number, or a name such as "bold") as a number."""
+    names = {"ultralight": 100, "light": 300, "normal": 400, "regular": 400, "book": 400, "medium": 500,
+             "roman": 400, "semibold": 600, "demibold": 600, "demi": 600, "bold": 700, "heavy": 800,
+             "extra bold": 800, "black": 900}
+    return weight if isinstance(weight, int) else names.get(str(weight).lower(), 400)
+
+
 def render_pdf(html: str, browser: str, pdf_path: Path) -> None:
     """Print ``html`` to ``pdf_path`` with the given browser, the way a person prints a page."""
     try:
@@ -96,7 +168,7 @@ def export(notebook_path: Path, pdf_path: Path | None = None, browser: str | Non
     if not notebook_path.is_file():
         raise ExportError(f"找不到 notebook {notebook_path} / notebook not found; 请先保存 notebook / save it first")
     pdf_path = Path(pdf_path or notebook_path.with_suffix(".pdf"))
-    render_pdf(written_answers_html(notebook_path), find_browser(browser), pdf_path)
+    render_pdf(with_cjk_font(written_answers_html(notebook_path)), find_browser(browser), pdf_path)
     return pdf_path
 
 

@@ -734,6 +734,53 @@ CORRECT = {
                     n += 1
                 return y
         """),
+        # drawn at random but never used for the path or the value: the path follows x alone
+        _code("""
+            def my_control_flow(x):
+                noise = torch.rand(())  # 随机数只是取出来，不影响路径
+                if x > 0:
+                    return x ** 2 + 0 * noise
+                return torch.sin(x)
+        """),
+        # a truncated series with an early return: exp(x), ill-conditioned for large negative x
+        # (terms of 1e25 cancel), where finite differences are unreliable and must not decide
+        _code("""
+            def my_control_flow(x):
+                total = torch.ones((), dtype=x.dtype) + 0 * x
+                term = torch.ones((), dtype=x.dtype) + 0 * x
+                for k in range(1, 300):  # 泰勒级数，项足够小就提前返回
+                    term = term * x / k
+                    total = total + term
+                    if term.abs() < 1e-17 * total.abs() + 1e-300:
+                        return total
+                return total
+        """),
+        # cancellation of large magnitudes: values carry absolute rounding errors of about 1
+        _code("""
+            def my_control_flow(x):
+                big = 1e8
+                if x > 0:
+                    return (x + big) ** 2 - big ** 2
+                return (x - big) ** 2 - big ** 2
+        """),
+        # computed in float32, returned as float64: its values are a staircase at float64's steps
+        _code("""
+            def my_control_flow(x):
+                y = x.float()
+                if y > 0:
+                    y = torch.exp(torch.sin(y))
+                else:
+                    y = y ** 3 - y
+                return y.double()
+        """),
+        # kinks every 0.001 inside a torch op (no path change), so some lie next to probes
+        _code("""
+            def my_control_flow(x):
+                tooth = torch.abs(torch.remainder(x, 0.002) - 0.001)  # 锯齿：每 0.001 一个折点
+                if x > 0:
+                    return tooth + x
+                return tooth - x ** 2
+        """),
     ],
     "e5": [
         "import matplotlib.pyplot as plt\nimport numpy as np\n"
@@ -1479,6 +1526,79 @@ WRONG = {
                 if x > 0:
                     return scale * x
                 return scale - x
+        """),
+        # the branch is drawn at random: the same x takes any path, which is not control flow on x
+        _code("""
+            def my_control_flow(x):
+                r = torch.rand(())
+                if r < 0.5:
+                    return x ** 2
+                if r < 0.75:
+                    return x ** 3
+                return torch.sin(x)
+        """),
+        # a random threshold: whether x is above it changes from call to call
+        _code("""
+            import random
+
+            def my_control_flow(x):
+                if x > random.uniform(-1, 1):
+                    return x ** 2
+                return torch.sin(x)
+        """),
+        # a random loop count from NumPy: the number of steps does not follow x
+        _code("""
+            import numpy as np
+
+            def my_control_flow(x):
+                y = x
+                for _ in range(np.random.randint(1, 4)):
+                    y = y * x
+                return y
+        """),
+        # the path follows a call counter kept between calls, not x
+        _code("""
+            calls = {"n": 0}
+
+            def my_control_flow(x):
+                calls["n"] += 1
+                if calls["n"] % 2 == 0:
+                    return x ** 2
+                return torch.sin(x) + x
+        """),
+        # a NumPy round trip for large |x| only: the graph is cut there
+        _code("""
+            def my_control_flow(x):
+                if x.abs() > 10:
+                    return torch.tensor(x.detach().numpy() ** 2)
+                return x ** 2 if x > 0 else torch.sin(x)
+        """),
+        # detach() for small |x| only: the graph is cut there
+        _code("""
+            def my_control_flow(x):
+                if x.abs() < 0.1:
+                    return x.detach() * 3 + 1
+                return x ** 2 if x > 0 else torch.sin(x)
+        """),
+        # float() then a new tensor, for 1 < x < 2 only: the graph is cut there
+        _code("""
+            def my_control_flow(x):
+                if 1 < x < 2:
+                    return torch.tensor(float(x) ** 2, dtype=torch.float64)
+                return x ** 2 if x > 0 else torch.sin(x)
+        """),
+        # .data for x < -10 only: cut from the graph there
+        _code("""
+            def my_control_flow(x):
+                if x < -10:
+                    return x.data * 2
+                return x ** 2 if x > 0 else torch.sin(x)
+        """),
+        # tolist() and a new leaf tensor: it requires grad, but it is not connected to x
+        _code("""
+            def my_control_flow(x):
+                v = x.tolist()
+                return torch.tensor(v * v if v > 0 else -v, dtype=torch.float64, requires_grad=True)
         """),
     ],
     "e5": [

@@ -1,0 +1,99 @@
+"""The assignment as the engine holds it: the questions, each hidden check compiled with its
+probe inputs made, the public tests, and the settings the autograder zip was built with.
+
+Loaded once per grading process from the autograder zip (its bytes, its path, or the folder
+Gradescope unpacked it into); every route grades with the same object.
+"""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coursegrader.core import autograder_zip
+from coursegrader.core.assignment import Question, autograded, possible_points, questions_of
+from coursegrader.engine.checks import HiddenCheck, hidden_checks, public_tests_source, standalone
+
+
+@dataclass(frozen=True)
+class LoadedCheck:
+    """One hidden check ready to run: its test's parts, its judge (and static rule) compiled here,
+    and its probe inputs, made once."""
+    test: HiddenCheck
+    question: str
+    judge: object
+    probes: object
+    inspect: object = None  # the static rule, run by the grader on the submitted cells (see checks.py)
+
+    @property
+    def name(self) -> str:
+        return self.test.name
+
+    @property
+    def points(self) -> float:
+        return self.test.points
+
+
+@dataclass
+class Assignment:
+    """What grading needs from an autograder zip."""
+    questions: list[Question]
+    checks: list[LoadedCheck]
+    public: dict[str, tuple[str, str]]  # question -> (test file path, source without hidden tests)
+    seed: int | None
+    show_hidden: bool
+    notebook_name: str  # what the release notebook is called; its init cell opens this file
+    limits: dict  # the course's limits when the zip was built (Gradescope's image has no course_config.py)
+    warm_up: str = ""  # code the fork server runs once before any submission (the course's, from its config)
+    files: dict = field(default_factory=dict)  # name -> bytes: the master's `files:`, beside each submission's notebook
+    lesson: tuple[str, ...] = ()  # the release's code cells before its first answer cell (build.pipeline.lesson_cells)
+    hidden_feedback: str = "after_published"  # HIDDEN_FEEDBACK when the zip was built: "immediate" or "after_published"
+
+    @classmethod
+    def from_autograder(cls, source: "Path | bytes | autograder_zip.Autograder") -> "Assignment":
+        """Read from an autograder zip, its bytes, the folder it was unpacked into, or what
+        ``autograder_zip.read`` already read of it."""
+        autograder = source if isinstance(source, autograder_zip.Autograder) else autograder_zip.read(source)
+        questions = questions_of(autograder.manifest)
+        checks, public = [], {}
+        for question in questions:
+            test_path = autograder_zip.test_path(question.name)
+            if question.manual or test_path not in autograder.tests:
+                continue
+            source_code = autograder.tests[test_path]
+            loaded = [LoadedCheck(check, question.name, standalone(check.judge_source),
+                                  json.loads(json.dumps(standalone(check.probes_source)())),
+                                  standalone(check.inspect_source) if check.inspect_source else None)
+                      for check in hidden_checks(source_code, test_path)]
+            _agree(question, loaded, test_path)
+            checks.extend(loaded)
+            visible = public_tests_source(source_code, test_path)
+            if visible:
+                public[question.name] = (test_path, visible)
+        config = autograder.otter_config
+        return cls(questions, checks, public, config.get("seed"), bool(config.get("show_hidden", False)),
+                   f"{config.get('assignment_name', 'submission')}.ipynb", autograder.manifest["limits"],
+                   str(autograder.manifest.get("warm_up", "")), dict(autograder.files),
+                   tuple(str(cell) for cell in autograder.manifest.get("lesson", [])),
+                   # a zip built before the setting, or holding anything else: the cautious default
+                   "immediate" if autograder.manifest.get("hidden_feedback") == "immediate" else "after_published")
+
+    @property
+    def autograded(self) -> list[str]:
+        """The questions with tests, in notebook order."""
+        return autograded(self.questions)
+
+    @property
+    def possible(self) -> float:
+        return possible_points(self.questions)
+
+    def checks_of(self, question: str) -> list[LoadedCheck]:
+        return [check for check in self.checks if check.question == question]
+
+
+def _agree(question: Question, loaded: list[LoadedCheck], test_path: str) -> None:
+    """The manifest and the test file must tell one story: the same checks, the same points."""
+    names, points = tuple(check.name for check in loaded), sum(check.points for check in loaded)
+    if names != question.checks or abs(points - question.points) > 1e-9:
+        raise ValueError(f"the autograder's manifest gives {question.name} the checks {list(question.checks)} worth "
+                         f"{question.points:g}, but {test_path} has {list(names)} worth {points:g}; rebuild it with "
+                         "`python -m coursegrader build`")

@@ -1,0 +1,167 @@
+"""The grading engine of one process: the assignment it grades, the limits, and the warm fork
+server every submission's process is forked from, owned in one place for every route.
+
+    with Engine(autograder_zip_bytes_or_path, limits) as engine:   # the server warms up while
+        graded = engine.grade(submission, scratch_folder)           # the hidden tests are read
+
+A route makes one engine per process (a local batch, a Dask worker, a Gradescope run, the
+nbgrader command or Formgrader) and calls ``grade`` for each submission, from as many threads as
+it likes. A fork server that cannot start or that stops is replaced at the next ``grade``; the
+submission graded meanwhile gets a row of its own (the grader's fault), never an exception.
+
+The lesson, paid once: most of a submission's running time is the release's own lesson cells
+(the code before the first answer cell), the same in every notebook that kept them. With
+``snapshot`` on, the first such submission makes a lesson server, forked from the fork server,
+that runs those cells once; every submission whose cells begin with them unchanged is forked
+from it and runs only its own cells. Any other submission (an edited or deleted lesson cell) runs
+all its cells from the clean fork server, and so does everyone if the lesson cannot run. Both
+paths give the same verdicts (tests/test_snapshot.py); the lesson server holds only the release's
+cells, never anything of a student.
+"""
+
+import base64
+import json
+import threading
+from pathlib import Path
+
+from coursegrader.core import autograder_zip, messages
+from coursegrader.core.results import Graded
+from coursegrader.core.statuses import Status
+from coursegrader.engine.assignment import Assignment
+from coursegrader.engine.forkserver import ForkServer, ForkServerError
+from coursegrader.engine import judging
+from coursegrader.engine.judging import grade_submission
+from coursegrader.engine.sandbox import Limits
+from coursegrader.inputs.submissions import Notebook, Submission, read_submission
+
+# The lesson server runs the release's lesson cells (well under a second here); one that is not
+# ready in this time is not used, and every submission runs all its cells.
+LESSON_READY_SECONDS = 120
+_PACKET_BYTES = 60_000  # the lesson travels in one packet to the lesson server (forkserver._PACKET)
+
+
+def _lesson_payload(assignment: Assignment) -> dict | None:
+    """What the lesson server needs (runner.prepare_lesson), or None without a lesson to share."""
+    if not assignment.lesson:
+        return None
+    payload = {"cells": list(assignment.lesson), "seed": assignment.seed, "notebook_name": assignment.notebook_name,
+               # the file every submission's folder holds under that name (its code cells only): an empty one
+               "notebook": Notebook([]).saved().decode("ascii"),
+               # and the master's shipped files, which every submission's folder holds too
+               "files": {name: base64.b64encode(data).decode("ascii") for name, data in assignment.files.items()}}
+    return payload if len(json.dumps(payload).encode()) <= _PACKET_BYTES else None
+
+
+class Engine:
+    def __init__(self, autograder: "Path | bytes | Assignment", limits: Limits | None = None,
+                 overrides: dict | None = None, snapshot: bool = False):
+        """``autograder``: the zip (path or bytes), the folder it was unpacked into, or an
+        Assignment already loaded from it. ``limits``: the course's; without them, the limits the
+        zip was built with, with ``overrides`` (None values ignored) laid over them."""
+        self._lock = threading.Lock()
+        if isinstance(autograder, Assignment):
+            self.assignment = autograder
+            self._server = ForkServer(self.assignment.warm_up)
+        else:
+            read = autograder_zip.read(autograder)  # opened once; the manifest says how to warm up
+            self._server = ForkServer(str(read.manifest.get("warm_up", "")))  # warms up while the tests load
+            try:
+                self.assignment = Assignment.from_autograder(read)
+            except BaseException:
+                self._server.close()
+                raise
+        given = {k: v for k, v in (overrides or {}).items() if v is not None}
+        self.limits = limits or Limits(**{**self.assignment.limits, **given})
+        self._lesson_payload = _lesson_payload(self.assignment) if snapshot else None
+        self._lesson: ForkServer | None = None
+        self.after_lesson = 0  # submissions forked from the lesson server so far (for benchmarks and tests)
+
+    def wait_ready(self) -> None:
+        """Wait for the fork server's warm-up; ForkServerError if it could not start (the next
+        call starts a fresh one)."""
+        self._ready_server()
+
+    def grade(self, submission: Submission, scratch: Path, notebook: Notebook | None = None) -> Graded:
+        """Grade one submission in a fresh sandboxed process; its files go under ``scratch``.
+        ``notebook``: the submission already read (else it is read here)."""
+        try:
+            notebook = read_submission(submission) if notebook is None else notebook
+        except Exception as error:  # noqa: BLE001 - bytes no check foresaw are still this submission's own row
+            return judging.unreadable(submission.id, error)
+        try:
+            server = self._ready_server()
+        except ForkServerError as error:
+            graded = Graded.failed(submission.id, Status.ERROR, messages.grader_fault("starting", error))
+            graded.fault = f"the grading process did not start: {error}"
+            return graded
+        lesson = None
+        if self._lesson_payload and judging.starts_with_lesson(notebook, self.assignment.lesson):
+            lesson = self._ready_lesson(server)
+        if lesson is not None:
+            with self._lock:
+                self.after_lesson += 1
+        graded = grade_submission(lesson or server, self.assignment, submission, scratch, self.limits,
+                                  notebook=notebook, after_lesson=lesson is not None)
+        if graded.status == Status.ERROR:
+            for used in (server, lesson):
+                if used is not None and not used.alive():
+                    self._drop(used)  # it stopped while grading: the next submission starts a fresh one
+        return graded
+
+    def _ready_lesson(self, server: ForkServer) -> ForkServer | None:
+        """The lesson server, made at the first submission that can use it; None if the lesson
+        cannot run (then submissions run all their cells)."""
+        with self._lock:
+            if self._lesson is None and self._lesson_payload is not None:
+                self._lesson = server.lesson(self._lesson_payload)
+            lesson = self._lesson
+        if lesson is None:
+            return None
+        try:
+            lesson.wait_ready(timeout=LESSON_READY_SECONDS)
+        except ForkServerError:
+            with self._lock:
+                self._lesson_payload = None  # a lesson that did not run once will not run: stop trying
+            self._drop(lesson)
+            return None
+        return lesson
+
+    def _ready_server(self) -> ForkServer:
+        with self._lock:
+            if self._server is None:
+                self._server = ForkServer(self.assignment.warm_up)
+            server = self._server
+        try:
+            server.wait_ready()
+        except Exception:
+            self._drop(server)  # the next submission starts a fresh one
+            raise
+        return server
+
+    def _drop(self, server: ForkServer) -> None:
+        with self._lock:
+            if self._server is server:
+                self._server, dropped = None, [server, self._lesson]  # the lesson server is the fork server's child
+                self._lesson = None
+            elif self._lesson is server:
+                self._lesson, dropped = None, [server]
+            else:
+                dropped = [server]
+        for each in dropped:
+            if each is not None:
+                each.close()
+
+    def close(self) -> None:
+        """Stop the fork servers (at once if still warming up)."""
+        with self._lock:
+            servers = [self._lesson, self._server]
+            self._lesson = self._server = None
+        for server in servers:
+            if server is not None:
+                server.close()
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

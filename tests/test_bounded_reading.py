@@ -1,0 +1,68 @@
+"""The grader's reading of a submission's code (a hidden test's inspect step) is bounded: it runs
+in a child process with capped memory and CPU time (coursegrader/engine/inspection.py), and the
+course's e5 reading is linear in strings that double and counts its steps. Hitting a bound is a
+verdict about that submission ("too complex to check"), never a grader failure, on every route.
+Fine grids for e5 (125,664 and 1,000,000 points) pass on every route (issue 23.3)."""
+
+import json
+import time
+
+import nbformat
+import pytest
+
+from coursegrader.core.notebooks import read
+from coursegrader.engine import inspection
+from gradescope_harness import grade_on_gradescope
+from helpers import ASSIGNMENT, answers_of, with_answers
+from hostile_cases import evidence_cases, evidence_notebook
+from test_nbgrader import course_copy, generated, nbgrader, nbgrader_points, read_questions, submit  # noqa: F401 - generated is a fixture
+
+ROUTE_CASES = {"e5_doubling_empty": 5, "e5_doubling_huge": 0, "e5_grid_125664": 5, "e5_grid_million": 5}
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("def inspect(cells):\n    while True:\n        pass", inspection.TOO_COMPLEX),
+    ("def inspect(cells):\n    return len('x' * 10 ** 10)", inspection.TOO_COMPLEX),
+    ("def inspect(cells):\n    return inspect(cells)", inspection.TOO_COMPLEX),
+    ("def inspect(cells):\n    raise ValueError('odd')", None),
+    ("def inspect(cells):\n    return {'cells': len(cells), 'found': []}", {"cells": 2, "found": []}),
+])
+def test_a_reading_that_runs_out_of_its_bounds_is_too_complex(monkeypatch, source, expected):
+    monkeypatch.setattr(inspection, "CPU_SECONDS", 2)
+    started = time.monotonic()
+    assert inspection.inspect_cells(source, [{"source": "x = 1", "tags": []}] * 2) == expected
+    assert time.monotonic() - started < 60  # bounded by the child's CPU limit, whatever the load
+
+
+def _notebooks(course, folder):
+    """The route cases on the release (nbgrader's grade cells are the release's), answered as the solution."""
+    release, solution = read(course.release(ASSIGNMENT)), read(course.solution(ASSIGNMENT))
+    solution = with_answers(release, answers_of(solution, [q.name for q in read_questions(course)]))
+    paths = {}
+    for name, (answers, before, after, _) in evidence_cases().items():
+        if name in ROUTE_CASES:
+            paths[name] = folder / f"{name}.ipynb"
+            nbformat.write(evidence_notebook(solution, answers, before, after), paths[name])
+    return paths
+
+
+@pytest.mark.slow
+def test_the_zips_run_autograder_reads_bounded_and_takes_fine_grids(course, tmp_path):
+    """The notebooks that hung a Gradescope run (no results.json) or built a 4.3 GB string get
+    results.json with e5 decided; fine grids get e5's 5 points."""
+    for name, path in _notebooks(course, tmp_path).items():
+        results = grade_on_gradescope(tmp_path / f"gs-{name}", course.autograder(ASSIGNMENT),
+                                      {"autograd.ipynb": path.read_bytes()}, "--timeout", "200")
+        scores = {test["name"]: test["score"] for test in results["tests"]}
+        assert scores["e5"] == ROUTE_CASES[name], (name, json.dumps(results)[:2000])
+        assert scores["e3b"] == 2, name
+
+
+@pytest.mark.slow
+def test_nbgrader_reads_bounded_and_takes_fine_grids(course, generated, tmp_path):  # noqa: F811
+    root = course_copy(generated, tmp_path / "course")
+    for name, path in _notebooks(course, tmp_path).items():
+        submit(root, name, path)
+    nbgrader(root, "autograde", ASSIGNMENT)
+    for name, expected in ROUTE_CASES.items():
+        assert nbgrader_points(root, name)["e5"] == expected, name
