@@ -51,7 +51,8 @@ def _grade(args) -> int:
         return 2
     if args.from_gradescope:
         return _from_gradescope(args, course, assignment, autograder, roster)
-    if _stale(args, course, assignment, autograder):
+    autograder_bytes = autograder.read_bytes()  # the zip, read once for the whole run
+    if _stale(args, course, assignment, autograder, autograder_bytes):
         return 2
     inputs = args.submissions or [course.samples(assignment)]
     try:
@@ -76,7 +77,6 @@ def _grade(args) -> int:
     workers = args.workers or course.GRADING_WORKERS
     where = f"the Dask cluster at {args.scheduler}" if args.scheduler else f"{workers} worker(s)"
     print(f"Grading {len(submissions)} submission(s) of {assignment} on {where} ...", file=sys.stderr)
-    autograder_bytes = autograder.read_bytes()  # the zip, read once for the whole run
     try:
         graded = grade_all(submissions, autograder_bytes, out, limits, workers, Progress(files=submissions),
                            regrade=args.regrade, scheduler=args.scheduler, snapshot=not args.no_snapshot)
@@ -145,14 +145,15 @@ def _path_problem(args) -> str | None:
     return None
 
 
-def _stale(args, course, assignment, autograder) -> bool:
-    """Whether grading must stop because the master changed after the zip was built; says so in
-    one line either way (with --allow-stale grading goes on, after a warning)."""
+def _stale(args, course, assignment, autograder: Path, autograder_bytes: bytes) -> bool:
+    """Whether grading must stop because the master changed after the zip (``autograder``, whose
+    content is ``autograder_bytes``) was built; says so in one line either way (with --allow-stale
+    grading goes on, after a warning)."""
     from coursegrader.build.freshness import changed_since_build
     from coursegrader.core.autograder_zip import read_manifest
 
     try:
-        manifest = read_manifest(autograder)
+        manifest = read_manifest(autograder_bytes, autograder)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return True

@@ -100,3 +100,15 @@ def test_what_cannot_be_json_is_refused_before_anything_is_sent():
             protocol.send(theirs, {"tensor": object()})
         protocol.send(theirs, "next")
         assert protocol.receive(ours) == "next"
+
+
+def test_a_message_of_too_many_structures_is_refused_before_it_is_parsed():
+    """Empty lists cost the parser about 25 bytes each per byte: counted first, not parsed."""
+    cheap = b"[" + b"[]," * 2000 + b"0]"
+    ours, theirs = connected()
+    with ours, theirs:
+        theirs.sendall(len(cheap).to_bytes(4, "big") + cheap)
+        with pytest.raises(protocol.ProtocolError, match="^message over the size cap$"):
+            protocol.receive(ours, max_structures=2000)
+        theirs.sendall(len(cheap).to_bytes(4, "big") + cheap)
+        assert len(protocol.receive(ours, max_structures=2001)) == 2001

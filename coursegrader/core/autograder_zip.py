@@ -60,8 +60,9 @@ def _members(source) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist() if wanted(name)}
 
 
-def read(source: Path | bytes) -> Autograder:
-    """The autograder built by this package: a zip file, its bytes, or the folder it was unpacked into."""
+def read(source: Path | bytes, name: "str | Path | None" = None) -> Autograder:
+    """The autograder built by this package: a zip file, its bytes, or the folder it was unpacked
+    into; ``name`` says in an error where bytes came from."""
     try:
         members = _members(source)
         manifest = json.loads(members[MANIFEST_NAME])
@@ -69,7 +70,7 @@ def read(source: Path | bytes) -> Autograder:
         tests = {name: data.decode("utf-8") for name, data in members.items() if name.startswith(f"{TESTS_FOLDER}/")}
         files = {name.split("/", 1)[1]: data for name, data in members.items() if name.startswith(f"{FILES_FOLDER}/")}
     except (OSError, KeyError, zipfile.BadZipFile, ValueError) as error:
-        where = "these bytes" if isinstance(source, bytes) else source
+        where = name or ("these bytes" if isinstance(source, bytes) else source)
         raise ValueError(
             f"{where} is not an autograder zip built by `python -m coursegrader build` "
             f"({type(error).__name__}: {error})"
@@ -81,6 +82,6 @@ def test_path(question: str) -> str:
     return f"{TESTS_FOLDER}/{question}.py"
 
 
-def read_manifest(autograder_zip: "Path | bytes") -> dict:
+def read_manifest(autograder_zip: "Path | bytes", name: "str | Path | None" = None) -> dict:
     """The questions, points and limits of an autograder zip built by this package."""
-    return read(autograder_zip).manifest
+    return read(autograder_zip, name).manifest

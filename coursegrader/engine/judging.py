@@ -170,7 +170,7 @@ class _Conversation:
             if remaining <= 0:
                 raise socket.timeout()
             self.sock.settimeout(remaining)
-            message = protocol.receive(self.sock, received.MAX_MESSAGE_BYTES)
+            message = protocol.receive(self.sock, received.MAX_MESSAGE_BYTES, received.MAX_STRUCTURES)
         except socket.timeout:
             raise _Stopped(Status.TIMEOUT, messages.TIMED_OUT.format(**self.place)) from None
         except protocol.ProtocolError:

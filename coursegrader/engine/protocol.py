@@ -31,9 +31,10 @@ def send(sock: socket.socket, message) -> None:
     sock.sendall(_HEADER.pack(len(data)) + data)
 
 
-def receive(sock: socket.socket, max_bytes: int = MAX_MESSAGE_BYTES):
+def receive(sock: socket.socket, max_bytes: int = MAX_MESSAGE_BYTES, max_structures: int | None = None):
     """The next message, or None when the other side has closed the connection; a message over
-    ``max_bytes`` is a ProtocolError."""
+    ``max_bytes``, or with more than ``max_structures`` brackets and quotes (what parsing it
+    would cost in memory), is a ProtocolError."""
     header = _read_exactly(sock, _HEADER.size)
     if header is None:
         return None
@@ -43,6 +44,8 @@ def receive(sock: socket.socket, max_bytes: int = MAX_MESSAGE_BYTES):
     data = _read_exactly(sock, size)
     if data is None:
         return None
+    if max_structures is not None and sum(data.count(mark) for mark in (b"[", b"{", b'"')) > max_structures:
+        raise ProtocolError("message over the size cap")
     return decode(data)
 
 

@@ -10,11 +10,14 @@ here keeps more of a text than its cap.
 
 import math
 
-# Messages from the submission's process are far smaller than the cells the grader sends it:
-# the largest an honest one sends is a hidden check's observation (a few kilobytes). The cap
-# bounds what a forged message costs the grader to parse (JSON of empty lists takes about 25
-# bytes of memory per byte).
-MAX_MESSAGE_BYTES = 2 * 2**20
+# Messages from the submission's process are bounded twice before they are parsed. The size:
+# the largest an honest one sends is a hidden check's observation, at most about 7 MB (e5's:
+# 10,000 judged points on up to 20 curves, and the answer's code). The structures (lists,
+# objects, strings): parsed JSON costs about 25 bytes of memory per byte of empty lists or
+# objects, but about 11 per byte of numbers; counting brackets and quotes first keeps a forged
+# message of 8 MiB under about 150 MB of the grader's memory.
+MAX_MESSAGE_BYTES = 8 * 2**20
+MAX_STRUCTURES = 1_000_000
 
 
 def text(value, limit: int, default: str = "") -> str:

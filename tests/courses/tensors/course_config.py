@@ -42,6 +42,7 @@ PYTHON_MINIMUM_VERSION = "3.11.5"
 TORCH_VERSION = "2.13.0"
 TORCH_CPU_INDEX_URL = "https://download.pytorch.org/whl/cpu"
 TORCH_IMAGE_BUILD = "cpu"
+UV_VERSION = "0.13.9"
 OTTER_VERSION = "7.0.0"
 AUTOGRADER_REQUIREMENTS = ["numpy==2.4.6"]
 
