@@ -12,6 +12,7 @@ from coursegrader.inputs.submissions import Submission
 from coursegrader.routes.progress import Progress
 from helpers import ROOT
 
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 LONG_NAME = "第三小组-张三-2024000123-自动微分作业-最终版-真的是最终版-请老师查收-" + "很长的文件名" * 4
 MESSAGE = ("这份提交无法读取：它不是一个 Jupyter 笔记本（.ipynb），也不是 otter 导出的 zip 文件 / this submission "
            "could not be read: it is neither a Jupyter notebook (.ipynb) nor an otter export zip")
@@ -49,12 +50,23 @@ def test_on_a_terminal_a_failure_is_printed_above_a_bar_that_fits(tmp_path, monk
     progress.advance(graded)
     progress.advance(Graded("fine", "ok", total=24.0))
     progress.finish()
-    screen = [line.split("\r\x1b[K")[-1] for line in re.split(r"\n", terminal.getvalue())]
+    drawn = ANSI.sub("", terminal.getvalue())  # what the terminal shows, without cursor moves and colours
+    screen = [part for line in drawn.split("\n") for part in line.split("\r")]
     failure = next(line for line in screen if "short-id" in line)
-    assert str(submission.path) in failure and failure.endswith(MESSAGE)
-    bars = [part for part in terminal.getvalue().split("\r\x1b[K") if part.startswith("grading [")]
-    assert bars and all(len(bar.split("\n")[0]) < 60 for bar in bars)  # redrawn in place, never wrapped
-    assert "fine" not in terminal.getvalue()  # a graded submission moves the bar only
+    assert str(submission.path) in failure and failure.endswith(MESSAGE)  # one whole line, above the bar
+    bars = [line for line in screen if line.startswith("grading ")]
+    assert bars and all(len(bar.rstrip()) <= 60 for bar in bars)  # redrawn in place, never wrapped
+    assert "2/3" in bars[-1] and "fine" not in drawn  # a graded submission moves the bar only
+
+
+def test_a_file_name_is_never_read_as_markup(tmp_path):
+    terminal = Terminal()
+    submission = Submission("[bold]x[/bold]", tmp_path / "[red]x[/red].ipynb")
+    progress = Progress(terminal, files=[submission])
+    progress.start(1)
+    progress.advance(Graded.failed(submission.id, "invalid", "[link=http://x]y[/link]"))
+    progress.finish()
+    assert f"[bold]x[/bold]: 0 invalid in 0.0 s [{submission.path}]: [link=http://x]y[/link]" in ANSI.sub("", terminal.getvalue())
 
 
 def test_the_grade_command_names_a_failing_file_in_full(tmp_path):

@@ -71,7 +71,7 @@ def grade_all(submissions: list[Submission], autograder: bytes, out_dir: Path, l
     finally:
         if engine:
             engine.close()
-    progress.finish()
+        progress.finish()  # the terminal's bar ends, whatever stopped the run
     return [results[s.id] for s in submissions]
 
 

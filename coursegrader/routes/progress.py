@@ -1,17 +1,18 @@
 """Progress of a grading run on the terminal: count, rate and time left, and each failure in full.
 
-Hand-written rather than tqdm or rich: neither is in requirements.txt, and the part that matters
-here is what is printed, not the drawing. A failing submission gets a line of its own with its
-file's whole path and its message's whole first line (never cut: a cut path cannot be opened,
-a cut message may lose the word that says what went wrong); on a terminal that line is printed
-above the bar, and the bar is fitted to the terminal's width so that it redraws in place.
+On a terminal the bar is rich's (it fits the terminal's width and redraws in place); a failing
+submission gets a line of its own above it, with its file's whole path and its message's whole
+first line, printed as plain text (never cut: a cut path cannot be opened, a cut message may
+lose the word that says what went wrong; never read as markup: a file name is the student's).
+On a log (not a terminal) each submission gets one line, which `grep` and CI logs read as is.
 """
 
-import shutil
 import sys
 import time
 
-CLEAR_LINE = "\r\x1b[K"
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 
 class Progress:
@@ -25,29 +26,39 @@ class Progress:
         self.paths = {s.id: s.path for s in files}
         self.total = self.done = 0
         self.started = time.monotonic()
+        self._bar: Bar | None = None
 
     def start(self, total: int, already: int = 0) -> None:
         self.total, self.done, self.started = total, 0, time.monotonic()
         if already:
             self.stream.write(f"{already} submission(s) already graded with this autograder; grading {total} more\n")
-        self.stream.flush()
+            self.stream.flush()
+        if self.live and total:
+            console = Console(file=self.stream, force_terminal=True, highlight=False, markup=False, emoji=False)
+            # refreshed by advance() only: no drawing thread, nothing drawn after finish()
+            self._bar = Bar(TextColumn(self.label), BarColumn(bar_width=30), MofNCompleteColumn(),
+                            TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+                            console=console, auto_refresh=False)
+            self._task = self._bar.add_task(self.label, total=total, rate="")
+            self._bar.start()
+            self._bar.refresh()
 
     def advance(self, graded) -> None:
         self.done += 1
         elapsed = time.monotonic() - self.started
         rate = self.done / elapsed if elapsed > 0 else 0.0
-        left = (self.total - self.done) / rate if rate else 0.0
-        counts = f"{self.done}/{self.total} {rate:.1f}/s ETA {_clock(left)}"
         row = f"{graded.submission}: {graded.total:g} {graded.status} in {graded.seconds:.1f} s"
         if graded.status != "ok":
             row += self._failure(graded)
-        if self.live:
+        if self._bar is not None:
             if graded.status != "ok":
-                self.stream.write(f"{CLEAR_LINE}{row}\n")
-            self.stream.write(f"{CLEAR_LINE}{self._bar(counts)}")
+                self._bar.console.print(Text(row), soft_wrap=True)  # above the bar, whole
+            self._bar.update(self._task, completed=self.done, rate=f"{rate:.1f}/s")
+            self._bar.refresh()
         else:
-            self.stream.write(f"[{counts}] {row}\n")
-        self.stream.flush()
+            left = (self.total - self.done) / rate if rate else 0.0
+            self.stream.write(f"[{self.done}/{self.total} {rate:.1f}/s ETA {_clock(left)}] {row}\n")
+            self.stream.flush()
 
     def _failure(self, graded) -> str:
         """The failing file's whole path and the message's whole first line."""
@@ -56,19 +67,10 @@ class Progress:
         where = f" [{path}]" if path is not None else ""
         return f"{where}{': ' + first if first else ''}"
 
-    def _bar(self, counts: str) -> str:
-        """The label, a bar and the counts, within the terminal's width (only the bar shrinks)."""
-        columns = shutil.get_terminal_size((80, 24)).columns
-        room = columns - len(self.label) - len(counts) - 5  # brackets and spaces; one column spare
-        if room < 5:
-            return counts[:max(0, columns - 1)]
-        width = min(30, room)
-        filled = int(width * self.done / max(1, self.total))
-        return f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {counts}"
-
     def finish(self) -> None:
-        if self.live and self.total:
-            self.stream.write("\n")
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
         elapsed = time.monotonic() - self.started
         if self.total:
             self.stream.write(f"graded {self.done} submission(s) in {elapsed:.1f} s\n")
