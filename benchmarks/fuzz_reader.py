@@ -1,4 +1,4 @@
-"""The submission reader's fuzz properties (tests/test_fuzz.py) with a larger, random budget.
+"""The submission reader's fuzz properties (tests/inputs/test_fuzz.py) with a larger, random budget.
 
     .venv/bin/python benchmarks/fuzz_reader.py [EXAMPLES_PER_PROPERTY]   (default 20000)
 

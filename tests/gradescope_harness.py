@@ -7,7 +7,7 @@ ended, reads ``<root>/results/results.json``; stdout goes to ``<root>/results/st
 (the temporary root) and COURSEGRADER_PREFIX (this environment, which holds what setup.sh would
 install). PYTHONPATH points at the coursegrader source bundled in the zip, which setup.sh copies
 into the image: the zip grades with the code it carries. ``VALIDATOR`` checks a results.json
-against Gradescope's format. Used by tests/test_gradescope.py, tests/test_results.py and the
+against Gradescope's format. Used by tests/routes/test_gradescope.py, tests/core/test_results.py and the
 benchmarks.
 """
 

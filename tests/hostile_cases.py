@@ -1,6 +1,6 @@
 """Hostile and broken submissions: how each is made and what it must score.
 
-Used by tests/test_hostile.py (graded by this package) and benchmarks/hostile_table.py (the
+Used by tests/assignment/test_hostile.py (graded by this package) and benchmarks/hostile_table.py (the
 same cases through plain `otter run`). Every fault is bounded (a few hundred processes, a few
 GB, 100 MB of output), so that even broken limits could not take the machine down.
 """

@@ -15,7 +15,7 @@ The lesson, paid once: most of a submission's running time is the release's own 
 that runs those cells once; every submission whose cells begin with them unchanged is forked
 from it and runs only its own cells. Any other submission (an edited or deleted lesson cell) runs
 all its cells from the clean fork server, and so does everyone if the lesson cannot run. Both
-paths give the same verdicts (tests/test_snapshot.py); the lesson server holds only the release's
+paths give the same verdicts (tests/engine/test_snapshot.py); the lesson server holds only the release's
 cells, never anything of a student.
 """
 

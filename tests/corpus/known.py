@@ -8,7 +8,7 @@ A failure message marks each disagreement as known (listed here) or new.
 Each entry: (case, question) -> why the hidden test got it wrong.
 """
 
-# `python -m coursegrader grade` on every case (tests/test_corpus.py)
+# `python -m coursegrader grade` on every case (tests/assignment/test_corpus.py)
 PACKAGE_GRADER = {
     # e4a: the path is the lines executed, so control flow inside one line is not seen (contract: it counts)
     ("correct-4", "e4a"): "a conditional expression is not seen as branching",

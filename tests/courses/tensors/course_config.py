@@ -1,6 +1,6 @@
 """A second course for the tests: D2L zh 2.1 (tensors), graded by the same package.
 
-tests/test_second_assignment.py copies this folder (with the repository's requirements.txt and
+tests/assignment/test_second_assignment.py copies this folder (with the repository's requirements.txt and
 pyproject.toml, which the build reads to pin the grading image), builds it and grades its samples
 on every route. Nothing in coursegrader/ knows this course: only this file and its master do.
 """

@@ -7,7 +7,7 @@ from pathlib import Path
 from coursegrader.core import messages
 from coursegrader.inputs import problems
 
-PACKAGE = Path(__file__).resolve().parents[1] / "coursegrader"
+PACKAGE = Path(__file__).resolve().parents[2] / "coursegrader"
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 

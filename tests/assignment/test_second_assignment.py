@@ -28,7 +28,7 @@ from coursegrader.core.assignment import questions_of
 from coursegrader.core.autograder_zip import read_manifest
 from coursegrader.core.config import load_course
 
-FIXTURE = Path(__file__).resolve().parent / "courses" / "tensors"
+FIXTURE = Path(__file__).resolve().parents[1] / "courses" / "tensors"
 ASSIGNMENT = "tensors"
 READ_FROM_THE_COURSE_ROOT = ("requirements.txt", "pyproject.toml")  # by the build, besides course_config.py
 EXPECTED = {name: case for name, case in json.loads((FIXTURE / "samples" / ASSIGNMENT / "expected.json").read_text()).items()

@@ -19,7 +19,7 @@ from coursegrader.core.config import load_course
 from coursegrader.build.gradescope_image import TEMPLATES
 from coursegrader.build.torch_install import PROBE_SECONDS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "coursegrader" / "build" / "torch_install.py"
 VERSION = load_course(ROOT).TORCH_VERSION
 # well under pip's own give-up time on an unreachable index (PIP_DEFAULT_TIMEOUT, retries: minutes)

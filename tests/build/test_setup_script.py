@@ -4,7 +4,7 @@ PYTHON= at another, before anything is installed; a `.venv` made by another Pyth
 version, or one that no longer runs) is made again with the right one.
 
 A real Python 3.10 stands for the wrong one (pyenv's, or python3.10 on PATH; the tests skip
-without one). setup.sh's own full run, with a Python that fits, is tests/test_ci_workflow.py's.
+without one). setup.sh's own full run, with a Python that fits, is tests/build/test_ci_workflow.py's.
 Here pip is kept off every index (PIP_NO_INDEX, pip's own setting), so the run stops at its first
 download, right after the .venv step."""
 

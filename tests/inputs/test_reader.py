@@ -1,7 +1,7 @@
 """The submission reader on small notebooks made here (coursegrader/inputs/nbreader.py, submissions.py):
 which cells come out and how they are numbered, old and odd notebook shapes, the caps at their
 edges, the notebook a submission's process is given, and otter exports as Macs and Jupyter zip
-them. (Broken, hostile and special files, end to end: tests/test_inputs.py.) Fast: no kernel and
+them. (Broken, hostile and special files, end to end: tests/inputs/test_inputs.py.) Fast: no kernel and
 no fork server; the one child process is the reader's own for large notebooks."""
 
 import io

@@ -11,7 +11,7 @@ from coursegrader.core.config import load_course
 from coursegrader.engine.assignment import Assignment
 from coursegrader.engine.sandbox import Limits
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COURSE = load_course(ROOT)
 ZIP = COURSE.autograder(COURSE.ASSIGNMENTS[0])
 

@@ -1,6 +1,6 @@
 """Grading with the package's grader: the examples score what they earn, and grading holds up
 when a submission is partial, broken or never ends, or the run itself is killed. (Agreement with
-the real `otter run`, question by question: tests/test_nbgrader.py and tests/test_corpus.py.)"""
+the real `otter run`, question by question: tests/routes/test_nbgrader.py and tests/assignment/test_corpus.py.)"""
 
 import csv
 import json
@@ -29,7 +29,7 @@ def scores_of(row: dict, points: dict) -> dict[str, float]:
 
 
 def test_solution_scores_full_points(graded_examples, points):
-    """(`otter run` gives the same, question by question, on the samples: tests/test_nbgrader.py.)"""
+    """(`otter run` gives the same, question by question, on the samples: tests/routes/test_nbgrader.py.)"""
     row = graded_examples["solution"]
     assert row["status"] == "ok"
     assert scores_of(row, points) == points

@@ -1,7 +1,7 @@
 """The framing of messages between the grader and a submission's process (coursegrader/engine/protocol.py)
 over a real socket pair: what is sent arrives whole, one message at a time, at any size up to the
 cap; a peer that hangs up mid-frame ends the conversation; over the cap nothing is sent. (Frames
-that are not messages: tests/test_inputs.py.) Fast: no process."""
+that are not messages: tests/inputs/test_inputs.py.) Fast: no process."""
 
 import json
 import math

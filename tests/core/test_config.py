@@ -12,7 +12,7 @@ import pytest
 from coursegrader.core.config import CONFIG_FILENAME, DECLARED, LIMIT_SETTINGS, ConfigError, load_course
 from coursegrader.engine.sandbox import Limits
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COURSE_FILE = (ROOT / CONFIG_FILENAME).read_text()
 
 
