@@ -17,7 +17,6 @@ world-writable folders (/dev/shm, where POSIX shared memory and named semaphores
   it owns. Only a user id of the submission's own is swept: never the grader's, never nobody's.
 """
 
-import ctypes
 import os
 import shutil
 import signal
@@ -25,27 +24,21 @@ import stat
 import time
 from pathlib import Path
 
+from coursegrader.engine.libc import LIBC, MS_NODEV, MS_NOEXEC, MS_NOSUID, call
+
 _CLONE_NEWIPC = 0x08000000
-_MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 2, 4, 8
 _IPC_RMID = 0
 SHARED_FOLDERS = ("/dev/shm", "/dev/mqueue", "/tmp", "/var/tmp")  # every user may create entries there
 _SYSV_TABLES = {"shm": "shmid", "msg": "msqid", "sem": "semid"}  # /proc/sysvipc/<table>: its id column
 _DEPTH = 3  # world-writable folders inside those (/tmp/.X11-unix) are searched this deep
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
 
-
-def _call(result: int, what: str) -> None:
-    if result != 0:
-        error = ctypes.get_errno()
-        raise OSError(error, f"{what}: {os.strerror(error)}")
 
 
 # --- inside the submission's process, before any student code -------------------------------
 
 def own_ipc_namespace() -> None:
     """System V objects and POSIX message queues of this process's own (needs CAP_SYS_ADMIN)."""
-    _call(_libc.unshare(_CLONE_NEWIPC), "unshare(CLONE_NEWIPC)")
+    call(LIBC.unshare(_CLONE_NEWIPC), "unshare(CLONE_NEWIPC)")
 
 
 def own_shared_memory_folders(size_mb: int, ipc_namespace: bool) -> str | None:
@@ -53,10 +46,10 @@ def own_shared_memory_folders(size_mb: int, ipc_namespace: bool) -> str | None:
     the system's), and, with an IPC namespace, that namespace's own queue folder on /dev/mqueue
     where the system has one. Returns a note for the record when /dev/mqueue was covered too."""
     options = f"size={size_mb * 2**20},mode=1777".encode()
-    _call(_libc.mount(b"coursegrader", b"/dev/shm", b"tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, options),
+    call(LIBC.mount(b"coursegrader", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, options),
           "mount tmpfs on /dev/shm")
     if ipc_namespace and os.path.isdir("/dev/mqueue"):
-        _call(_libc.mount(b"mqueue", b"/dev/mqueue", b"mqueue", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None),
+        call(LIBC.mount(b"mqueue", b"/dev/mqueue", b"mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, None),
               "mount mqueue on /dev/mqueue")
         return "and /dev/mqueue"
     return None
@@ -135,8 +128,8 @@ def sysv_objects(uid: int) -> dict[str, list[int]]:
 def _remove_sysv(uid: int) -> dict[str, int]:
     removed = {}
     for table, ids in sysv_objects(uid).items():
-        remove = {"shm": lambda i: _libc.shmctl(i, _IPC_RMID, None), "msg": lambda i: _libc.msgctl(i, _IPC_RMID, None),
-                  "sem": lambda i: _libc.semctl(i, 0, _IPC_RMID)}[table]
+        remove = {"shm": lambda i: LIBC.shmctl(i, _IPC_RMID, None), "msg": lambda i: LIBC.msgctl(i, _IPC_RMID, None),
+                  "sem": lambda i: LIBC.semctl(i, 0, _IPC_RMID)}[table]
         removed[table] = sum(1 for object_id in ids if remove(object_id) == 0)
     return removed
 

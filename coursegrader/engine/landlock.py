@@ -9,6 +9,8 @@ the caller decides what to do then.
 import ctypes
 import os
 
+from coursegrader.engine.libc import LIBC
+
 _CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446  # the same numbers on every architecture
 _CREATE_RULESET_VERSION = 1
 _RULE_PATH_BENEATH, _RULE_NET_PORT = 1, 2
@@ -23,7 +25,6 @@ READ_ONLY = EXECUTE | READ_FILE | READ_DIR
 _NET_TCP = (1 << 0) | (1 << 1)  # bind and connect (ABI 4)
 _SCOPE_ALL = (1 << 0) | (1 << 1)  # abstract unix sockets and signals (ABI 6)
 
-_libc = ctypes.CDLL(None, use_errno=True)
 
 
 class LandlockError(OSError):
@@ -42,7 +43,7 @@ class _PathBeneathAttr(ctypes.Structure):
 
 def abi_version() -> int:
     """The kernel's Landlock ABI version, 0 when Landlock is unavailable."""
-    version = _libc.syscall(_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(_CREATE_RULESET_VERSION))
+    version = LIBC.syscall(_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(_CREATE_RULESET_VERSION))
     return max(0, version)
 
 
@@ -67,14 +68,14 @@ def restrict(read_only: list[str], read_write: list[str]) -> int:
             handled_fs |= rights
     attr = _RulesetAttr(handled_fs, _NET_TCP if abi >= 4 else 0, _SCOPE_ALL if abi >= 6 else 0)
     size = ctypes.sizeof(_RulesetAttr) if abi >= 6 else (16 if abi >= 4 else 8)
-    ruleset = _check(_libc.syscall(_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0)),
+    ruleset = _check(LIBC.syscall(_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0)),
                      "create_ruleset")
     try:
         for paths, rights in ((read_only, READ_ONLY), (read_write, handled_fs)):
             for path in paths:
                 _allow(ruleset, path, rights & handled_fs)
-        _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
-        _check(_libc.syscall(_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)), "restrict_self")
+        _check(LIBC.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+        _check(LIBC.syscall(_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)), "restrict_self")
     finally:
         os.close(ruleset)
     return abi
@@ -89,7 +90,7 @@ def _allow(ruleset: int, path: str, rights: int) -> None:
         if not os.path.isdir(path):
             rights &= _FILE_ONLY_RIGHTS
         rule = _PathBeneathAttr(rights, fd)
-        _check(_libc.syscall(_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(_RULE_PATH_BENEATH),
+        _check(LIBC.syscall(_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(_RULE_PATH_BENEATH),
                              ctypes.byref(rule), ctypes.c_uint32(0)), f"add_rule {path}")
     finally:
         os.close(fd)

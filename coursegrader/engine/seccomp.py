@@ -17,6 +17,8 @@ import ctypes.util
 import errno
 import os
 
+from coursegrader.engine.libc import LIBC
+
 _ALLOW = 0x7FFF0000
 
 
@@ -85,8 +87,7 @@ def deny_new_sockets(also: tuple[str, ...] = ()) -> list[str]:
     Raises OSError when libseccomp is missing or the kernel refuses the filter.
     """
     library = _library()
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:  # also required to load a filter unprivileged
+    if LIBC.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:  # also required to load a filter unprivileged
         raise OSError(ctypes.get_errno(), "no_new_privs refused")
     context = library.seccomp_init(_ALLOW)
     if not context:

@@ -10,7 +10,6 @@ Also here: the folder modes that keep one submission out of another's folder and
 the grader holds, when the submission runs as a user of its own (sandbox.py).
 """
 
-import ctypes
 import os
 import re
 import shutil
@@ -20,14 +19,13 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+from coursegrader.engine.libc import LIBC, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_REC, call
+
 BLOCK = 4096  # every file or folder counts at least this much, so a million empty files is over the limit too
 PASSABLE = 0o711  # others may pass through to a folder they know the name of, but not list it
 WATCH_SECONDS = 0.2
 
 _CLONE_NEWNS = 0x00020000
-_MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_BIND, _MS_REC, _MS_PRIVATE = 2, 4, 8, 1 << 12, 1 << 14, 1 << 18
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
 
 
 # --- folder modes (the grader's side) ---------------------------------------------------------
@@ -127,16 +125,11 @@ def hand_over(workdir: Path, uid: int, gid: int) -> None:
 
 # --- a private tmpfs (inside the submission's process, before any student code) --------------
 
-def _call(result: int, what: str) -> None:
-    if result != 0:
-        error = ctypes.get_errno()
-        raise OSError(error, f"{what}: {os.strerror(error)}")
-
 
 def own_mount_namespace() -> None:
     """A mount namespace of this process's own, private, so no mount made here reaches the host."""
-    _call(_libc.unshare(_CLONE_NEWNS), "unshare(CLONE_NEWNS)")
-    _call(_libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate /")
+    call(LIBC.unshare(_CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    call(LIBC.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
 
 
 def mount_quota(workdir: Path, limit_mb: int, uid: int, gid: int) -> None:
@@ -148,7 +141,7 @@ def mount_quota(workdir: Path, limit_mb: int, uid: int, gid: int) -> None:
         staged_bytes = sum(_rounded(os.stat(name, dir_fd=staged).st_size) for name in names)
         size = limit_mb * 2**20 + staged_bytes
         options = f"size={size},nr_inodes={size // BLOCK},mode=0700,uid={uid},gid={gid}"
-        _call(_libc.mount(b"coursegrader", os.fsencode(workdir), b"tmpfs", _MS_NOSUID | _MS_NODEV, options.encode()),
+        call(LIBC.mount(b"coursegrader", os.fsencode(workdir), b"tmpfs", MS_NOSUID | MS_NODEV, options.encode()),
               "mount tmpfs")
         for name in names:
             source = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=staged)
@@ -167,7 +160,7 @@ def mount_quota(workdir: Path, limit_mb: int, uid: int, gid: int) -> None:
 def hide_other_processes() -> None:
     """A /proc of this namespace's own that shows a non-root process only its own user's processes
     (hidepid, Linux 5.8+; older kernels reject the option, and nothing is mounted)."""
-    _call(_libc.mount(b"proc", b"/proc", b"proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, b"hidepid=invisible"),
+    call(LIBC.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, b"hidepid=invisible"),
           "mount proc hidepid=invisible")
 
 
@@ -186,7 +179,7 @@ def reopen_for_others(paths: list[str]) -> None:
     for cover, inside in by_cover.items():
         handles = [os.open(path, os.O_PATH | os.O_CLOEXEC) for path in inside]  # before the cover hides them
         try:
-            _call(_libc.mount(b"coursegrader", os.fsencode(cover), b"tmpfs", _MS_NOSUID | _MS_NODEV,
+            call(LIBC.mount(b"coursegrader", os.fsencode(cover), b"tmpfs", MS_NOSUID | MS_NODEV,
                               f"size=1m,mode={PASSABLE:o}".encode()), f"mount tmpfs on {cover}")
             for path, handle in zip(inside, handles):
                 target = Path(path)
@@ -197,7 +190,7 @@ def reopen_for_others(paths: list[str]) -> None:
                     target.mkdir(mode=PASSABLE)
                 else:
                     target.touch(mode=0o600)
-                _call(_libc.mount(f"/proc/self/fd/{handle}".encode(), os.fsencode(target), None, _MS_BIND | _MS_REC, None),
+                call(LIBC.mount(f"/proc/self/fd/{handle}".encode(), os.fsencode(target), None, MS_BIND | MS_REC, None),
                       f"bind {path}")
         finally:
             for handle in handles:
