@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from coursegrader.engine import kernel_objects, landlock, workspace, seccomp
+from coursegrader.engine.libc import LIBC
 from coursegrader.core.config import LIMIT_SETTINGS
 
 # The environment of the fork server and so of every submission process forked from it.
@@ -114,8 +115,9 @@ def submission_environment(workdir: Path) -> dict[str, str]:
 def confine(workdir: Path, limits: Limits, cgroup: Path | None, without=()) -> tuple[list[str], list[str]]:
     """Enter the sandbox for good. Returns (walls built, walls missing), for the grader's record."""
     walls = _Walls(without)
+    parent = os.getppid()  # the fork server (or the lesson server)
     os.setsid()  # its own process group: the grader can signal it and all it starts at once
-    libc_prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the fork server
+    _die_with(parent)
     libc_prctl(_PR_SET_CHILD_SUBREAPER, 1)  # orphans of its children stay its descendants
     walls.build("cgroup", "pids cgroup", lambda: _join(cgroup))
     user = _free_user_id() if os.geteuid() == 0 and "uid" not in without else None
@@ -138,6 +140,7 @@ def confine(workdir: Path, limits: Limits, cgroup: Path | None, without=()) -> t
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails with an error instead of a kill
     walls.built.append("rlimits")
     walls.build("uid", "own user id", lambda: _become(user, workdir, namespace, quota))
+    _die_with(parent)  # again: a change of user clears the parent-death signal (prctl(2))
     if cgroup is None:
         if os.geteuid() != 0:  # RLIMIT_NPROC counts all processes of this user: with its own id, only its own
             user_processes = sum(1 for entry in Path("/proc").iterdir() if entry.name.isdigit() and _owned(entry))
@@ -264,7 +267,16 @@ def _mapped(number: int, table: str) -> bool:
 
 
 def libc_prctl(option: int, value: int) -> None:
-    landlock._libc.prctl(option, value, 0, 0, 0)
+    LIBC.prctl(option, value, 0, 0, 0)
+
+
+def _die_with(parent: int) -> None:
+    """SIGKILL when the process that forked this one ends, so a grader killed mid-run leaves no
+    submission running (a sleeping one would outlive it: its time limits are the grader's to
+    enforce); a parent already gone is seen here."""
+    libc_prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _owned(proc_entry: Path) -> bool:

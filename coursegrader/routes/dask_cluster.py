@@ -6,6 +6,7 @@ assignment), exactly as local grading does. Results come back as data and are wr
 client.
 """
 
+import atexit
 import hashlib
 import socket
 import threading
@@ -110,3 +111,12 @@ def _engine(autograder_bytes: bytes, limits: Limits, snapshot: bool) -> Engine:
             _worker_engine.clear()
             _worker_engine[key] = Engine(autograder_bytes, limits, snapshot=snapshot)
         return _worker_engine[key]
+
+
+@atexit.register
+def _close_engines() -> None:
+    """A worker's fork servers end with its process, not after it (nothing to do elsewhere)."""
+    with _worker_lock:
+        for engine in _worker_engine.values():
+            engine.close()
+        _worker_engine.clear()

@@ -380,9 +380,11 @@ def test_a_killed_runs_empty_cgroups_are_swept_by_the_next_run(course, tmp_path)
     assert left, "the run's submission never joined its cgroup"
     os.killpg(run.pid, signal.SIGKILL)  # the grader and its fork server, mid-submission
     run.wait()
+    killed = time.monotonic()
     while _procs(left[0]) and time.monotonic() < deadline:  # the submission dies with its fork server
         time.sleep(0.1)
     assert left[0].is_dir() and not _procs(left[0]), "a killed run leaves an empty cgroup behind"
+    assert time.monotonic() - killed < 10, "the sleeping submission outlived its grader"
 
     busy = root / f"coursegrader-run{run.pid}-{uuid.uuid4().hex[:12]}"  # a killed run's, with a process still in it
     ours = root / f"coursegrader-run{os.getpid()}-{uuid.uuid4().hex[:12]}"  # a live grader's, empty for now
