@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "autograd"
 PARTIAL_EXPORT = "student-7"  # an otter export zip among the graded examples, answering only these questions:
 PARTIAL_ANSWERS = ("w1", "e1a", "e3c", "e5")
-HOSTILE_LIMITS = ("--timeout", "40", "--cell-timeout", "4", "--workers", "2")  # the hostile batch's options
+HOSTILE_LIMITS = ("--timeout", "25", "--cell-timeout", "4", "--workers", "2")  # the hostile batch's options
 
 
 # --- notebooks ------------------------------------------------------------------------------
