@@ -252,6 +252,17 @@ def _gradescope(args) -> int:
                                            "check_seconds": args.check_timeout})
 
 
+TIME_LIMIT_OPTIONS = (("--timeout", "per submission", "SUBMISSION_TIMEOUT_SECONDS"),
+                      ("--cell-timeout", "per notebook cell", "CELL_TIMEOUT_SECONDS"),
+                      ("--check-timeout", "per hidden check", "CHECK_TIMEOUT_SECONDS"))
+
+
+def _time_limit_options(command, default) -> None:
+    """The three time limits, on a command whose defaults ``default(setting)`` names."""
+    for flag, what, setting in TIME_LIMIT_OPTIONS:
+        command.add_argument(flag, type=positive_seconds, help=f"seconds {what}, above 0 (default: {default(setting)})")
+
+
 def _parser() -> Parser:
     parser = Parser(prog="coursegrader", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"coursegrader {__version__}")
@@ -274,12 +285,7 @@ def _parser() -> Parser:
     grade.add_argument("--out", type=Path, help="results folder (default: grades/<assignment>)")
     grade.add_argument("--workers", type=positive_count, help="submissions graded at once, 1 or more "
                                                               "(default: GRADING_WORKERS)")
-    grade.add_argument("--timeout", type=positive_seconds, help="seconds per submission, above 0 "
-                                                                "(default: SUBMISSION_TIMEOUT_SECONDS)")
-    grade.add_argument("--cell-timeout", type=positive_seconds, help="seconds per notebook cell, above 0 "
-                                                                     "(default: CELL_TIMEOUT_SECONDS)")
-    grade.add_argument("--check-timeout", type=positive_seconds, help="seconds per hidden check, above 0 "
-                                                                      "(default: CHECK_TIMEOUT_SECONDS)")
+    _time_limit_options(grade, lambda setting: setting)
     grade.add_argument("--regrade", action="store_true", help="grade everything again, even submissions already graded")
     grade.add_argument("--no-snapshot", action="store_true", help="run every cell of every submission, the "
                                                                    "release's lesson cells too (slower; same grades)")
@@ -303,12 +309,7 @@ def _parser() -> Parser:
                                                         "(what the autograder zip's run_autograder runs)")
     gradescope.add_argument("--root", type=Path, help="Gradescope's folder, holding source/, submission/ and results/ "
                                                       "(default: /autograder)")
-    gradescope.add_argument("--timeout", type=positive_seconds, help="seconds per submission, above 0 "
-                                                                     "(default: the zip's limits)")
-    gradescope.add_argument("--cell-timeout", type=positive_seconds, help="seconds per notebook cell, above 0 "
-                                                                          "(default: the zip's limits)")
-    gradescope.add_argument("--check-timeout", type=positive_seconds, help="seconds per hidden check, above 0 "
-                                                                           "(default: the zip's limits)")
+    _time_limit_options(gradescope, lambda setting: "the zip's limits")
     gradescope.set_defaults(run=_gradescope)
     return parser
 

@@ -4,6 +4,7 @@ and `python -m coursegrader grade`) with the check that they leave no process be
 
 Importable as ``helpers`` (pyproject.toml puts tests/ on pytest's path)."""
 
+import contextlib
 import csv
 import json
 import subprocess
@@ -146,3 +147,37 @@ def _looked_after(process: psutil.Process) -> bool:
     except psutil.Error:  # it or a parent ended meanwhile: it was not left behind
         return True
     return False
+
+
+# --- load and hidden-check sources shared by several test modules ------------------------------
+
+@contextlib.contextmanager
+def busy(core: int, processes: int = 2):
+    """``processes`` busy loops pinned to ``core`` while the block runs, each in a session of its
+    own (with autogroups the kernel shares a CPU between sessions first)."""
+    burners = [subprocess.Popen(["taskset", "-c", str(core), sys.executable, "-c", "while True: pass"], start_new_session=True)
+               for _ in range(processes)]
+    try:
+        yield
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+
+
+# A hidden check of the probes / observe / judge shape that always passes ({name}, {points})
+PASSING_CHECK = '''
+@test_case(points={points}, hidden=True, success_message="{name} ok")
+def test_{name}(env):
+    def probes():
+        return {{}}
+    def observe(env, probes):
+        return {{}}
+    def judge(probes, seen):
+        return None
+    import json
+    given = probes()
+    seen = json.loads(json.dumps(observe(env, json.loads(json.dumps(given)))))
+    problem = judge(given, seen)
+    assert problem is None, problem[1]
+'''

@@ -21,33 +21,19 @@ from coursegrader.core.results import Graded, Verdict
 from coursegrader.engine.checks import hidden_checks, standalone
 from coursegrader.core.assignment import Question
 from coursegrader.engine.assignment import Assignment, LoadedCheck
+from helpers import PASSING_CHECK
 
 HOSTILE = ("<script>window.pwned = 1</script> <img src=x onerror=\"window.pwned = 2\"> "
            "[click](javascript:window.pwned=3) [also](JaVaScRiPt:window.pwned=4) ![i](https://example.com/x.png) "
            "<a href=\"javascript:window.pwned=5\">raw</a> <svg onload=\"window.pwned=6\"></svg> "
            "<iframe src=\"data:text/html,<script>parent.pwned=7</script>\"></iframe>")
-CHECK = '''
-@test_case(points=1, hidden=True, success_message="ok")
-def test_{name}(env):
-    def probes():
-        return {{}}
-    def observe(env, probes):
-        return {{}}
-    def judge(probes, seen):
-        return None
-    import json
-    given = probes()
-    seen = json.loads(json.dumps(observe(env, json.loads(json.dumps(given)))))
-    problem = judge(given, seen)
-    assert problem is None, problem[1]
-'''
 QUESTIONS = [Question(name, 1, False, (f"test_{name}",)) for name in ("q1", "q2", "q3")]
 
 
 def assignment(hidden_feedback: str = "after_published", show_hidden: bool = True) -> Assignment:
     checks = []
     for q in QUESTIONS:
-        for check in hidden_checks(textwrap.dedent(CHECK.format(name=q.name)), f"tests/{q.name}.py"):
+        for check in hidden_checks(textwrap.dedent(PASSING_CHECK.format(name=q.name, points=1)), f"tests/{q.name}.py"):
             checks.append(LoadedCheck(check, q.name, standalone(check.judge_source), {}))
     return Assignment(QUESTIONS, checks, {}, None, show_hidden, "autograd.ipynb", {}, hidden_feedback=hidden_feedback)
 

@@ -18,31 +18,17 @@ from coursegrader.engine.assignment import Assignment, LoadedCheck
 from coursegrader.core.statuses import Status
 from coursegrader.core.results import Graded, Verdict, grades_csv, grades_table
 from gradescope_harness import VALIDATOR
+from helpers import PASSING_CHECK
 
 QUESTIONS = [Question("q1", 2, False, ("test_q1_a", "test_q1_b")), Question("essay", 5, True),
              Question("q2", 3, False, ("test_q2_a",))]
-CHECK = '''
-@test_case(points={points}, hidden=True, success_message="{name} ok")
-def test_{name}(env):
-    def probes():
-        return {{}}
-    def observe(env, probes):
-        return {{}}
-    def judge(probes, seen):
-        return None
-    import json
-    given = probes()
-    seen = json.loads(json.dumps(observe(env, json.loads(json.dumps(given)))))
-    problem = judge(given, seen)
-    assert problem is None, problem[1]
-'''
 
 
 def assignment(show_hidden: bool = True, hidden_feedback: str = "after_published") -> Assignment:
     """q1 with two hidden checks (1 point each), q2 with one, the essay graded by hand."""
     checks = []
     for question, names in (("q1", ["q1_a", "q1_b"]), ("q2", ["q2_a"])):
-        source = "".join(CHECK.format(name=name, points=1) for name in names)
+        source = "".join(PASSING_CHECK.format(name=name, points=1) for name in names)
         for check in hidden_checks(textwrap.dedent(source), f"tests/{question}.py"):
             checks.append(LoadedCheck(check, question, standalone(check.judge_source), {}))
     return Assignment(QUESTIONS, checks, {}, None, show_hidden, "autograd.ipynb", {}, hidden_feedback=hidden_feedback)

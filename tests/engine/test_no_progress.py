@@ -10,7 +10,6 @@ CPU per check and 4 s per cell: the backstop then comes after 9 and 12 s without
 on a core shared with six busy processes, where code that computes gets a seventh of a CPU.
 """
 
-import contextlib
 import csv
 import json
 import os
@@ -24,7 +23,7 @@ import pytest
 from coursegrader.core import messages
 from coursegrader.core.notebooks import read
 from gradescope_harness import gradescope_tree, results_of, run_autograder
-from helpers import ASSIGNMENT, ROOT, package_grade, with_answers
+from helpers import ASSIGNMENT, ROOT, busy, package_grade, with_answers
 
 pytestmark = pytest.mark.slow
 
@@ -135,17 +134,6 @@ def test_on_the_gradescope_zip_route(course, tmp_path, points):
         assert scores == {q: 0 if q == "e4a" else p for q, p in points.items()}, (name, scores)
 
 
-@contextlib.contextmanager
-def busy(core: int, processes: int = 6):
-    # each in a session of its own: with autogroups the kernel shares a CPU between sessions first
-    burners = [subprocess.Popen(["taskset", "-c", str(core), sys.executable, "-c", "while True: pass"], start_new_session=True)
-               for _ in range(processes)]
-    try:
-        yield
-    finally:
-        for burner in burners:
-            burner.kill()
-            burner.wait()
 
 
 def test_code_that_computes_on_a_crowded_core_is_never_stopped_for_wall_time(course, tmp_path, points):
@@ -160,7 +148,7 @@ def test_code_that_computes_on_a_crowded_core_is_never_stopped_for_wall_time(cou
     nbformat.write(before_e5(read(course.solution(ASSIGNMENT)), pinned), folder / "computes.ipynb")
     command = [sys.executable, "-m", "coursegrader", "--course-root", str(ROOT), "grade",
                str(folder), "--out", str(tmp_path / "out"), "--timeout", "300", "--cell-timeout", "4"]
-    with busy(core):
+    with busy(core, processes=6):
         completed = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert completed.returncode == 0, completed.stderr[-3000:]
     with open(tmp_path / "out" / "grades.csv", encoding="utf-8") as handle:

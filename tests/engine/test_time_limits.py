@@ -5,7 +5,6 @@ and one-time set-up (the first torch.func call imports torch._dynamo) happens be
 Tested with real processes: a fresh Jupyter kernel confined to one core that two busy processes
 share (a third of a CPU), and loops that never end."""
 
-import contextlib
 import json
 import os
 import subprocess
@@ -15,7 +14,7 @@ import zipfile
 import nbformat
 import pytest
 
-from helpers import ASSIGNMENT
+from helpers import ASSIGNMENT, busy
 from corpus import inprocess
 
 TORCH_FUNC_ANSWER = ("def second_derivative(f, x):\n    from torch.func import grad, vmap\n"
@@ -45,16 +44,6 @@ nbformat.write(notebook, sys.argv[1])
 """
 
 
-@contextlib.contextmanager
-def busy(core: int, processes: int = 2):
-    """``processes`` busy loops pinned to ``core`` while the block runs."""
-    burners = [subprocess.Popen(["taskset", "-c", str(core), sys.executable, "-c", "while True: pass"]) for _ in range(processes)]
-    try:
-        yield
-    finally:
-        for burner in burners:
-            burner.kill()
-            burner.wait()
 
 
 @pytest.mark.slow
