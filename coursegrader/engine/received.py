@@ -12,7 +12,8 @@ import math
 
 # Messages from the submission's process are bounded twice before they are parsed. The size:
 # the largest an honest one sends is a hidden check's observation, at most about 7 MB (e5's:
-# 10,000 judged points on up to 20 curves, and the answer's code). The structures (lists,
+# 10,000 judged points in each of 20 arrays: x_plot, its grad, y_plot, dydx and 8
+# curves; and the answer's code). The structures (lists,
 # objects, strings): parsed JSON costs about 25 bytes of memory per byte of empty lists or
 # objects, but about 11 per byte of numbers; counting brackets and quotes first keeps a forged
 # message of 8 MiB under about 150 MB of the grader's memory.
