@@ -8,6 +8,7 @@ another), which talks to the grader over a socket the grader hands over with the
 Run by ``ForkServer`` (the grader's side, below) as ``python -m coursegrader.engine.forkserver FD``.
 """
 
+import gc
 import json
 import os
 import select
@@ -63,6 +64,7 @@ def _serve_forks(control: socket.socket) -> None:
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
     signal.signal(signal.SIGCHLD, lambda *_: None)
+    gc.freeze()
     control.send(json.dumps({"ready": os.getpid()}).encode())
     jobs: dict[int, str] = {}  # pid -> job, to name the job when its process ends
     while True:

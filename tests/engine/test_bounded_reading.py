@@ -5,6 +5,7 @@ verdict about that submission ("too complex to check"), never a grader failure, 
 Fine grids for e5 (125,664 and 1,000,000 points) pass on every route (issue 23.3)."""
 
 import json
+import threading
 import time
 
 import nbformat
@@ -32,6 +33,57 @@ def test_a_reading_that_runs_out_of_its_bounds_is_too_complex(monkeypatch, sourc
     started = time.monotonic()
     assert inspection.inspect_cells(source, [{"source": "x = 1", "tags": []}] * 2) == expected
     assert time.monotonic() - started < 60  # bounded by the child's CPU limit, whatever the load
+
+
+HONEST = "def inspect(cells):\n    return {'cells': len(cells)}"
+
+
+def _cells(count):
+    return [{"source": "x = 1", "tags": []}] * count
+
+
+def test_readings_are_forked_by_one_server_that_outlives_readings_out_of_bounds(monkeypatch):
+    """Each reading is a fresh child of the grader process's reading server: a child that ran out
+    of memory or CPU time takes nothing with it, and a killed server is replaced at the next reading."""
+    monkeypatch.setattr(inspection, "CPU_SECONDS", 2)
+    assert inspection.inspect_cells(HONEST, _cells(1)) == {"cells": 1}
+    server = inspection._server._process
+    for source in ("def inspect(cells):\n    return len('x' * 10 ** 10)", "def inspect(cells):\n    while True:\n        pass"):
+        assert inspection.inspect_cells(source, _cells(1)) == inspection.TOO_COMPLEX
+        assert inspection.inspect_cells(HONEST, _cells(3)) == {"cells": 3}
+    assert inspection._server._process is server and server.poll() is None
+    server.kill()
+    server.wait()
+    assert inspection.inspect_cells(HONEST, _cells(4)) == {"cells": 4}
+    assert inspection._server._process is not server
+
+
+def test_a_reading_that_waits_is_stopped_by_the_wall_clock_backstop(monkeypatch):
+    monkeypatch.setattr(inspection, "WALL_SECONDS", 2)
+    source = "def inspect(cells):\n    import time\n    time.sleep(600)\n"  # no CPU time: the rlimit never fires
+    started = time.monotonic()
+    assert inspection.inspect_cells(source, _cells(1)) == inspection.TOO_COMPLEX
+    assert time.monotonic() - started < 30
+
+
+def test_readings_from_many_threads_each_get_their_own_answer():
+    answers = {}
+
+    def read(count):
+        answers[count] = inspection.inspect_cells(HONEST, _cells(count))
+
+    threads = [threading.Thread(target=read, args=(count,)) for count in range(1, 9)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == {count: {"cells": count} for count in range(1, 9)}
+
+
+def test_without_a_reading_server_each_reading_starts_its_own_child(monkeypatch):
+    monkeypatch.setattr(inspection._server, "fork", lambda job: None)
+    assert inspection.inspect_cells(HONEST, _cells(2)) == {"cells": 2}
+    assert inspection.inspect_cells("def inspect(cells):\n    return len('x' * 10 ** 10)", _cells(1)) == inspection.TOO_COMPLEX
 
 
 def _notebooks(course, folder):
