@@ -24,7 +24,7 @@ from traitlets.config import Config
 from coursegrader.engine import autograd_witness, protocol, randomness
 from coursegrader.engine.sandbox import Limits, confine, submission_environment
 from coursegrader.engine.time_limits import CellTimeout, arm as _arm, disarm as _disarm, install as _install_timers, \
-    rearm as _rearm
+    pause as _pause, rearm as _rearm
 
 _MESSAGE_CHARS = 500
 
@@ -166,7 +166,7 @@ def _checkpoint(sock: socket.socket, shell: InteractiveShell, limits: Limits):
         calls[question] = calls.get(question, 0) + 1
         if calls[question] > protocol.MAX_CHECKPOINTS_PER_QUESTION:
             return None
-        left = _disarm()
+        left = _pause()
         try:
             protocol.send(sock, {"checkpoint": question})
             _serve(sock, shell.user_ns, limits, until="resume")
@@ -196,6 +196,9 @@ def _shell(sock: socket.socket | None, limits: Limits | None) -> InteractiveShel
     # Nobody reads tracebacks here (errors come back as data), and formatting them is slow.
     shell.showtraceback = lambda *args, **kwargs: None
     shell.showsyntaxerror = lambda *args, **kwargs: None
+    # Nor the copy IPython keeps of each failing cell's formatted traceback (for %tb): in a fresh
+    # process formatting one compiles pygments' lexer first, 50-100 ms per notebook with an error.
+    shell._format_exception_for_storage = lambda *args, **kwargs: {"ename": "", "evalue": "", "traceback": []}
     _bind_otter(sock, shell, limits)
     return shell
 
