@@ -9,6 +9,7 @@ lie well it would have to compute the right answers on inputs it has not seen.
 
 import ast
 import builtins
+import functools
 import json
 import re
 import shutil
@@ -315,10 +316,17 @@ def _up_to_check(source: str, question: str) -> str:
 _PUBLIC_MESSAGE_CHARS = 4000  # the runner sends at most 2000
 
 
+@functools.lru_cache(maxsize=64)
+def _texts_of(source: str) -> frozenset[str]:
+    """The string constants of a public test's source (the assignment's: parsed once per process)."""
+    return frozenset(node.value for node in ast.walk(ast.parse(source))
+                     if isinstance(node, ast.Constant) and isinstance(node.value, str))
+
+
 def _public_results(question: str, results, source: str) -> list[dict]:
     """Public results as fixed texts: named after the question, and a failure shows one of the
     public test's own messages, never text from the submission's process."""
-    own_messages = {node.value for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    own_messages = _texts_of(source)
     shown = []
     for result in received.entries(results, 50):
         passed = result.get("passed") is True

@@ -100,11 +100,21 @@ def owned_processes(uid: int) -> list[int]:
             status = Path(entry.path, "status").read_text()
         except OSError:
             continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        ids = fields.get("Uid", "").split()
-        if fields.get("State", "").split()[:1] != ["Z"] and str(uid) in ids[:2]:
+        state, ids = _field(status, "State"), _field(status, "Uid").split()
+        if state[:1] != "Z" and str(uid) in ids[:2]:
             pids.append(int(entry.name))
     return pids
+
+
+def _field(status: str, name: str) -> str:
+    """One field of /proc/<pid>/status ("" if absent): found, not parsed into all ~55 of them
+    (this runs for every process on the machine after every submission)."""
+    text = "\n" + status
+    at = text.find(f"\n{name}:")
+    if at < 0:
+        return ""
+    end = text.find("\n", at + 1)
+    return text[at + len(name) + 2: end if end >= 0 else None].strip()
 
 
 def sysv_objects(uid: int) -> dict[str, list[int]]:

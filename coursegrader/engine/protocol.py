@@ -7,6 +7,7 @@ ProtocolError messages are fixed: they never repeat a size or a position the oth
 """
 
 import json
+import re
 import socket
 import struct
 
@@ -16,6 +17,8 @@ MAX_MESSAGE_BYTES = 32 * 2**20
 # submission's process stops asking past it, to spare the round trips.
 MAX_CHECKPOINTS_PER_QUESTION = 5
 _HEADER = struct.Struct("!I")
+# Text that could hold a lone surrogate: JSON's escape for one (UTF-8 itself cannot carry one).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class ProtocolError(Exception):
@@ -54,8 +57,10 @@ def decode(data: bytes):
     try:
         message = json.loads(data.decode("utf-8"))
         # JSON may spell a lone surrogate as an escape (\\ud800): such text cannot be written to a
-        # results file or a CSV later, so it is refused here, where it comes in
-        json.dumps(message, ensure_ascii=False).encode("utf-8")
+        # results file or a CSV later, so it is refused here, where it comes in (looked for only
+        # where such an escape appears: encoding every message again cost more than decoding it)
+        if _SURROGATE_ESCAPE.search(data):
+            json.dumps(message, ensure_ascii=False).encode("utf-8")
     except (UnicodeError, ValueError, RecursionError, MemoryError):
         raise ProtocolError("not a JSON message") from None
     return message

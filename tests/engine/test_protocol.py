@@ -112,3 +112,16 @@ def test_a_message_of_too_many_structures_is_refused_before_it_is_parsed():
             protocol.receive(ours, max_structures=2000)
         theirs.sendall(len(cheap).to_bytes(4, "big") + cheap)
         assert len(protocol.receive(ours, max_structures=2001)) == 2001
+
+
+@pytest.mark.parametrize("payload", [b'"\\ud800"', b'"a\\uDBFFb"', b'{"\\udc00": 1}', b'["ok", {"x": "\\uDFFF"}]',
+                                     b'"\\\\\\ud800"'])
+def test_a_lone_surrogate_spelt_as_an_escape_is_refused_wherever_it_is(payload):
+    with pytest.raises(protocol.ProtocolError):
+        protocol.decode(payload)
+
+
+@pytest.mark.parametrize("payload, expected", [(b'"\\ud83d\\ude00"', "\U0001F600"), (b'"\\\\ud800"', "\\ud800"),
+                                               (b'{"\\u00e9": "\\u4e2d"}', {"é": "中"})])
+def test_a_surrogate_pair_and_a_backslash_before_u_are_text(payload, expected):
+    assert protocol.decode(payload) == expected
