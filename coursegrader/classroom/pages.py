@@ -104,9 +104,15 @@ def _markdown_parser():
 def markdown(source) -> str:
     """Markdown (Gradescope's ``output_format: md``) as HTML that carries no markup of its own:
     raw HTML shows as text, code blocks as code, ✅/❌ as drawn marks."""
+    return _rendered(str(source))
+
+
+@functools.lru_cache(maxsize=4096)
+def _rendered(text: str) -> str:
+    """A class's feedback is a few hundred distinct messages told a thousand times: each is rendered once."""
     from markupsafe import Markup
 
-    return Markup(_markdown_parser().render(str(source)))
+    return Markup(_markdown_parser().render(text))
 
 
 # --- feedback.html -----------------------------------------------------------------------

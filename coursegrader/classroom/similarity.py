@@ -145,11 +145,14 @@ def winnow(hashes: list[int]) -> list[int]:
     return kept
 
 
-def _code_grams(source: str) -> tuple[list[int], list[tuple[int, int]]]:
+@functools.lru_cache(maxsize=4096)
+def _code_grams(source: str) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+    """Each k-gram's hash and span; once per distinct answer (unchanged release cells, answers
+    left as released and copies are common in a class, and tokenizing is most of this section's time)."""
     tokens = code_tokens(source[:MAX_ANSWER_CHARS])
     grams = _runs([_word_id(word) for word, _, _ in tokens], K_TOKENS)
     spans = [(tokens[i][1], tokens[i + K_TOKENS - 1][2]) for i in range(len(grams))]
-    return grams, spans
+    return tuple(grams), tuple(spans)
 
 
 @functools.lru_cache(maxsize=64)
