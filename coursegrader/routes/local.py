@@ -34,22 +34,24 @@ def grade_all(submissions: list[Submission], autograder: bytes, out_dir: Path, l
     results: dict[str, Graded] = {}
     pending = []  # (submission, fingerprint, error runs so far)
     autograder_digest = hashlib.sha256(autograder).hexdigest()
-    for submission in submissions:
-        if submission.duplicate:
-            results[submission.id] = Graded.failed(submission.id, Status.DUPLICATE, messages.DUPLICATE)
-            continue
-        try:
-            key = fingerprint(submission, autograder_digest)
-            earlier, error_runs = (None, 0) if regrade else previous_result(out_dir / "results" / submission.id, key)
-        except Exception as error:  # noqa: BLE001 - one submission's fault must not stop the batch
-            results[submission.id] = grader_fault(submission, "reading", error, out_dir)
-            continue
-        if earlier is not None:
-            results[submission.id] = earlier
-        else:
-            pending.append((submission, key, error_runs))
-    engine = Engine(autograder, limits, snapshot=snapshot) if pending and not scheduler else None
+    # made first: its fork server warms up (seconds) while the submissions are read (closed at
+    # once, never waited for, if none needs grading)
+    engine = Engine(autograder, limits, snapshot=snapshot) if not scheduler else None
     try:
+        for submission in submissions:
+            if submission.duplicate:
+                results[submission.id] = Graded.failed(submission.id, Status.DUPLICATE, messages.DUPLICATE)
+                continue
+            try:
+                key = fingerprint(submission, autograder_digest)
+                earlier, error_runs = (None, 0) if regrade else previous_result(out_dir / "results" / submission.id, key)
+            except Exception as error:  # noqa: BLE001 - one submission's fault must not stop the batch
+                results[submission.id] = grader_fault(submission, "reading", error, out_dir)
+                continue
+            if earlier is not None:
+                results[submission.id] = earlier
+            else:
+                pending.append((submission, key, error_runs))
         assignment = engine.assignment if engine else Assignment.from_autograder(autograder)
         progress.start(len(pending), already=len(submissions) - len(pending))
         if os.geteuid() == 0:  # submissions run as other users: other students' feedback stays out of their reach
