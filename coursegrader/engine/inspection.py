@@ -60,6 +60,8 @@ _ONE_CHILD = _CHILD + "read_bounded(int(sys.argv[1]), int(sys.argv[2]))\n"
 # a forked child reads over that socket as its stdin and stdout; the server answers with its pid.
 _SERVER = _CHILD + r"""
 import os, signal, socket
+# the standard library a reading parses code with, imported once here rather than in each child
+import ast, bisect, collections, itertools, math, re, tokenize
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
 control = socket.socket(fileno=int(sys.argv[1]))
 while True:

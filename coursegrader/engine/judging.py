@@ -18,6 +18,7 @@ import socket
 import time
 import traceback
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from coursegrader.core import messages
@@ -216,6 +217,7 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
     ready["uid"] = received.integer(hello.get("uid"), 0, 2**32 - 2)
     talk.lap("start")
     judge = _Judge(assignment, cells, talk, graded, check_seconds)
+    judge.prefetch()
     while True:
         message = talk.receive()
         if "cell" in message:
@@ -250,7 +252,7 @@ class _Judge:
         self.check_seconds = check_seconds
         self.judged: set[str] = set()
         self.public: dict[str, list[dict]] = {}
-        self._inspected: dict[tuple, object] = {}
+        self._inspected: dict[tuple, Future] = {}  # (check, cell index or None) -> its reading
         self.cell: int | None = None  # the index of the cell running now (where a check is called)
         self._checkpoints: dict[str, int] = {}
 
@@ -285,22 +287,49 @@ class _Judge:
                 # installed the autograd witness (engine/autograd_witness.py) before any student code
                 seen["data"][ENGINE_KEY] = {"autograd_witness": True}
                 if judged.inspect is not None:
-                    seen["data"][INSPECTED_KEY] = self._inspect(judged, question)
+                    seen["data"][INSPECTED_KEY] = self._inspect(judged)
             self.graded.feedback[judged.name] = _verdict(judged, seen, self.check_seconds)
             talk.lap(f"judge {question}")
 
-    def _inspect(self, judged: LoadedCheck, question: str):
-        """The test's static rule on the submitted cells up to the check being judged (all of
-        them on the final state), in a bounded child process (engine/inspection.py)."""
+    def prefetch(self) -> None:
+        """Start each static rule's reading where the notebook will most likely ask for it: at
+        every cell whose text calls the question's check, or else on the final state. It runs on
+        another core while the notebook's cells run; a reading asked for anywhere else is made
+        when it is asked for (``_inspect``), and both give the same answer."""
+        for judged in self.assignment.checks:
+            if judged.inspect is None:
+                continue
+            call = _check_call(judged.question)
+            places = [index for index, cell in enumerate(self.cells) if call.search(cell["source"])] or [None]
+            for place in places[: protocol.MAX_CHECKPOINTS_PER_QUESTION]:  # no more are judged
+                self._inspected[(judged.name, place)] = _READINGS.submit(self._read, judged, place)
+
+    def _read(self, judged: LoadedCheck, place: int | None):
+        """The test's static rule on the submitted cells up to the check's call in cell ``place``
+        (all of them on the final state, None), in a bounded child process (engine/inspection.py)."""
+        shown = self.cells if place is None else self.cells[: place + 1]
+        cells = [{"source": c["source"], "tags": list(c["tags"])} for c in shown]
+        if place is not None and cells:
+            cells[-1]["source"] = _up_to_check(cells[-1]["source"], judged.question)
+        return json.loads(json.dumps(inspection.inspect_cells(judged.test.inspect_source, cells)))
+
+    def _inspect(self, judged: LoadedCheck):
+        """The reading for the check being judged now, where the notebook is (``self.cell``)."""
         key = (judged.name, self.cell)
         if key not in self._inspected:
-            shown = self.cells if self.cell is None else self.cells[: self.cell + 1]
-            cells = [{"source": c["source"], "tags": list(c["tags"])} for c in shown]
-            if self.cell is not None and cells:
-                cells[-1]["source"] = _up_to_check(cells[-1]["source"], question)
-            result = inspection.inspect_cells(judged.test.inspect_source, cells)
-            self._inspected[key] = json.loads(json.dumps(result))
-        return self._inspected[key]
+            self._inspected[key] = _READINGS.submit(self._read, judged, self.cell)
+        return self._inspected[key].result()
+
+
+# The static rules' readings run here, beside the threads that grade (each reading waits on its
+# bounded child process, not on this process's CPU).
+_READINGS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="reading")
+
+
+@functools.lru_cache(maxsize=64)
+def _check_call(question: str) -> re.Pattern:
+    """``.check("q")`` or ``.check('q')`` in a cell's text."""
+    return re.compile(r"\.check\(\s*(['\"])" + re.escape(question) + r"\1")
 
 
 def _up_to_check(source: str, question: str) -> str:
@@ -308,8 +337,7 @@ def _up_to_check(source: str, question: str) -> str:
     the check is not read (the question was judged there). The last such line, so that no code
     before the call that ran is ever left out; without such a line, all of it."""
     lines = source.splitlines(keepends=True)
-    call = re.compile(r"\.check\(\s*(['\"])" + re.escape(question) + r"\1")
-    found = [at for at, line in enumerate(lines) if call.search(line)]
+    found = [at for at, line in enumerate(lines) if _check_call(question).search(line)]
     return "".join(lines[: found[-1] + 1]) if found else source
 
 
