@@ -59,14 +59,18 @@ def serve(control: socket.socket) -> None:
 
 def _serve_forks(control: socket.socket) -> None:
     """Fork a process per request on ``control`` and report how each ended, until the grader
-    closes it."""
+    closes it. Each request is handed to a spare forked ahead of it (forking a process the size of
+    this one takes milliseconds the submission would otherwise wait for); a spare is this process
+    as it was, waiting for its request, and holds nothing else."""
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     gc.freeze()
     control.send(json.dumps({"ready": os.getpid()}).encode())
+    handles = (control, wake_read, wake_write)
     jobs: dict[int, str] = {}  # pid -> job, to name the job when its process ends
+    spare = _fork_spare(handles)
     while True:
         readable, _, _ = select.select([control, wake_read], [], [])
         if wake_read in readable:
@@ -78,17 +82,38 @@ def _serve_forks(control: socket.socket) -> None:
             except InterruptedError:
                 continue
             if not data:
-                return  # the grader is gone
+                return  # the grader is gone (so is the spare, when its socket closes with this process)
             request = json.loads(data)
-            pid = os.fork()
-            if pid == 0:
-                if request.get("lesson"):
-                    _lesson(fds[0], control, (wake_read, wake_write))
-                _child(request, fds[0], control, (wake_read, wake_write))
+            pid = _hand_over(spare, data, fds, handles)
             for fd in fds:
                 os.close(fd)
+            spare = _fork_spare(handles)  # after the request's socket is closed here: no spare holds it
             jobs[pid] = request["job"]
             control.send(json.dumps({"job": request["job"], "pid": pid}).encode())
+
+
+def _fork_spare(handles: tuple) -> tuple[int, socket.socket]:
+    """A child that waits for one request (``_spare``): its pid and the socket that hands it over."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    pid = os.fork()
+    if pid == 0:
+        ours.close()
+        _spare(theirs, handles)
+    theirs.close()
+    return pid, ours
+
+
+def _hand_over(spare: tuple[int, socket.socket], data: bytes, fds: list[int], handles: tuple) -> int:
+    """Give the request to the spare (to a new one if it is gone); returns the pid that runs it."""
+    pid, sock = spare
+    try:
+        socket.send_fds(sock, [data], fds)
+    except OSError:  # the spare died (killed from outside): fork the process now
+        sock.close()
+        pid, sock = _fork_spare(handles)
+        socket.send_fds(sock, [data], fds)
+    sock.close()
+    return pid
 
 
 def _report_exits(control: socket.socket, jobs: dict[int, str]) -> None:
@@ -99,25 +124,39 @@ def _report_exits(control: socket.socket, jobs: dict[int, str]) -> None:
             return
         if pid == 0:
             return
+        if pid not in jobs:
+            continue  # a spare that never got a request
         signal_number = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
         code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-        control.send(json.dumps({"exited": jobs.pop(pid, ""), "code": code, "signal": signal_number}).encode())
+        control.send(json.dumps({"exited": jobs.pop(pid), "code": code, "signal": signal_number}).encode())
 
 
-def _drop_server_handles(control: socket.socket, wake_fds: tuple[int, int]) -> None:
-    signal.set_wakeup_fd(-1)
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    control.close()
-    for fd in wake_fds:
-        os.close(fd)
+def _spare(sock: socket.socket, handles: tuple) -> None:
+    """In a forked spare: drop the server's handles, wait for a request, run it. Never returns."""
+    try:
+        control, *wake_fds = handles
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        control.close()
+        for fd in wake_fds:
+            os.close(fd)
+        data, fds, _, _ = socket.recv_fds(sock, _PACKET, 1)
+        sock.close()
+    except BaseException:  # noqa: BLE001 - nothing was asked of it yet
+        os._exit(0)
+    if not data or len(fds) != 1:
+        os._exit(0)  # the server is gone: no request will come
+    request = json.loads(data)
+    if request.get("lesson"):
+        _lesson(fds[0])
+    _child(request, fds[0])
 
 
-def _lesson(lesson_fd: int, control: socket.socket, wake_fds: tuple[int, int]) -> None:
+def _lesson(lesson_fd: int) -> None:
     """In a forked process: run the release's lesson cells once, then serve as a fork server of
     its own, whose children start from that state (see ``LessonServer``). Never returns."""
     status = 71
     try:
-        _drop_server_handles(control, wake_fds)
         lesson = socket.socket(fileno=lesson_fd)
         from coursegrader.engine.runner import prepare_lesson
         from coursegrader.engine.workspace import scratch_folder
@@ -134,11 +173,10 @@ def _lesson(lesson_fd: int, control: socket.socket, wake_fds: tuple[int, int]) -
         os._exit(status)
 
 
-def _child(request: dict, job_fd: int, control: socket.socket, wake_fds: tuple[int, int]) -> None:
-    """In the forked process: drop the server's handles, then grade. Never returns."""
+def _child(request: dict, job_fd: int) -> None:
+    """In the forked process: grade. Never returns."""
     status = 70
     try:
-        _drop_server_handles(control, wake_fds)
         from coursegrader.engine.runner import run_submission
         run_submission(socket.socket(fileno=job_fd), request)
         status = 0
