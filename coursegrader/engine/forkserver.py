@@ -53,7 +53,15 @@ def _preload(warm_up: str) -> None:
 
 
 def serve(control: socket.socket) -> None:
+    # The cyclic collector is off while the server loads: the imports and the warm-up make some
+    # 670,000 objects and little garbage (about 13,000 unreachable objects, 1-2 MB), and the
+    # collections over them cost a quarter of the start (3.3-4.0 s of CPU with it, 2.4-2.7 s
+    # without, this machine). They are frozen before the collector is on again, so no collection
+    # ever walks them (a first one would, at once), and every child collects its own objects as before.
+    gc.disable()
     _preload(json.loads(control.recv(_PACKET))["warm_up"])  # the grader sends it first
+    gc.freeze()
+    gc.enable()
     _serve_forks(control)
 
 
