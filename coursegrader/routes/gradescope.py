@@ -23,6 +23,7 @@ from coursegrader.core import messages
 from coursegrader.core.statuses import Status
 from coursegrader.engine.engine import Engine
 from coursegrader.engine.forkserver import ForkServer, ForkServerError
+from coursegrader.core.notebooks import write_bytes_atomic
 from coursegrader.core.results import Graded
 from coursegrader.engine.workspace import scratch_folder
 from coursegrader.inputs.submissions import GRADABLE_SUFFIXES, Submission
@@ -84,9 +85,6 @@ def run(root: Path, overrides: dict, log=_log) -> int:
             if early is not None:
                 early.close()  # already closed by its engine, unless the upload came first and failed
     results = graded.to_gradescope(assignment, seconds=time.monotonic() - started)
-    # nbformat (through core.notebooks) is imported only now, after the server has started
-    from coursegrader.core.notebooks import write_bytes_atomic
-
     try:
         write_bytes_atomic(json.dumps(results, ensure_ascii=False, indent=1).encode("utf-8"),
                            root / "results" / "results.json")
