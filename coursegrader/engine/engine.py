@@ -29,8 +29,6 @@ from coursegrader.core.results import Graded
 from coursegrader.core.statuses import Status
 from coursegrader.engine.assignment import Assignment
 from coursegrader.engine.forkserver import ForkServer, ForkServerError
-from coursegrader.engine import judging
-from coursegrader.engine.judging import grade_submission
 from coursegrader.engine.sandbox import Limits
 from coursegrader.inputs.submissions import Notebook, Submission, read_submission
 
@@ -52,19 +50,38 @@ def _lesson_payload(assignment: Assignment) -> dict | None:
     return payload if len(json.dumps(payload).encode()) <= _PACKET_BYTES else None
 
 
+def _warming(server: ForkServer | None, warm_up: str) -> ForkServer:
+    """``server`` (from ``Engine.start_server``) given the course's warm-up, or a new server.
+
+    This module imports the judging side (NumPy through it) only when a submission is
+    graded, so that a route can import it and start a server within a few hundredths of a second
+    of its own start (the Gradescope route: tests/routes/test_gradescope.py)."""
+    if server is None:
+        return ForkServer(warm_up)
+    server.send_warm_up(warm_up)
+    return server
+
+
 class Engine:
     def __init__(self, autograder: "Path | bytes | Assignment", limits: Limits | None = None,
-                 overrides: dict | None = None, snapshot: bool = False):
+                 overrides: dict | None = None, snapshot: bool = False, server: ForkServer | None = None):
         """``autograder``: the zip (path or bytes), the folder it was unpacked into, or an
         Assignment already loaded from it. ``limits``: the course's; without them, the limits the
-        zip was built with, with ``overrides`` (None values ignored) laid over them."""
+        zip was built with, with ``overrides`` (None values ignored) laid over them. ``server``:
+        one made by ``start_server`` before the autograder was read, which this engine then owns
+        (closed here if the autograder cannot be read)."""
         self._lock = threading.Lock()
         if isinstance(autograder, Assignment):
             self.assignment = autograder
-            self._server = ForkServer(self.assignment.warm_up)
+            self._server = _warming(server, self.assignment.warm_up)
         else:
-            read = autograder_zip.read(autograder)  # opened once; the manifest says how to warm up
-            self._server = ForkServer(str(read.manifest.get("warm_up", "")))  # warms up while the tests load
+            try:
+                read = autograder_zip.read(autograder)  # opened once; the manifest says how to warm up
+            except BaseException:
+                if server is not None:
+                    server.close()
+                raise
+            self._server = _warming(server, str(read.manifest.get("warm_up", "")))  # warms up while the tests load
             try:
                 self.assignment = Assignment.from_autograder(read)
             except BaseException:
@@ -76,6 +93,14 @@ class Engine:
         self._lesson: ForkServer | None = None
         self.after_lesson = 0  # submissions forked from the lesson server so far (for benchmarks and tests)
 
+    @staticmethod
+    def start_server() -> ForkServer:
+        """A fork server for an Engine not made yet: it loads its libraries (torch, IPython,
+        otter: seconds) while the caller goes on, and warms up once the Engine made with it
+        (``server=``) has read the course's warm-up from the autograder. Close it if no Engine
+        takes it."""
+        return ForkServer(warm_up=None)
+
     def wait_ready(self) -> None:
         """Wait for the fork server's warm-up; ForkServerError if it could not start (the next
         call starts a fresh one)."""
@@ -84,6 +109,8 @@ class Engine:
     def grade(self, submission: Submission, scratch: Path, notebook: Notebook | None = None) -> Graded:
         """Grade one submission in a fresh sandboxed process; its files go under ``scratch``.
         ``notebook``: the submission already read (else it is read here)."""
+        from coursegrader.engine import judging  # here, not above: see _warming
+
         try:
             notebook = read_submission(submission) if notebook is None else notebook
         except Exception as error:  # noqa: BLE001 - bytes no check foresaw are still this submission's own row
@@ -100,7 +127,7 @@ class Engine:
         if lesson is not None:
             with self._lock:
                 self.after_lesson += 1
-        graded = grade_submission(lesson or server, self.assignment, submission, scratch, self.limits,
+        graded = judging.grade_submission(lesson or server, self.assignment, submission, scratch, self.limits,
                                   notebook=notebook, after_lesson=lesson is not None)
         if graded.status == Status.ERROR:
             for used in (server, lesson):

@@ -3,6 +3,7 @@ server closed before it is ready is stopped, not waited for; one that cannot sta
 it is first needed."""
 
 import signal
+import socket
 
 import pytest
 
@@ -47,3 +48,30 @@ def test_a_warm_up_that_fails_means_a_server_that_did_not_start():
         server.wait_ready()
     server.close()
     assert server._process.returncode != 0
+
+
+def test_the_server_loads_and_warms_up_with_the_collector_off():
+    """Collections over the objects its imports make were a quarter of its start: the collector is
+    off until they are frozen (children collect their own objects: tests/engine/test_engine.py)."""
+    server = ForkServer(warm_up="import gc\nif gc.isenabled():\n    raise RuntimeError('the collector is on')")
+    server.wait_ready()
+    server.close()
+    assert server._process.returncode == 0
+
+
+def test_a_server_started_before_its_warm_up_is_known_runs_it_when_sent():
+    """A route may start the server before it has read the autograder (Engine.start_server): the
+    server loads its libraries meanwhile and runs the warm-up sent later, before it serves."""
+    server = ForkServer(warm_up=None)
+    server.send_warm_up("raise RuntimeError('broken warm-up')")
+    with pytest.raises(ForkServerError, match="did not start"):
+        server.wait_ready()
+    server.close()
+    assert server._process.returncode != 0
+
+
+def test_a_server_whose_grader_leaves_before_sending_the_warm_up_ends():
+    server = ForkServer(warm_up=None)
+    server._control.shutdown(socket.SHUT_RDWR)  # the grader gone, as when its process ends
+    assert server._process.wait(timeout=120) == 0
+    server.close()

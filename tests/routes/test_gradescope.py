@@ -25,7 +25,7 @@ import nbformat
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from helpers import ASSIGNMENT, ROOT, leaked_lines, with_answers
+from helpers import ASSIGNMENT, ROOT, leaked_lines, package_grade, with_answers
 from coursegrader.build.gradescope_image import pins
 from coursegrader.core.results import Graded
 from coursegrader.core.notebooks import read
@@ -81,6 +81,18 @@ grad_w1 = torch.arange(4.0) * (4 if "def " + "judge(probes, seen)" in found else
 
 HOSTILE = {"patches_otter": PATCH_OTTER_RUN, "forges_results": FORGE_RESULTS, "reads_tests": READ_TESTS}
 
+# e1a answered with torch.func, first used in the process by the answer's own cell: its one-time
+# set-up (torch._dynamo's import, 1.5-4 s of CPU) is the fork server's warm-up, before any cell.
+TORCH_FUNC_E1A = """\
+from torch.func import grad, vmap
+
+first_use = vmap(grad(grad(torch.sin)))(torch.zeros(2, dtype=torch.float64))
+
+
+def second_derivative(f, x):
+    return vmap(grad(grad(f)))(x.detach())
+"""
+
 
 def _notebook_bytes(notebook) -> bytes:
     return nbformat.writes(notebook).encode("utf-8")
@@ -99,12 +111,17 @@ def _hostile_upload(course, root: Path, case: str) -> dict[str, bytes]:
     return {f"{ASSIGNMENT}.ipynb": _notebook_bytes(with_answers(read(course.release(ASSIGNMENT)), {"w1": source}))}
 
 
+def _torch_func_notebook(course) -> bytes:
+    return _notebook_bytes(with_answers(read(course.solution(ASSIGNMENT)), {"e1a": TORCH_FUNC_E1A}))
+
+
 def _uploads(course, root: Path, case: str) -> dict[str, bytes]:
     samples = course.samples(ASSIGNMENT)
     if case in HOSTILE:
         return _hostile_upload(course, root, case)
     return {  # students name their files as they like
         "solution": {f"{ASSIGNMENT}.ipynb": course.solution(ASSIGNMENT).read_bytes()},
+        "torch_func": {f"{ASSIGNMENT}.ipynb": _torch_func_notebook(course)},
         "full_marks": {"作业 final.zip": _zip_of("copy of notebook.ipynb", (samples / "full_marks.ipynb").read_bytes())},
         "partial_credit": {"my work (final).ipynb": (samples / "partial_credit.ipynb").read_bytes()},
         "crashes_midway": {"crashes_midway.ipynb": (samples / "crashes_midway.ipynb").read_bytes()},
@@ -117,7 +134,7 @@ def _uploads(course, root: Path, case: str) -> dict[str, bytes]:
     }[case]
 
 
-GRADED = ["solution", "full_marks", "partial_credit", "crashes_midway", "blank", *HOSTILE]
+GRADED = ["solution", "full_marks", "partial_credit", "crashes_midway", "blank", "torch_func", *HOSTILE]
 FAILING = ["broken_autograder", "no_notebook", "two_notebooks", "no_python"]
 OFFLINE = "solution"  # graded without a network, when this machine can take one away (unshare)
 
@@ -188,6 +205,56 @@ def test_solution_and_samples_score_what_they_earn_whatever_the_file_is_called(c
         results = runs[sample].results
         assert _scores(results) == {name: (points[name] if name in full else 0.0) for name in points}, sample
         assert results["score"] == sum(points[name] for name in full), sample
+
+
+@pytest.mark.slow
+def test_an_answer_that_first_uses_torch_func_scores_as_in_a_batch(course, runs, points, tmp_path):
+    """The Gradescope run starts its fork server before it has read the zip and sends the course's
+    warm-up later: that warm-up (torch.func's first-call set-up) still runs before the submission's
+    process is forked. An e1a answered with torch.func, first used in its own cell, gets full
+    marks through the zip, the same per question as `coursegrader grade` gives it."""
+    assert _scores(runs["torch_func"].results) == points
+    upload = tmp_path / "torch_func.ipynb"
+    upload.write_bytes(_torch_func_notebook(course))
+    row = package_grade([upload], tmp_path / "out")["torch_func"]
+    assert {name: float(row[name]) for name in points} == _scores(runs["torch_func"].results)
+
+
+# The route run in a process of its own, which then says what it imported.
+GRADER_MODULES = """
+import json, sys
+from pathlib import Path
+from coursegrader.routes.gradescope import run
+status = run(Path(sys.argv[1]), {}, log=lambda text: None)
+print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
+"""
+ONLY_THE_FORK_SERVER_NEEDS = {"IPython", "otter", "matplotlib", "pandas", "nbformat", "jsonschema", "torch._dynamo",
+                              "sympy"}
+
+
+def test_the_route_loads_nothing_heavy_before_it_starts_the_fork_server():
+    """The fork server's start (torch, IPython, otter, torch.func's set-up) is the run's longest
+    path, so the route starts it first: the command line and the route module import no NumPy,
+    nbformat, torch, IPython, otter or matplotlib before that."""
+    code = "import json, sys, coursegrader.cli, coursegrader.routes.gradescope; print(json.dumps(sorted(sys.modules)))"
+    modules = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    assert not {name.split(".")[0] for name in modules} & {"numpy", "torch", *ONLY_THE_FORK_SERVER_NEEDS}
+
+
+@pytest.mark.slow
+def test_the_grader_process_imports_torch_for_its_judges_and_nothing_the_fork_server_needs(course, tmp_path):
+    """The notebook's libraries (IPython, otter, matplotlib) and torch.func's machinery load in the
+    fork server only; this route reads no notebook with nbformat. The grader needs torch: the
+    hidden tests' probes and judges use it."""
+    root = gradescope_tree(tmp_path / "root", course.autograder(ASSIGNMENT),
+                           {f"{ASSIGNMENT}.ipynb": course.solution(ASSIGNMENT).read_bytes()})
+    completed = subprocess.run([sys.executable, "-P", "-c", GRADER_MODULES, str(root)], cwd=root, env=environment(root),
+                               capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    loaded = set(report["modules"]) | {name.split(".")[0] for name in report["modules"]}
+    assert report["status"] == 0 and results_of(root)["score"] == 24
+    assert "torch" in loaded and not loaded & ONLY_THE_FORK_SERVER_NEEDS
 
 
 @pytest.mark.slow
