@@ -79,7 +79,7 @@ def _serve_forks(control: socket.socket) -> None:
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
     signal.signal(signal.SIGCHLD, lambda *_: None)
-    gc.freeze()
+    gc.freeze()  # what the lesson made, in a lesson server: no child's collection walks (so copies) it
     control.send(json.dumps({"ready": os.getpid()}).encode())
     handles = (control, wake_read, wake_write)
     jobs: dict[int, str] = {}  # pid -> job, to name the job when its process ends
