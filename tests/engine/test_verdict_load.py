@@ -1,7 +1,8 @@
 """Verdicts do not depend on load: corpus cases graded by the package's grader on a starved
 machine get the contract's points question by question, and the same scores and messages as
-graded on an idle machine; one submission graded 20 times while the load alternates gets one
-score and one set of messages.
+graded on an idle machine (the corpus batch, conftest's corpus_grades: the same cases, graded with
+the same options, alone on the machine); one submission graded 20 times while the load alternates
+gets one score and one set of messages.
 
 Starved means the grader and everything it starts are pinned to one CPU shared with two
 processes that burn it (so the grader gets about a third of a core), and, where this machine lets
@@ -161,11 +162,13 @@ def _write_cases(solution, folder: Path, names: list[str]) -> None:
         nbformat.write(case_notebook(solution, cases[name]), folder / f"{name}.ipynb")
 
 
-def test_verdicts_on_a_starved_cpu_are_the_contracts(solution, points, tmp_path):
+def test_verdicts_on_a_starved_cpu_are_the_contracts(solution, points, corpus_grades, tmp_path):
+    """The idle verdicts are the corpus batch's (corpus_grades graded every corpus case, these
+    among them, with the same options): they are not graded a second time here."""
     folder = tmp_path / "cases"
     _write_cases(solution, folder, LOAD_CASES)
     cases = {case.name: case for case in CASES}
-    _grade(folder, tmp_path / "idle")
+    assert all(corpus_grades[name]["status"] == "ok" for name in LOAD_CASES)
     with Starved() as starved:
         print(f"starved: {starved.description}")
         started = time.monotonic()
@@ -178,7 +181,7 @@ def test_verdicts_on_a_starved_cpu_are_the_contracts(solution, points, tmp_path)
         for question, expected in cases[name].scores(points).items():
             if float(busy[name][question]) != expected:
                 problems.append(f"{name} {question}: {busy[name][question]} points starved, {expected:g} by the contract")
-        idle, starved_messages = _messages(tmp_path / "idle", name), _messages(tmp_path / "starved", name)
+        idle, starved_messages = _messages(corpus_grades.out, name), _messages(tmp_path / "starved", name)
         problems += [f"{name} {test}: told {starved_messages.get(test)!r} starved, {idle[test]!r} idle"
                      for test in idle if starved_messages.get(test) != idle[test]]
     assert not problems, f"verdicts changed under load ({starved.description}):\n" + "\n".join(problems)
