@@ -4,6 +4,7 @@ package. Everything else the tests share is in helpers.py."""
 import os
 import shutil
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
@@ -73,19 +74,34 @@ def corpus_grades(corpus_folder, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def hostile_batch(course, tmp_path_factory):
-    """Every hostile case (tests/hostile_cases.py) in one folder, graded in one run, beside
-    untouched copies of the solution."""
+def hostile_gradings(course, tmp_path_factory):
+    """Every hostile case (tests/hostile_cases.py) in one folder, beside untouched copies of the
+    solution, graded in one run as every batch is (``snapshot``: the lesson paid once) and, side
+    by side with it, in a copy of the folder with --no-snapshot (``full``: every cell run per
+    submission), the route tests/engine/test_snapshot.py compares it with. Both runs keep their
+    scratch folders in one place, checked after both have ended. Returns (the cases, {route: grades})."""
     from hostile_cases import build_cases
 
-    folder = tmp_path_factory.mktemp("hostile")
-    cases = build_cases(course, ASSIGNMENT, folder)
+    folders = {route: tmp_path_factory.mktemp(f"hostile-{route}") for route in ("snapshot", "full")}
+    cases = {route: build_cases(course, ASSIGNMENT, folder) for route, folder in folders.items()}
+    assert cases["snapshot"] == cases["full"]
+    options = {"snapshot": (), "full": ("--no-snapshot",)}
     scratch = tmp_path_factory.mktemp("hostile-scratch")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TMPDIR", str(scratch))  # the grader's scratch folders go here, to be checked after
-        grades = package_grade([folder], tmp_path_factory.mktemp("hostile-grades"), *HOSTILE_LIMITS)
-    grades.scratch_left = list(scratch.iterdir())
-    return grades, cases
+    with pytest.MonkeyPatch.context() as patch, ThreadPoolExecutor(len(folders)) as pool:
+        patch.setenv("TMPDIR", str(scratch))  # the graders' scratch folders go here, to be checked after
+        running = {route: pool.submit(package_grade, [folder], tmp_path_factory.mktemp(f"hostile-{route}-grades"),
+                                      *HOSTILE_LIMITS, *options[route]) for route, folder in folders.items()}
+        grades = {route: run.result() for route, run in running.items()}
+    grades["snapshot"].scratch_left = list(scratch.iterdir())
+    return cases["snapshot"], grades
+
+
+@pytest.fixture(scope="session")
+def hostile_batch(hostile_gradings):
+    """The hostile batch, graded with the snapshot as every batch is: (its grades, the cases);
+    ``grades.scratch_left`` lists what either hostile run left in its scratch folder."""
+    cases, grades = hostile_gradings
+    return grades["snapshot"], cases
 
 
 def pytest_collection_modifyitems(items):

@@ -17,6 +17,7 @@ import sys
 import textwrap
 import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -599,12 +600,19 @@ E3C_F = "def f(a):\n    b = a * 2\n    while b.norm() < 1000:\n        b = b * 2
 def test_running_out_of_memory_or_of_cpu_time_gives_one_message(course, tmp_path, question):
     """Which limit a loop that never ends meets first (the CPU limit, or the memory a growing
     graph fills) depends on the machine and its load; the verdict and the message do not. A limit
-    met ends the calls: the next input would meet it again."""
+    met ends the calls: the next input would meet it again. The two answers run side by side, one
+    child process each."""
+    def run(index):
+        source = (E3C_F if question == "e3c" else "") + RUNAWAY[question][index]
+        workdir = tmp_path / str(index)
+        workdir.mkdir()
+        return subprocess.run([sys.executable, "-c", OUT_OF_MEMORY, str(ROOT / "tests"), str(course.autograder(ASSIGNMENT)),
+                               str(workdir), question], input=source, capture_output=True, text=True, timeout=300)
+
     messages = []
-    for answer in RUNAWAY[question]:
-        source = (E3C_F if question == "e3c" else "") + answer
-        child = subprocess.run([sys.executable, "-c", OUT_OF_MEMORY, str(ROOT / "tests"), str(course.autograder(ASSIGNMENT)),
-                                str(tmp_path), question], input=source, capture_output=True, text=True, timeout=300)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        children = list(pool.map(run, range(len(RUNAWAY[question]))))
+    for child in children:
         assert child.returncode == 0, child.stderr[-2000:]
         score, hidden = json.loads(child.stdout.strip().splitlines()[-1])
         messages.append((score, hidden))

@@ -83,45 +83,28 @@ def _misconceptions(results: dict) -> list[str]:
     return sorted(failed["misconception"] for test in results["tests"] for failed in test["extra_data"].get("failed", []))
 
 
-@pytest.fixture(scope="module")
-def local(built, tmp_path_factory):
-    out = tmp_path_factory.mktemp("second-local") / "grades"
+def _local(built, out: Path) -> dict:
     _coursegrader(built.root, "grade", "--out", str(out))  # the course's samples/tensors by default
     return _from_grades_folder(out)
 
 
-@pytest.fixture(scope="module")
-def dask(built, tmp_path_factory):
-    from distributed import LocalCluster
-
-    out = tmp_path_factory.mktemp("second-dask") / "grades"
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
-        _coursegrader(built.root, "grade", "--out", str(out), "--scheduler", cluster.scheduler_address)
-        assert len(cluster.scheduler_info["workers"]) == 2
+def _on_dask(built, out: Path, cluster) -> dict:
+    _coursegrader(built.root, "grade", "--out", str(out), "--scheduler", cluster.scheduler_address)
+    assert len(cluster.scheduler_info["workers"]) == 2
     return _from_grades_folder(out)
 
 
-@pytest.fixture(scope="module")
-def gradescope(built, tmp_path_factory):
-    """Each sample through the zip's own run_autograder, with the package the zip bundles."""
-    workdir = tmp_path_factory.mktemp("second-gradescope")
-
-    def grade(sample: str) -> dict:
-        upload = {UPLOAD_NAMES.get(sample, f"{sample}.ipynb"): (built.samples(ASSIGNMENT) / f"{sample}.ipynb").read_bytes()}
-        results = grade_on_gradescope(workdir / sample, built.autograder(ASSIGNMENT), upload)
-        return {"status": results["extra_data"]["status"],
-                "scores": {t["name"]: t["score"] for t in results["tests"] if t["name"] in QUESTIONS},
-                "misconceptions": _misconceptions(results)}
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(EXPECTED, pool.map(grade, EXPECTED)))
+def _on_the_zip(built, workdir: Path, sample: str) -> dict:
+    """One sample through the zip's own run_autograder, with the package the zip bundles."""
+    upload = {UPLOAD_NAMES.get(sample, f"{sample}.ipynb"): (built.samples(ASSIGNMENT) / f"{sample}.ipynb").read_bytes()}
+    results = grade_on_gradescope(workdir / sample, built.autograder(ASSIGNMENT), upload)
+    return {"status": results["extra_data"]["status"],
+            "scores": {t["name"]: t["score"] for t in results["tests"] if t["name"] in QUESTIONS},
+            "misconceptions": _misconceptions(results)}
 
 
-@pytest.fixture(scope="module")
-def nbgrader(built, tmp_path_factory):
+def _by_nbgrader(built, root: Path) -> dict:
     """The samples autograded by nbgrader's own command in a copy of the built course."""
-    root = tmp_path_factory.mktemp("second-nbgrader") / "course"
     shutil.copytree(built.root, root)
     released = built.release(ASSIGNMENT).read_bytes()
     _nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")  # nbgrader's database learns the assignment
@@ -137,6 +120,44 @@ def nbgrader(built, tmp_path_factory):
                                     gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, sample).grades
                                     if grade.name in QUESTIONS}}
                 for sample in EXPECTED}
+
+
+@pytest.fixture(scope="module")
+def routes(built, tmp_path_factory) -> dict:
+    """The samples graded on every route: the local batch, a batch on a two-worker Dask cluster,
+    each sample through the zip's run_autograder, and nbgrader's autograde in a copy of the built
+    course. The runs are independent: they go two at a time (one per core). Each fixture below
+    takes its route's result (``.result()`` raises there whatever went wrong in that run)."""
+    from distributed import LocalCluster
+
+    local, dask, zips, nbgrader = (tmp_path_factory.mktemp(f"second-{route}")
+                                   for route in ("local", "dask", "gradescope", "nbgrader"))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster, ThreadPoolExecutor(max_workers=2) as pool:
+        return {"dask": pool.submit(_on_dask, built, dask / "grades", cluster),
+                "gradescope": {sample: pool.submit(_on_the_zip, built, zips, sample) for sample in EXPECTED},
+                "local": pool.submit(_local, built, local / "grades"),
+                "nbgrader": pool.submit(_by_nbgrader, built, nbgrader / "course")}  # the pool waits for every run
+
+
+@pytest.fixture(scope="module")
+def local(routes):
+    return routes["local"].result()
+
+
+@pytest.fixture(scope="module")
+def dask(routes):
+    return routes["dask"].result()
+
+
+@pytest.fixture(scope="module")
+def gradescope(routes):
+    return {sample: run.result() for sample, run in routes["gradescope"].items()}
+
+
+@pytest.fixture(scope="module")
+def nbgrader(routes):
+    return routes["nbgrader"].result()
 
 
 def test_the_course_builds_from_its_own_folder_with_its_own_questions_and_warm_up(built):

@@ -8,6 +8,11 @@ stopped only at the submission's limit and every later question was lost. Tested
 grading runs, the local batch and the Gradescope zip's run_autograder, with short limits (3 s of
 CPU per check and 4 s per cell: the backstop then comes after 9 and 12 s without progress), and
 on a core shared with six busy processes, where code that computes gets a seventh of a CPU.
+
+The module's grading runs (the local batch, the two zip runs, the crowded-core batch) are started
+together, once, by the ``runs`` fixture: the stuck ones spend their time waiting for the backstop
+and the crowded one on the one crowded core, so side by side they take about as long as the
+longest of them. Each test asserts on its own run.
 """
 
 import csv
@@ -94,12 +99,59 @@ def cases(course) -> dict[str, nbformat.NotebookNode]:
     return found
 
 
-@pytest.fixture(scope="module")
-def local_batch(course, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("no-progress")
+# through the zip too: the two the former backstop missed (a helper thread at 5%, short system calls)
+ZIP_ROUTE = ["check_deadlock_beside_a_busy_thread", "check_short_waits_in_system_calls"]
+
+
+def _local_batch(course, where):
+    folder = where / "in"
+    folder.mkdir()
     for name, notebook in cases(course).items():
         nbformat.write(notebook, folder / f"{name}.ipynb")
-    return package_grade([folder], tmp_path_factory.mktemp("no-progress-grades"), *LIMITS, "--workers", "2")
+    return package_grade([folder], where / "grades", *LIMITS, "--workers", "2")
+
+
+def _on_the_zip(course, where, name):
+    """(run_autograder's exit code, results.json) of one case through the zip."""
+    root = gradescope_tree(where / name, course.autograder(ASSIGNMENT),
+                           {"mine.ipynb": nbformat.writes(cases(course)[name]).encode()})
+    return run_autograder(root, *LIMITS).returncode, results_of(root)
+
+
+def _on_a_crowded_core(course, where):
+    """(the grade command's run, its grades.csv row, the submission's graded.json) of a notebook
+    whose cell pins itself to a core with six busy processes and computes for 3.5 s of CPU."""
+    folder = where / "in"
+    folder.mkdir()
+    core = max(os.sched_getaffinity(0))
+    pinned = f"import os\nos.sched_setaffinity(0, {{{core}}})\n" + COMPUTING_CELL
+    nbformat.write(before_e5(read(course.solution(ASSIGNMENT)), pinned), folder / "computes.ipynb")
+    command = [sys.executable, "-m", "coursegrader", "--course-root", str(ROOT), "grade",
+               str(folder), "--out", str(where / "out"), "--timeout", "300", "--cell-timeout", "4"]
+    with busy(core, processes=6):
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    if completed.returncode != 0:
+        return completed, None, None
+    with open(where / "out" / "grades.csv", encoding="utf-8") as handle:
+        row = next(csv.DictReader(handle))
+    return completed, row, json.loads((where / "out" / "results" / "computes" / "graded.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def runs(course, tmp_path_factory) -> dict:
+    """Every grading run of the module, started at once; each test takes its own run's result
+    (``.result()`` raises there whatever went wrong in that run)."""
+    local, crowded, on_the_zip = (tmp_path_factory.mktemp(name) for name in ("no-progress", "crowded", "no-progress-zip"))
+    with ThreadPoolExecutor(2 + len(ZIP_ROUTE)) as pool:
+        started = {"local": pool.submit(_local_batch, course, local),
+                   "crowded": pool.submit(_on_a_crowded_core, course, crowded),
+                   **{name: pool.submit(_on_the_zip, course, on_the_zip, name) for name in ZIP_ROUTE}}
+    return started  # the pool has waited for every run
+
+
+@pytest.fixture(scope="module")
+def local_batch(runs):
+    return runs["local"].result()
 
 
 @pytest.mark.parametrize("how", STUCK)
@@ -116,43 +168,21 @@ def test_a_cell_that_never_ends_is_stopped_and_the_later_questions_are_judged(lo
     assert row["status"] == "cell-timeout" and float(row["total"]) == sum(points.values()), row
 
 
-def test_on_the_gradescope_zip_route(course, tmp_path, points):
-    chosen = ["check_deadlock_beside_a_busy_thread", "check_short_waits_in_system_calls"]
-    notebooks = cases(course)
-
-    def grade(name):
-        root = gradescope_tree(tmp_path / name, course.autograder(ASSIGNMENT),
-                               {"mine.ipynb": nbformat.writes(notebooks[name]).encode()})
-        assert run_autograder(root, *LIMITS).returncode == 0
-        return results_of(root)
-
-    with ThreadPoolExecutor(2) as pool:
-        results = dict(zip(chosen, pool.map(grade, chosen)))
-    for name, result in results.items():
+def test_on_the_gradescope_zip_route(runs, points):
+    for name in ZIP_ROUTE:
+        returncode, result = runs[name].result()
+        assert returncode == 0, name
         assert result["extra_data"]["status"] == "ok", (name, result["output"])
         scores = {test["name"]: test["score"] for test in result["tests"] if test["name"] in points}
         assert scores == {q: 0 if q == "e4a" else p for q, p in points.items()}, (name, scores)
 
 
-
-
-def test_code_that_computes_on_a_crowded_core_is_never_stopped_for_wall_time(course, tmp_path, points):
+def test_code_that_computes_on_a_crowded_core_is_never_stopped_for_wall_time(runs, points):
     """The submission's process pins itself to a core with six busy processes: the cell gets
     about a seventh of a CPU, so its 3.5 s of CPU take over 20 s of wall time, past the
     backstop's 12 s (three times its 4 s limit). The time it waited for the CPU is not counted:
     it is not stopped. (Only the submission is crowded: the grader's start-up is not the subject.)"""
-    folder = tmp_path / "in"
-    folder.mkdir()
-    core = max(os.sched_getaffinity(0))
-    pinned = f"import os\nos.sched_setaffinity(0, {{{core}}})\n" + COMPUTING_CELL
-    nbformat.write(before_e5(read(course.solution(ASSIGNMENT)), pinned), folder / "computes.ipynb")
-    command = [sys.executable, "-m", "coursegrader", "--course-root", str(ROOT), "grade",
-               str(folder), "--out", str(tmp_path / "out"), "--timeout", "300", "--cell-timeout", "4"]
-    with busy(core, processes=6):
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    completed, row, record = runs["crowded"].result()
     assert completed.returncode == 0, completed.stderr[-3000:]
-    with open(tmp_path / "out" / "grades.csv", encoding="utf-8") as handle:
-        row = next(csv.DictReader(handle))
-    record = json.loads((tmp_path / "out" / "results" / "computes" / "graded.json").read_text())
     assert row["status"] == "ok" and float(row["total"]) == sum(points.values()), (row, record)
     assert record["phases"]["cells"] > 20, record["phases"]  # the cells did take longer than the backstop

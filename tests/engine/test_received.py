@@ -81,6 +81,8 @@ FRAMES = {
 
 @pytest.fixture(scope="module")
 def forged_batch(course, tmp_path_factory):
+    """The forged values and frames, an honest notebook, and the two notebooks of the checkpoint
+    flood (test_the_grader_judges_at_most_five_calls_per_question, FLOOD_CASES), in one batch."""
     folder = tmp_path_factory.mktemp("forged")
     solution = course.solution(ASSIGNMENT)
     for name, value in VALUES.items():
@@ -90,6 +92,8 @@ def forged_batch(course, tmp_path_factory):
     for name, frame in FRAMES.items():
         with_cell(solution, RAW.replace("FRAME_VALUE", frame), folder, name)
     with_cell(solution, "honest = True", folder, "honest")
+    for name, raise_cap in FLOOD_CASES.items():
+        with_cell(solution, CHECKPOINT_FLOOD.replace("RAISE_CAP", raise_cap), folder, name)
     return package_grade([folder], tmp_path_factory.mktemp("forged-grades"), "--workers", "2")
 
 
@@ -179,15 +183,13 @@ for call in range(1000):
     grad_w1 = right if call < 5 else torch.zeros(4)
     grader.check('w1')
 """
+# graded in forged_batch: the flood as the runner's cap leaves it, and with the cap raised
+FLOOD_CASES = {"flood_capped": "",
+               "flood": "wire.MAX_CHECKPOINTS_PER_QUESTION = runner.MAX_CHECKPOINTS_PER_QUESTION = 10**9"}
 
 
-def test_the_grader_judges_at_most_five_calls_per_question(course, tmp_path, points):
-    folder = tmp_path / "in"
-    with_cell(course.solution(ASSIGNMENT), CHECKPOINT_FLOOD.replace("RAISE_CAP", ""), folder, "honest")
-    with_cell(course.solution(ASSIGNMENT), CHECKPOINT_FLOOD.replace(
-        "RAISE_CAP", "wire.MAX_CHECKPOINTS_PER_QUESTION = runner.MAX_CHECKPOINTS_PER_QUESTION = 10**9"), folder, "flood")
-    grades = package_grade([folder], tmp_path / "out", "--workers", "2")
-    honest, flood = grades["honest"], grades["flood"]
+def test_the_grader_judges_at_most_five_calls_per_question(forged_batch, points):
+    honest, flood = forged_batch["flood_capped"], forged_batch["flood"]
     assert honest["status"] == flood["status"] == "ok", (honest, flood)
-    scores = {name: {q: float(row[q]) for q in [*points, "total"]} for name, row in grades.items()}
-    assert scores["honest"]["w1"] == 1 and scores["flood"] == scores["honest"], scores
+    scores = {name: {q: float(forged_batch[name][q]) for q in [*points, "total"]} for name in FLOOD_CASES}
+    assert scores["flood_capped"]["w1"] == 1 and scores["flood"] == scores["flood_capped"], scores

@@ -1,12 +1,17 @@
 """Verdicts do not depend on load: corpus cases graded by the package's grader on a starved
 machine get the contract's points question by question, and the same scores and messages as
-graded on an idle machine; one submission graded 20 times while the load alternates gets one
-score and one set of messages.
+graded on an idle machine (the corpus batch, conftest's corpus_grades: the same cases, graded with
+the same options, alone on the machine); one submission graded 20 times while the load alternates
+gets one score and one set of messages.
 
 Starved means the grader and everything it starts are pinned to one CPU shared with two
 processes that burn it (so the grader gets about a third of a core), and, where this machine lets
 the test make a cgroup with a CPU quota that the grader's processes stay in, held to half a CPU
 besides (Gradescope's default). The test prints which of these it used.
+
+The module's two gradings run side by side, each pinned to a CPU of its own with burners (and a
+quota) of its own: the starved batch on the last CPU this process may use, the alternating run on
+the first. Where only one CPU is available they run one after the other on it.
 """
 
 import csv
@@ -18,6 +23,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -45,8 +51,8 @@ class Starved:
     """One CPU shared with busy processes, and a CPU quota where a cgroup allows one. ``pin`` is
     the grader's preexec_fn; ``busy(False)`` pauses the burners (the CPU is then the grader's)."""
 
-    def __init__(self):
-        self.cpu = max(os.sched_getaffinity(0))
+    def __init__(self, cpu: int):
+        self.cpu = cpu
         self.burners: list[subprocess.Popen] = []
         self.cgroup, quota_note = _quota_cgroup(QUOTA_PERCENT)
         self.description = (f"grader pinned to CPU {self.cpu}, shared with {BURNERS} CPU-burning processes; "
@@ -133,12 +139,6 @@ def _rows(out: Path) -> dict[str, dict]:
         return {row["submission"]: row for row in csv.DictReader(handle)}
 
 
-def _grade(folder: Path, out: Path, preexec=None) -> dict[str, dict]:
-    completed = subprocess.run(_grade_command(folder, out), capture_output=True, text=True, timeout=900, preexec_fn=preexec)
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    return _rows(out)
-
-
 def _verdicts(row: dict) -> dict[str, str]:
     return {q: row[q] for q in QUESTIONS}
 
@@ -161,43 +161,22 @@ def _write_cases(solution, folder: Path, names: list[str]) -> None:
         nbformat.write(case_notebook(solution, cases[name]), folder / f"{name}.ipynb")
 
 
-def test_verdicts_on_a_starved_cpu_are_the_contracts(solution, points, tmp_path):
-    folder = tmp_path / "cases"
-    _write_cases(solution, folder, LOAD_CASES)
-    cases = {case.name: case for case in CASES}
-    _grade(folder, tmp_path / "idle")
-    with Starved() as starved:
-        print(f"starved: {starved.description}")
-        started = time.monotonic()
-        busy = _grade(folder, tmp_path / "starved", preexec=starved.pin)
-        print(f"starved grading took {time.monotonic() - started:.0f} s")
-    problems = []
-    for name in LOAD_CASES:
-        if busy[name]["status"] != "ok":
-            problems.append(f"{name}: status {busy[name]['status']}: {busy[name]['error']}")
-        for question, expected in cases[name].scores(points).items():
-            if float(busy[name][question]) != expected:
-                problems.append(f"{name} {question}: {busy[name][question]} points starved, {expected:g} by the contract")
-        idle, starved_messages = _messages(tmp_path / "idle", name), _messages(tmp_path / "starved", name)
-        problems += [f"{name} {test}: told {starved_messages.get(test)!r} starved, {idle[test]!r} idle"
-                     for test in idle if starved_messages.get(test) != idle[test]]
-    assert not problems, f"verdicts changed under load ({starved.description}):\n" + "\n".join(problems)
-
-
-def test_one_submission_graded_twenty_times_under_alternating_load_gets_one_score(solution, points, tmp_path):
-    """One grading run, one submission at a time, pinned to one CPU: each time a copy is done the
-    burners are switched on or off, so half the copies are graded starved and half are not."""
-    source = tmp_path / "source"
-    _write_cases(solution, source, [REPEATED_CASE])
-    folder = tmp_path / "copies"
+def _copies(solution, where: Path) -> tuple[Path, list[str]]:
+    """REPEATS copies of REPEATED_CASE in one folder, and their names."""
+    _write_cases(solution, where / "source", [REPEATED_CASE])
+    folder = where / "copies"
     folder.mkdir()
     copies = [f"copy-{index:02d}" for index in range(REPEATS)]
     for copy in copies:
-        (folder / f"{copy}.ipynb").write_bytes((source / f"{REPEATED_CASE}.ipynb").read_bytes())
-    out = tmp_path / "graded"
+        (folder / f"{copy}.ipynb").write_bytes((where / "source" / f"{REPEATED_CASE}.ipynb").read_bytes())
+    return folder, copies
+
+
+def _alternating(folder: Path, out: Path, log: Path, cpu: int) -> SimpleNamespace:
+    """One grading run, one submission at a time, pinned to ``cpu``: each time a copy is done the
+    burners are switched on or off, so half the copies are graded starved and half are not."""
     load: dict[str, str] = {}  # copy -> the load it was graded under
-    log = tmp_path / "grader.log"
-    with Starved() as starved, open(log, "w") as log_file:
+    with Starved(cpu) as starved, open(log, "w") as log_file:
         print(f"alternating: {starved.description}")
         starved.busy(False)
         grader = subprocess.Popen(_grade_command(folder, out, "--workers", "1"), preexec_fn=starved.pin,
@@ -213,7 +192,69 @@ def test_one_submission_graded_twenty_times_under_alternating_load_gets_one_scor
             if not running:
                 break
             time.sleep(0.05)
-    assert grader.returncode == 0, log.read_text()[-3000:]
+    return SimpleNamespace(returncode=grader.returncode, log=log.read_text(), load=load, out=out,
+                           description=starved.description)
+
+
+@pytest.fixture(scope="module")
+def under_load(solution, tmp_path_factory) -> dict[str, SimpleNamespace]:
+    """The starved batch of LOAD_CASES and the alternating run of the REPEATS copies, side by side
+    on two CPUs (one after the other where this process may use only one)."""
+    cpus = sorted(os.sched_getaffinity(0))
+    starved_cpu, alternating_cpu = cpus[-1], cpus[0]
+    where = tmp_path_factory.mktemp("verdict-load")
+    folder = where / "cases"
+    _write_cases(solution, folder, LOAD_CASES)
+    copies, names = _copies(solution, where)
+    found = {}
+    with Starved(starved_cpu) as starved, open(where / "starved.log", "w") as log:
+        print(f"starved: {starved.description}")
+        started = time.monotonic()
+        grader = subprocess.Popen(_grade_command(folder, where / "starved"), preexec_fn=starved.pin,
+                                  stdout=log, stderr=subprocess.STDOUT)
+        try:
+            if alternating_cpu != starved_cpu:
+                found["alternating"] = _alternating(copies, where / "graded", where / "grader.log", alternating_cpu)
+            grader.wait(timeout=900)
+        finally:
+            grader.kill()
+            grader.wait()
+        print(f"starved grading took {time.monotonic() - started:.0f} s")
+    found["starved"] = SimpleNamespace(returncode=grader.returncode, log=(where / "starved.log").read_text(),
+                                       out=where / "starved", description=starved.description)
+    if "alternating" not in found:
+        found["alternating"] = _alternating(copies, where / "graded", where / "grader.log", alternating_cpu)
+    found["alternating"].copies = names
+    return found
+
+
+def test_verdicts_on_a_starved_cpu_are_the_contracts(under_load, points, corpus_grades):
+    """The idle verdicts are the corpus batch's (corpus_grades graded every corpus case, these
+    among them, with the same options): they are not graded a second time here."""
+    starved = under_load["starved"]
+    assert starved.returncode == 0, starved.log[-3000:]
+    busy = _rows(starved.out)
+    cases = {case.name: case for case in CASES}
+    assert all(corpus_grades[name]["status"] == "ok" for name in LOAD_CASES)
+    problems = []
+    for name in LOAD_CASES:
+        if busy[name]["status"] != "ok":
+            problems.append(f"{name}: status {busy[name]['status']}: {busy[name]['error']}")
+        for question, expected in cases[name].scores(points).items():
+            if float(busy[name][question]) != expected:
+                problems.append(f"{name} {question}: {busy[name][question]} points starved, {expected:g} by the contract")
+        idle, starved_messages = _messages(corpus_grades.out, name), _messages(starved.out, name)
+        problems += [f"{name} {test}: told {starved_messages.get(test)!r} starved, {idle[test]!r} idle"
+                     for test in idle if starved_messages.get(test) != idle[test]]
+    assert not problems, f"verdicts changed under load ({starved.description}):\n" + "\n".join(problems)
+
+
+def test_one_submission_graded_twenty_times_under_alternating_load_gets_one_score(under_load, points):
+    """One grading run, one submission at a time, pinned to one CPU: each time a copy is done the
+    burners are switched on or off, so half the copies are graded starved and half are not."""
+    run = under_load["alternating"]
+    copies, load, out = run.copies, run.load, run.out
+    assert run.returncode == 0, run.log[-3000:]
     assert set(load) == set(copies) and list(load.values()).count("starved") >= REPEATS // 2 - 1, load
     rows = _rows(out)
     scores = {copy: _verdicts(rows[copy]) for copy in copies}
@@ -224,6 +265,6 @@ def test_one_submission_graded_twenty_times_under_alternating_load_gets_one_scor
     told = {copy: _messages(out, copy) for copy in copies}
     flips += [f"{copy} ({load[copy]}): {test} told {told[copy].get(test)!r}, {message!r} for {copies[0]} ({load[copies[0]]})"
               for copy in copies for test, message in told[copies[0]].items() if told[copy].get(test) != message]
-    assert not flips, f"{REPEATED_CASE} graded {REPEATS} times got different scores ({starved.description}):\n" + "\n".join(flips)
+    assert not flips, f"{REPEATED_CASE} graded {REPEATS} times got different scores ({run.description}):\n" + "\n".join(flips)
     (case,) = [case for case in CASES if case.name == REPEATED_CASE]
     assert {q: float(score) for q, score in reference.items()} == case.scores(points)

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -142,10 +143,8 @@ def printed(outputs: list) -> str:
     return "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
 
 
-@pytest.fixture(scope="module")
-def nbgrader_run(course, generated, tmp_path_factory):
+def _samples_and_attacks(course, generated: Path, scratch: Path) -> dict:
     """The samples and the attacks autograded in one nbgrader run, grades exported and feedback generated."""
-    scratch = tmp_path_factory.mktemp("nbgrader")
     root = course_copy(generated, scratch / "course")
     for sample in SAMPLES:
         submit(root, sample, course.samples(ASSIGNMENT) / f"{sample}.ipynb")
@@ -159,6 +158,36 @@ def nbgrader_run(course, generated, tmp_path_factory):
     nbgrader(root, "export")
     nbgrader(root, "generate_feedback", ASSIGNMENT)
     return {"root": root, "log": log, "seconds": seconds}
+
+
+def _endless_cell(course, generated: Path, scratch: Path) -> dict:
+    """One submission whose e1a answer never ends (w1 and e3c answered right, the rest blank),
+    autograded in a course whose cell limit is 3 s and submission limit 45 s."""
+    root = course_copy(generated, scratch / "course", with_limits(CELL_TIMEOUT_SECONDS=3, SUBMISSION_TIMEOUT_SECONDS=45))
+    solution, release = read(course.solution(ASSIGNMENT)), read(course.release(ASSIGNMENT))
+    answers = answers_of(solution, ["w1", "e3c"]) | {"e1a": "while True:\n    pass"}
+    notebook = scratch / "endless.ipynb"
+    nbformat.write(with_answers(release, answers), notebook)
+    submit(root, "endless", notebook)
+    return {"root": root, "log": nbgrader(root, "autograde", ASSIGNMENT, timeout=600)}
+
+
+@pytest.fixture(scope="module")
+def autograde_runs(course, generated, tmp_path_factory) -> dict:
+    """The module's two long nbgrader runs, side by side, each in a course of its own: the samples
+    and attacks (``samples``) and the endless cell (``endless``). Futures: ``.result()`` raises in
+    the test that asks whatever went wrong in that run."""
+    samples, endless = tmp_path_factory.mktemp("nbgrader"), tmp_path_factory.mktemp("nbgrader-endless")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return {"samples": pool.submit(_samples_and_attacks, course, generated, samples),
+                "endless": pool.submit(_endless_cell, course, generated, endless)}  # the pool waits for both
+
+
+@pytest.fixture(scope="module")
+def nbgrader_run(autograde_runs) -> dict:
+    """The samples and the attacks autograded in one nbgrader run (beside the endless-cell run),
+    grades exported and feedback generated."""
+    return autograde_runs["samples"].result()
 
 
 def test_course_config_is_nbgraders_configuration(course):
@@ -201,7 +230,7 @@ def test_nbgrader_points_are_the_engines(course, nbgrader_run, graded_examples, 
     assert sum(nbgrader_points(nbgrader_run["root"], "full_marks")[name] for name in points) == sum(points.values())
     graded = len(SAMPLES) + len(ATTACKS)
     assert nbgrader_run["log"].count("coursegrader: ") == graded  # one engine verdict per notebook
-    print(f"nbgrader autograde: {graded} notebooks in {nbgrader_run['seconds']:.1f} s")
+    print(f"nbgrader autograde: {graded} notebooks in {nbgrader_run['seconds']:.1f} s (beside the endless-cell run)")
 
 
 @pytest.mark.slow
@@ -287,16 +316,11 @@ def with_limits(**settings: int) -> str:
 
 
 @pytest.mark.slow
-def test_endless_cell_is_interrupted_at_the_configured_cell_limit(course, generated, points, tmp_path):
+def test_endless_cell_is_interrupted_at_the_configured_cell_limit(autograde_runs, points):
     # Were the cell limit not CELL_TIMEOUT_SECONDS (3 s here) but the committed 60 s, this
     # submission would reach its own 45 s limit and score nothing.
-    root = course_copy(generated, tmp_path / "course", with_limits(CELL_TIMEOUT_SECONDS=3, SUBMISSION_TIMEOUT_SECONDS=45))
-    solution, release = read(course.solution(ASSIGNMENT)), read(course.release(ASSIGNMENT))
-    answers = answers_of(solution, ["w1", "e3c"]) | {"e1a": "while True:\n    pass"}
-    notebook = tmp_path / "endless.ipynb"
-    nbformat.write(with_answers(release, answers), notebook)
-    submit(root, "endless", notebook)
-    log = nbgrader(root, "autograde", ASSIGNMENT, timeout=600)
+    run = autograde_runs["endless"].result()
+    root, log = run["root"], run["log"]
     assert "coursegrader: endless/autograd cell-timeout" in log, log[-3000:]
     earned = nbgrader_points(root, "endless")
     assert {name: earned[name] for name in points} == {name: (points[name] if name in ("w1", "e3c") else 0.0) for name in points}

@@ -11,6 +11,7 @@ inspect and judge in the grader's own process, on the file that was submitted).
   kernel shows it; that route is not defended, see the README's threat model.)"""
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
@@ -63,20 +64,35 @@ def submissions(course, tmp_path_factory):
     return folder
 
 
+E4A = ("slow", "endless")
+
+
 @pytest.fixture(scope="module")
-def package(submissions, tmp_path_factory):
-    """All of them graded by this package's grader in one batch."""
-    return package_grade([submissions], tmp_path_factory.mktemp("package"))
+def routes(course, submissions, tmp_path_factory) -> dict:
+    """All of them graded by this package's grader in one batch and, side by side with it, the
+    e4a ones through `otter run` (two at a time). ``package``: the batch's grades; ``otter``:
+    otter's scores per submission, their results.json under ``otter_out`` (both as futures:
+    ``.result()`` raises in the test whatever went wrong in that run)."""
+    package_out, otter_out = tmp_path_factory.mktemp("package"), tmp_path_factory.mktemp("otter")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        package = pool.submit(package_grade, [submissions], package_out)
+        otter = pool.submit(otter_runs, {name: submissions / f"{name}.ipynb" for name in E4A}, course.autograder(ASSIGNMENT),
+                            otter_out / "runs")
+    return {"package": package, "otter": otter, "otter_out": otter_out / "runs"}  # the pool has waited for both
+
+
+@pytest.fixture(scope="module")
+def package(routes):
+    return routes["package"].result()
 
 
 @pytest.mark.slow
-def test_e4a_verdicts_on_slow_and_endless_calls_agree_on_every_route(course, points, submissions, package, tmp_path):
-    otter = otter_runs({name: submissions / f"{name}.ipynb" for name in ("slow", "endless")}, course.autograder(ASSIGNMENT),
-                       tmp_path / "otter")
+def test_e4a_verdicts_on_slow_and_endless_calls_agree_on_every_route(points, routes, package):
+    otter = routes["otter"].result()
     expected = {"slow": points["e4a"], "endless": 0.0}
     assert {name: float(otter[name]["e4a"]) for name in expected} == expected
     assert {name: float(package[name]["e4a"]) for name in expected} == expected
-    assert RAN_OVER in outputs(tmp_path / "otter" / "endless" / "results.json")["e4a"]
+    assert RAN_OVER in outputs(routes["otter_out"] / "endless" / "results.json")["e4a"]
     assert RAN_OVER in outputs(package.out / "results" / "endless" / "results.json")["e4a"]
 
 
