@@ -216,7 +216,16 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
     graded.missing_walls.extend(received.texts(hello.get("missing_walls"), 20, 200))
     ready["uid"] = received.integer(hello.get("uid"), 0, 2**32 - 2)
     talk.lap("start")
-    judge = _Judge(assignment, cells, talk, graded, check_seconds)
+    with _Judge(assignment, cells, talk, graded, check_seconds) as judge:
+        _judge_all(talk, judge, assignment, cells, graded)
+    talk.send({"op": "done"})
+    last = talk.receive()
+    graded.peak_mb = received.number(last.get("peak_mb"), 0.0, _MAX_PEAK_MB) or 0.0
+    graded.unique_mb = received.number(last.get("unique_mb"), 0.0, _MAX_PEAK_MB) or 0.0
+
+
+def _judge_all(talk: "_Conversation", judge: "_Judge", assignment: Assignment, cells: list[dict], graded: Graded) -> None:
+    """Each question where its check is called while the cells run, then the rest on the final state."""
     judge.prefetch()
     while True:
         message = talk.receive()
@@ -238,10 +247,6 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
         if question not in judge.judged:
             judge.question(question)
     graded.public = [result for question in assignment.autograded for result in judge.public.get(question, [])]
-    talk.send({"op": "done"})
-    last = talk.receive()
-    graded.peak_mb = received.number(last.get("peak_mb"), 0.0, _MAX_PEAK_MB) or 0.0
-    graded.unique_mb = received.number(last.get("unique_mb"), 0.0, _MAX_PEAK_MB) or 0.0
 
 
 class _Judge:
@@ -253,6 +258,9 @@ class _Judge:
         self.judged: set[str] = set()
         self.public: dict[str, list[dict]] = {}
         self._inspected: dict[tuple, Future] = {}  # (check, cell index or None) -> its reading
+        # This submission's own threads for its readings: one that reads slowly delays no one else's.
+        self._readings = ThreadPoolExecutor(max_workers=protocol.MAX_CHECKPOINTS_PER_QUESTION + 1,
+                                            thread_name_prefix="reading")
         self.cell: int | None = None  # the index of the cell running now (where a check is called)
         self._checkpoints: dict[str, int] = {}
 
@@ -291,6 +299,13 @@ class _Judge:
             self.graded.feedback[judged.name] = _verdict(judged, seen, self.check_seconds)
             talk.lap(f"judge {question}")
 
+    def __enter__(self) -> "_Judge":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        # readings not started are dropped; one started ahead and not needed ends within its own bounds
+        self._readings.shutdown(wait=False, cancel_futures=True)
+
     def prefetch(self) -> None:
         """Start each static rule's reading where the notebook will most likely ask for it: at
         every cell whose text calls the question's check, or else on the final state. It runs on
@@ -302,7 +317,7 @@ class _Judge:
             call = _check_call(judged.question)
             places = [index for index, cell in enumerate(self.cells) if call.search(cell["source"])] or [None]
             for place in places[: protocol.MAX_CHECKPOINTS_PER_QUESTION]:  # no more are judged
-                self._inspected[(judged.name, place)] = _READINGS.submit(self._read, judged, place)
+                self._inspected[(judged.name, place)] = self._readings.submit(self._read, judged, place)
 
     def _read(self, judged: LoadedCheck, place: int | None):
         """The test's static rule on the submitted cells up to the check's call in cell ``place``
@@ -317,13 +332,8 @@ class _Judge:
         """The reading for the check being judged now, where the notebook is (``self.cell``)."""
         key = (judged.name, self.cell)
         if key not in self._inspected:
-            self._inspected[key] = _READINGS.submit(self._read, judged, self.cell)
+            self._inspected[key] = self._readings.submit(self._read, judged, self.cell)
         return self._inspected[key].result()
-
-
-# The static rules' readings run here, beside the threads that grade (each reading waits on its
-# bounded child process, not on this process's CPU).
-_READINGS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="reading")
 
 
 @functools.lru_cache(maxsize=64)
