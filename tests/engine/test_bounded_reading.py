@@ -82,9 +82,19 @@ def test_readings_from_many_threads_each_get_their_own_answer():
 
 
 def test_without_a_reading_server_each_reading_starts_its_own_child(monkeypatch):
-    monkeypatch.setattr(inspection._server, "fork", lambda job: None)
+    monkeypatch.setattr(inspection._server, "fork", lambda job, source: None)
     assert inspection.inspect_cells(HONEST, _cells(2)) == {"cells": 2}
     assert inspection.inspect_cells("def inspect(cells):\n    return len('x' * 10 ** 10)", _cells(1)) == inspection.TOO_COMPLEX
+
+
+def test_the_reading_server_defines_each_inspect_once(tmp_path):
+    """The server compiles a test's inspect once, before it forks: its children only call it. (A
+    default argument is evaluated where the def runs: here it counts the definitions.)"""
+    source = f"def inspect(cells, _=__import__('tempfile').mkstemp(dir={str(tmp_path)!r})):\n    return {{'cells': len(cells)}}"
+    assert [inspection.inspect_cells(source, _cells(n)) for n in (1, 2, 3)] == [{"cells": 1}, {"cells": 2}, {"cells": 3}]
+    assert len(list(tmp_path.iterdir())) == 1
+    broken = "def inspect(cells):\n    return (("
+    assert inspection.inspect_cells(broken, _cells(1)) is None  # fails in each child, as it would alone
 
 
 def _notebooks(course, folder):

@@ -81,3 +81,48 @@ def test_a_loop_that_never_ends_is_stopped_and_reported_as_running_over_the_limi
     assert outcome.score == 0
     (message,) = outcome.hidden_messages
     assert "运行超过 10 秒 CPU 时间" in message and "ran over 10 s of CPU time" in message
+
+
+# Runs in a fresh interpreter: each hidden check that warms up, observed on answers that raise at
+# once, counting torch.func.vmap calls (the answers make none: every one is the warm-up's).
+COUNT_WARM_UPS = r"""
+import json, sys
+import torch
+from coursegrader.engine.checks import standalone
+if sys.argv[1] == "warm":
+    exec(sys.argv[2], {"__name__": "warm_up"})  # as the grader's warm process does before any submission
+vmap, calls = torch.func.vmap, []
+torch.func.vmap = lambda *args, **kwargs: (calls.append(1), vmap(*args, **kwargs))[1]
+def raises(*args):
+    raise ValueError("no answer")
+env = {"second_derivative": raises, "control_flow_grad": raises, "my_control_flow": raises}
+counts = []
+for probes, observe in json.load(sys.stdin):
+    before = len(calls)
+    standalone(observe)(env, json.loads(json.dumps(standalone(probes)())))
+    counts.append(len(calls) - before)
+print(json.dumps(counts))
+"""
+
+
+@pytest.mark.slow
+def test_the_one_time_set_up_is_done_once_per_process(course):
+    """A check's warm-up (torch.func's first calls, before any limit) runs where torch.func's
+    one-time modules are not loaded yet, and only there: not again in a later check of the same
+    process, not in a process forked from the grader's warm one (it ran the course's warm-up)."""
+    from coursegrader.engine.checks import hidden_checks
+
+    with zipfile.ZipFile(course.autograder(ASSIGNMENT)) as archive:
+        checks = [check for name in archive.namelist() if name.startswith("tests/")
+                  for check in hidden_checks(archive.read(name).decode(), name) if "def warm_up" in check.observe_source]
+    assert len(checks) >= 3  # e1a, e3c, e4a
+    parts = json.dumps([[check.probes_source, check.observe_source] for check in checks])
+
+    def counts(state: str) -> list[int]:
+        done = subprocess.run([sys.executable, "-c", COUNT_WARM_UPS, state, course.FORK_SERVER_WARM_UP], input=parts,
+                              capture_output=True, text=True, timeout=600, check=True)
+        return json.loads(done.stdout)
+
+    fresh = counts("fresh")
+    assert fresh[0] > 0 and fresh[1:] == [0] * (len(checks) - 1)
+    assert counts("warm") == [0] * len(checks)
