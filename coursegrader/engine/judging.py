@@ -286,7 +286,7 @@ class _Judge:
             self.public[question] = _public_results(question, results, source)
             talk.lap("public tests")
         for judged in self.assignment.checks_of(question):
-            talk.send({"op": "observe", "source": judged.test.observe_source, "probes": judged.probes,
+            talk.send({"op": "observe", "code": judged.observe_code, "probes": judged.probes,
                        "seed": randomness.check_seed(self.assignment.seed, judged.name)})
             seen = talk.receive().get("seen")
             talk.lap(f"observe {question}")

@@ -9,6 +9,7 @@ The grader judges that data in a process no student code ever ran in.
 import base64
 import builtins
 import json
+import marshal
 import os
 import resource
 import signal
@@ -289,7 +290,7 @@ def _observe(env: dict, message: dict, seconds: float) -> dict:
     namespace: dict = {}
     _arm(seconds)
     try:
-        exec(compile(message["source"], "<observe>", "exec"), namespace)
+        exec(marshal.loads(base64.b64decode(message["code"])), namespace)  # assignment.LoadedCheck.observe_code
         seen = namespace["observe"](env, message["probes"])
         json.dumps(seen, allow_nan=True)
         return {"ok": True, "data": seen}
