@@ -501,6 +501,29 @@ def test_e4a_observe_leaves_the_random_state_as_it_found_it(course):
     assert torch.equal(before[0], after[0]) and before[1:] == after[1:]
 
 
+
+# Functions whose outputs reach across calls: a graph of an earlier call, or an earlier input.
+ACROSS_CALLS = {
+    "returns the previous input": ("seen = []\ndef my_control_flow(x):\n    seen.append(x)\n"
+                                   "    return seen[-2] * 1 if len(seen) > 1 and x > 0 else x * 3"),
+    "adds the previous output": ("kept = []\ndef my_control_flow(x):\n    y = x * 2 + (kept[-1] if kept and x > 0 else 0)\n"
+                                 "    kept.append(y)\n    return y"),
+}
+
+
+@pytest.mark.parametrize("style", ACROSS_CALLS)
+def test_e4a_each_derivative_is_of_its_own_call(course, style):
+    """e4a takes the derivatives near a probe in one backward pass over the calls' graphs, which
+    gives each call's own only where no graph reaches into another's: here they do, and every
+    derivative must still be what a pass over that call alone gives (x * 3 and x * 2: 3 and 2;
+    the previous input returned: no derivative with respect to this call's own input)."""
+    parts = hidden_parts(course, "e4a")
+    env = {"torch": torch}
+    exec(ACROSS_CALLS[style], env)
+    seen = standalone(parts["observe"])(env, standalone(parts["probes"])())
+    grads = {run.get("grad") for record in seen["records"] for key in ("h64", "h32") for run in record.get(key, [])}
+    assert grads <= ({None, 3.0} if style == "returns the previous input" else {2.0}), grads
+
 # Right answers whose values carry rounding error or kinks where finite differences are unreliable.
 ILL_CONDITIONED = {
     "a series with an early return": ("def my_control_flow(x):\n    total = term = torch.ones((), dtype=x.dtype) + 0 * x\n"
