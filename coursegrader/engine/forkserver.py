@@ -41,7 +41,9 @@ def _preload() -> None:
     import matplotlib.pyplot as plt
     import numpy  # noqa: F401
 
-    from coursegrader.engine import runner  # noqa: F401  (imports IPython and otter)
+    from coursegrader.engine import runner, seccomp  # noqa: F401  (runner imports IPython and otter)
+
+    seccomp.preload()
 
     figure = plt.figure()
     figure.gca().plot([0, 1], [0, 1], label="warm")  # loads fonts and renderers once, for every child

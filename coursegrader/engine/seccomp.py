@@ -15,6 +15,7 @@ cannot be loaded the caller records the wall as missing.
 import ctypes
 import ctypes.util
 import errno
+import functools
 import os
 
 from coursegrader.engine.libc import LIBC
@@ -60,6 +61,16 @@ class _ArgCmp(ctypes.Structure):
     _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("datum_a", ctypes.c_uint64), ("datum_b", ctypes.c_uint64)]
 
 
+def preload() -> None:
+    """Find and load libseccomp now: the fork server does, so that no submission's process runs
+    ``ldconfig -p`` (find_library's way of finding it: a fork and an exec per submission)."""
+    try:
+        _library()
+    except OSError:
+        pass  # each submission's process then says the wall is missing
+
+
+@functools.cache
 def _library() -> ctypes.CDLL:
     name = ctypes.util.find_library("seccomp") or "libseccomp.so.2"
     library = ctypes.CDLL(name, use_errno=True)

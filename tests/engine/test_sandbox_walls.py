@@ -408,3 +408,29 @@ def test_a_killed_runs_empty_cgroups_are_swept_by_the_next_run(course, tmp_path)
                     break
                 except OSError:
                     time.sleep(0.1)
+
+
+LIBRARY_FOUND_ONCE = r"""
+import ctypes.util, os, sys
+from coursegrader.engine import seccomp
+seccomp.preload()  # as the fork server does before it forks anything
+def looked_up(name):
+    raise AssertionError("a forked process looked libseccomp up again")
+ctypes.util.find_library = looked_up
+pid = os.fork()
+if pid == 0:
+    try:
+        seccomp.deny_new_sockets()
+        os._exit(0)
+    except BaseException as error:
+        print(repr(error), file=sys.stderr)
+        os._exit(1)
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"""
+
+
+def test_a_submissions_process_loads_the_seccomp_filter_without_looking_for_libseccomp():
+    """find_library runs `ldconfig -p` (a fork and an exec of a process the fork server's size):
+    the fork server finds the library once, and each submission's process only uses it."""
+    done = subprocess.run([sys.executable, "-c", LIBRARY_FOUND_ONCE], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
