@@ -40,7 +40,7 @@ class Graded:
     seconds: float = 0.0
     feedback: dict[str, Verdict] = field(default_factory=dict)  # hidden check -> verdict
     peak_mb: float = 0.0  # the submission process's peak resident memory (shared pages included)
-    unique_mb: float = 0.0  # its own pages at the end (what it cost beyond the fork server's)
+    unique_mb: float | None = None  # its own pages at the end (beyond the fork server's); counted for some submissions only
     phases: dict = field(default_factory=dict)  # seconds spent starting, running cells, public tests, checks
     missing_walls: list = field(default_factory=list)  # sandbox parts this machine could not provide
     walls: list = field(default_factory=list)  # sandbox parts built around this submission

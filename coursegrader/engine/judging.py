@@ -47,10 +47,11 @@ class _Stopped(Exception):
 
 
 def grade_submission(server, assignment: Assignment, submission, scratch_folder: Path, limits: Limits,
-                     notebook: Notebook | None = None, after_lesson: bool = False) -> Graded:
+                     notebook: Notebook | None = None, after_lesson: bool = False, own_pages: bool = True) -> Graded:
     """Grade one submission (its notebook already read, on a Dask worker); never raises for
     anything the submission does. ``after_lesson``: ``server`` is a lesson server and the
-    notebook starts with the lesson's cells (``starts_with_lesson``): they are not run again."""
+    notebook starts with the lesson's cells (``starts_with_lesson``): they are not run again.
+    ``own_pages``: its process counts its own memory pages at the end (``Graded.unique_mb``)."""
     started = time.monotonic()
     workdir = scratch_folder / "work"
     # passable, not listable, for the submission's own user; its own folder is for it alone
@@ -82,7 +83,7 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
                    "without": without, "after_lesson": after_lesson}
         pid = job.leader = server.start(name, request, theirs)
         theirs.close()
-        _converse(ours, assignment, cells, deadline, graded, limits.check_seconds, ready)
+        _converse(ours, assignment, cells, deadline, graded, limits.check_seconds, ready, own_pages)
     except _SandboxFailed as failed:
         graded.status, graded.message = Status.ERROR, messages.grader_fault("starting", failed)
         graded.fault = f"{failed}\nits output: {_tail(workdir / 'output.txt')}"
@@ -200,7 +201,7 @@ class _Conversation:
 
 
 def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], deadline: float, graded: Graded,
-              check_seconds: float, ready: dict) -> None:
+              check_seconds: float, ready: dict, own_pages: bool = True) -> None:
     """Send the cells, judge each question where the notebook calls its check (the last judged
     call counts), then every question whose check was never called, on the final state.
     ``ready`` receives the submission's user id, from before any student code ran."""
@@ -218,10 +219,11 @@ def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], de
     talk.lap("start")
     with _Judge(assignment, cells, talk, graded, check_seconds) as judge:
         _judge_all(talk, judge, assignment, cells, graded)
-    talk.send({"op": "done"})
+    talk.send({"op": "done", "own_pages": own_pages})
     last = talk.receive()
     graded.peak_mb = received.number(last.get("peak_mb"), 0.0, _MAX_PEAK_MB) or 0.0
-    graded.unique_mb = received.number(last.get("unique_mb"), 0.0, _MAX_PEAK_MB) or 0.0
+    if own_pages:
+        graded.unique_mb = received.number(last.get("unique_mb"), 0.0, _MAX_PEAK_MB) or 0.0
 
 
 def _judge_all(talk: "_Conversation", judge: "_Judge", assignment: Assignment, cells: list[dict], graded: Graded) -> None:

@@ -133,7 +133,7 @@ def _answer(sock: socket.socket, env: dict, limits: Limits, until: str) -> None:
         if message.get("op") == until:
             if until == "done":
                 protocol.send(sock, {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                                     "unique_mb": _unique_mb()})
+                                     **({"unique_mb": _unique_mb()} if message.get("own_pages") else {})})
             return
         if message["op"] == "public":
             with randomness.fixed(message["seed"]):  # one random state per check, on every route and worker
@@ -147,7 +147,9 @@ def _answer(sock: socket.socket, env: dict, limits: Limits, until: str) -> None:
 
 def _unique_mb() -> float:
     """This process's own memory now (pages no other process shares: what grading it costs beyond
-    the fork server's and the lesson's), from /proc/self/smaps_rollup; 0 where it cannot be read."""
+    the fork server's and the lesson's), from /proc/self/smaps_rollup; 0 where it cannot be read.
+    The kernel walks every page of the process for it (some 10 ms here), so it is asked for
+    only now and then (engine.OWN_PAGES_EVERY)."""
     try:
         with open("/proc/self/smaps_rollup", encoding="ascii") as rollup:
             fields = dict(line.split(":", 1) for line in rollup if ":" in line)

@@ -55,3 +55,21 @@ def test_a_zip_that_cannot_be_read_stops_the_server_started_for_it():
     with pytest.raises(Exception):
         Engine(b"not an autograder zip", server=server)
     assert server._process.returncode == -signal.SIGKILL  # stopped at once, not left running or waited for
+
+
+@pytest.mark.slow
+def test_one_submission_in_eight_counts_its_own_memory_pages(course, tmp_path):
+    """Counting them makes the kernel walk every page of the process (some 10 ms each): the first
+    submission of an engine and every eighth after it count them, the rest do not pay for it."""
+    from coursegrader.engine.engine import OWN_PAGES_EVERY
+
+    check = HiddenCheck("test_data", 1.0, None, None, PROBES, OBSERVE, JUDGE)
+    assignment = Assignment([Question("data", 1.0, False, ("test_data",))],
+                            [LoadedCheck(check, "data", standalone(JUDGE), {})], {}, None, False, "data.ipynb", {},
+                            files={"table.csv": b"a,b\n1,2\n"})
+    notebook = Notebook([CodeCell(1, "seen = open('table.csv').read()", ())])
+    with Engine(assignment, Limits.from_course(course)) as engine:
+        pages = [engine.grade(Submission(f"s{n}", tmp_path / "unused"), tmp_path / f"grading{n}", notebook).unique_mb
+                 for n in range(OWN_PAGES_EVERY + 1)]
+    assert [n for n, counted in enumerate(pages) if counted is not None] == [0, OWN_PAGES_EVERY]
+    assert all(pages[n] > 1 for n in (0, OWN_PAGES_EVERY))  # megabytes of its own: a count, not a default
