@@ -193,6 +193,7 @@ def test_a_judge_that_could_return_a_bare_message_is_refused(course):
     assert helper != source and len(hidden_checks(helper, "tests/w1.py")) == 1
 
 
+@pytest.mark.slow
 def test_the_same_submission_always_gets_the_same_score(course, points, tmp_path):
     """The solution run 20 times with different random states (its own random tensors change):
     every hidden check's verdict is the same, and probes never read the global RNG."""
@@ -443,6 +444,7 @@ def test_e5_reading_is_linear_in_strings_that_double(course):
     assert huge.get("too_complex") is True
 
 
+@pytest.mark.slow
 def test_e5_reading_counts_its_steps(course):
     """Past a fixed number of steps the reading stops with too_complex, the same on every machine."""
     inspect = standalone(hidden_parts(course, "e5")["inspect"])

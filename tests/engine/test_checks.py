@@ -194,6 +194,7 @@ def test_a_file_of_hidden_tests_only_has_no_public_part():
     assert public_tests_source(textwrap.dedent("from otter.test_files import test_case\n" + HIDDEN)) is None
 
 
+@pytest.mark.slow
 def test_a_part_is_cut_from_its_file_as_ast_cuts_it(course):
     """``_segment`` reads a part from its own lines (ast.get_source_segment splits the whole file
     for each part: 0.13 s of every grader's start). The same text, for every statement of the

@@ -20,15 +20,20 @@ WARMED = "def judge(probes, seen):\n    return None if seen == [True, True, True
 MARK_WARM_UP = "import sys, types\nsys.modules['course_warm_up_ran'] = types.ModuleType('course_warm_up_ran')\n"
 
 
-@pytest.mark.slow
-def test_the_master_s_files_are_beside_the_notebook_as_otter_run_puts_them(course, tmp_path):
-    """A notebook that reads a file the master ships (`files:` in its config, `files/` in the zip)
-    finds it in its folder on every route."""
+def _reads_a_shipped_file() -> tuple[Assignment, Notebook]:
+    """An assignment that ships a file, and a notebook that passes its check by reading it."""
     check = HiddenCheck("test_data", 1.0, None, None, PROBES, OBSERVE, JUDGE)
     assignment = Assignment([Question("data", 1.0, False, ("test_data",))],
                             [LoadedCheck(check, "data", standalone(JUDGE), {})], {}, None, False, "data.ipynb", {},
                             files={"table.csv": b"a,b\n1,2\n"})
-    notebook = Notebook([CodeCell(1, "seen = open('table.csv').read()", ())])
+    return assignment, Notebook([CodeCell(1, "seen = open('table.csv').read()", ())])
+
+
+@pytest.mark.slow
+def test_the_master_s_files_are_beside_the_notebook_as_otter_run_puts_them(course, tmp_path):
+    """A notebook that reads a file the master ships (`files:` in its config, `files/` in the zip)
+    finds it in its folder on every route."""
+    assignment, notebook = _reads_a_shipped_file()
     with Engine(assignment, Limits.from_course(course)) as engine:
         graded = engine.grade(Submission("s", tmp_path / "unused"), tmp_path / "grading", notebook)
     assert graded.status == "ok" and graded.scores == {"data": 1.0}, graded.feedback
@@ -63,11 +68,7 @@ def test_one_submission_in_eight_counts_its_own_memory_pages(course, tmp_path):
     submission of an engine and every eighth after it count them, the rest do not pay for it."""
     from coursegrader.engine.engine import OWN_PAGES_EVERY
 
-    check = HiddenCheck("test_data", 1.0, None, None, PROBES, OBSERVE, JUDGE)
-    assignment = Assignment([Question("data", 1.0, False, ("test_data",))],
-                            [LoadedCheck(check, "data", standalone(JUDGE), {})], {}, None, False, "data.ipynb", {},
-                            files={"table.csv": b"a,b\n1,2\n"})
-    notebook = Notebook([CodeCell(1, "seen = open('table.csv').read()", ())])
+    assignment, notebook = _reads_a_shipped_file()
     with Engine(assignment, Limits.from_course(course)) as engine:
         pages = [engine.grade(Submission(f"s{n}", tmp_path / "unused"), tmp_path / f"grading{n}", notebook).unique_mb
                  for n in range(OWN_PAGES_EVERY + 1)]

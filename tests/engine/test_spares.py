@@ -38,6 +38,7 @@ def engine(course):
         yield engine
 
 
+@pytest.mark.slow
 def test_a_submission_process_holds_its_own_socket_and_no_other(engine, tmp_path):
     after_lesson = Notebook([CodeCell(i + 1, source, ()) for i, source in enumerate((*LESSON, OPEN_FILES))])
     fresh = Notebook([CodeCell(1, LESSON[0], ()), CodeCell(2, OPEN_FILES, ())])

@@ -434,6 +434,7 @@ def made_by(prefix: Path) -> str:
                           capture_output=True, text=True, check=True).stdout.strip()
 
 
+@pytest.mark.slow
 def test_setup_falls_back_to_uv_when_the_deadsnakes_archive_fails(course, tmp_path):
     completed, calls, prefix = choose_python(course, tmp_path)
     assert completed.returncode == 0, completed.stdout + completed.stderr
@@ -450,6 +451,7 @@ def test_setup_falls_back_to_uv_when_the_deadsnakes_archive_fails(course, tmp_pa
     assert made_by(prefix).startswith(f"{course.PYTHON_VERSION}.")  # the environment, made by the Python uv found
 
 
+@pytest.mark.slow
 def test_setup_takes_the_images_python_and_fetches_nothing_when_it_fits(course, tmp_path):
     completed, calls, prefix = choose_python(course, tmp_path, image_python="yes")
     assert completed.returncode == 0, completed.stdout + completed.stderr
