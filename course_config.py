@@ -43,17 +43,24 @@ OUTPUT_LIMIT_MB = 16  # largest file (printed output included) a submission may 
 DISK_LIMIT_MB = 128  # all the files a submission may write in its folder together (a tmpfs: RAM, where mounted)
 GRADING_WORKERS = 2  # submissions graded at once on this machine
 # Run once by the warm process every submission is forked from, before any submission: what each
-# would otherwise pay for itself, and what must never count against a student's time (torch's
-# thread pool made single before any op exists at fork time; torch.func's first-call set-up,
-# 1.5-4 s, which e1a's answers and hidden checks may use).
+# would otherwise pay for itself (torch's thread pool made single before any op exists at fork time).
 FORK_SERVER_WARM_UP = """
 import torch
 torch.set_num_threads(1)
+"""
+# One-time set-up of what an answer may use, which must never count against a student's time:
+# torch.func's first-call set-up (1.5-4 s), which e1a's answers may use. Run by the warm process
+# of a batch before any submission; a run that grades one submission alone (Gradescope) runs it
+# only if that submission's code names one of FIRST_USE_WORDS (as a whole word).
+FIRST_USE_WARM_UP = """
+import torch
 x = torch.linspace(-1, 1, 3, dtype=torch.float64)
 torch.func.vmap(torch.func.grad(torch.func.grad(torch.sin)))(x)
 torch.func.jacrev(torch.sin)(x), torch.func.jacfwd(torch.sin)(x), torch.func.hessian(torch.sin)(x[0])
 torch.autograd.functional.hessian(lambda t: t.sin().sum(), x)
 """
+FIRST_USE_WORDS = ["func", "functorch", "vmap", "jacrev", "jacfwd", "hessian", "jacobian", "jvp", "vjp", "hvp", "vhp",
+                   "vectorize", "is_grads_batched", "forward_ad", "functional_call", "linearize"]
 
 # --- The autograder image (Gradescope) ----------------------------------------------------
 PYTHON_VERSION = "3.11"

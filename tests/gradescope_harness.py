@@ -11,6 +11,7 @@ against Gradescope's format. Used by tests/routes/test_gradescope.py, tests/core
 benchmarks.
 """
 
+import compileall
 import json
 import os
 import shutil
@@ -80,6 +81,9 @@ def gradescope_tree(root: Path, autograder_zip: Path, uploads: dict[str, bytes])
     for name, data in uploads.items():
         (root / "submission" / name).write_bytes(data)
     (root / "results").mkdir()
+    # as the image's setup.sh does once it has copied the package into place: every run of the
+    # image imports it compiled
+    compileall.compile_dir(source / BUNDLED_PACKAGE, quiet=1)
     return root
 
 

@@ -72,11 +72,13 @@ def lesson_cells(release: nbformat.NotebookNode) -> list[str]:
 
 
 def manifest(assignment: str, questions: list[master.Question], limits: Limits, warm_up: str,
-             lesson: list[str], inputs: dict[str, str], hidden_feedback: str = "after_published") -> dict:
+             lesson: list[str], inputs: dict[str, str], hidden_feedback: str = "after_published",
+             first_use: tuple[str, list[str]] = ("", [])) -> dict:
     """What the grader reads besides otter's tests: questions, points, each question's hidden
     checks (verdicts are keyed by check, class analyses count by question), the limits per
-    submission and when students see the hidden tests' results (HIDDEN_FEEDBACK; Gradescope's
-    image has no course_config.py), and a digest of each file the zip was built from (``grade``
+    submission, the warm-ups (``first_use``: FIRST_USE_WARM_UP and FIRST_USE_WORDS), when students
+    see the hidden tests' results (HIDDEN_FEEDBACK; Gradescope's image has no course_config.py),
+    and a digest of each file the zip was built from (``grade``
     refuses a zip older than the master: freshness.py)."""
     return {
         "assignment": assignment,
@@ -84,6 +86,7 @@ def manifest(assignment: str, questions: list[master.Question], limits: Limits, 
                       for q in questions],
         "limits": limits.as_dict(),
         "warm_up": warm_up,
+        "first_use": {"warm_up": first_use[0], "words": list(first_use[1])},
         "lesson": lesson,
         freshness.MANIFEST_KEY: inputs,
         "hidden_feedback": hidden_feedback,
@@ -214,7 +217,8 @@ def build_assignment(course: Course, assignment: str, out_root: Path | None = No
         except (gradescope_image.ImageError, OSError, KeyError) as error:
             raise BuildError(f"the Gradescope image of {assignment} could not be described: {error}") from error
         grading = manifest(assignment, questions, Limits.from_course(course), course.FORK_SERVER_WARM_UP,
-                           lesson_cells(release), inputs, course.HIDDEN_FEEDBACK)
+                           lesson_cells(release), inputs, course.HIDDEN_FEEDBACK,
+                           (course.FIRST_USE_WARM_UP, course.FIRST_USE_WORDS))
         zip_bytes = autograder_zip.repack(otter_zip, grading, image)
 
     progress(f"[build {assignment}] nbgrader generate_assignment: the release from nbgrader's instructor notebook ...")

@@ -8,12 +8,14 @@ Gradescope unpacked it into); every route grades with the same object.
 import base64
 import json
 import marshal
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from coursegrader.core import autograder_zip
 from coursegrader.core.assignment import Question, autograded, possible_points, questions_of
 from coursegrader.engine.checks import HiddenCheck, hidden_checks, public_tests_source, standalone
+from coursegrader.inputs.submissions import Notebook
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,39 @@ class LoadedCheck:
         return self.test.points
 
 
+@dataclass(frozen=True)
+class FirstUse:
+    """One-time set-up of what an answer may use (torch.func's first call: seconds), which must
+    never count against the student who uses it first: the course's FIRST_USE_WARM_UP, and the
+    words (FIRST_USE_WORDS) a submission's code names if it may use it."""
+    warm_up: str = ""
+    words: tuple[str, ...] = ()
+
+    @classmethod
+    def from_manifest(cls, manifest: dict) -> "FirstUse":
+        given = manifest.get("first_use")
+        if not isinstance(given, dict):
+            return cls()  # a zip built before the setting
+        return cls(str(given.get("warm_up", "")), tuple(str(word) for word in given.get("words", [])))
+
+    def named_by(self, notebook: Notebook) -> bool:
+        """Whether one of the words stands as a whole word in the notebook's code (a linear scan)."""
+        if not self.words:
+            return False
+        pattern = re.compile(r"\b(?:" + "|".join(re.escape(word) for word in self.words) + r")\b")
+        return any(pattern.search(cell.source) for cell in notebook.code_cells)
+
+
+def warm_up_of(warm_up: str, first_use: FirstUse, alone: Notebook | None) -> str:
+    """What a fork server runs before its first fork: the course's warm-up, then the first-use
+    set-up, which a server that forks for one submission alone (``alone``: its notebook, on
+    Gradescope) runs only if that submission names one of its words. (A submission that reaches
+    the library without naming it pays the set-up within its own time, as under `otter run`.)"""
+    if first_use.warm_up and (alone is None or first_use.named_by(alone)):
+        return f"{warm_up}\n{first_use.warm_up}"
+    return warm_up
+
+
 @dataclass
 class Assignment:
     """What grading needs from an autograder zip."""
@@ -54,6 +89,7 @@ class Assignment:
     notebook_name: str  # what the release notebook is called; its init cell opens this file
     limits: dict  # the course's limits when the zip was built (Gradescope's image has no course_config.py)
     warm_up: str = ""  # code the fork server runs once before any submission (the course's, from its config)
+    first_use: FirstUse = field(default_factory=FirstUse)  # the course's, from its config
     files: dict = field(default_factory=dict)  # name -> bytes: the master's `files:`, beside each submission's notebook
     lesson: tuple[str, ...] = ()  # the release's code cells before its first answer cell (build.pipeline.lesson_cells)
     hidden_feedback: str = "after_published"  # HIDDEN_FEEDBACK when the zip was built: "immediate" or "after_published"
@@ -82,10 +118,15 @@ class Assignment:
         config = autograder.otter_config
         return cls(questions, checks, public, config.get("seed"), bool(config.get("show_hidden", False)),
                    f"{config.get('assignment_name', 'submission')}.ipynb", autograder.manifest["limits"],
-                   str(autograder.manifest.get("warm_up", "")), dict(autograder.files),
+                   str(autograder.manifest.get("warm_up", "")), FirstUse.from_manifest(autograder.manifest),
+                   dict(autograder.files),
                    tuple(str(cell) for cell in autograder.manifest.get("lesson", [])),
                    # a zip built before the setting, or holding anything else: the cautious default
                    "immediate" if autograder.manifest.get("hidden_feedback") == "immediate" else "after_published")
+
+    def warm_up_for(self, alone: Notebook | None) -> str:
+        """What the fork server runs before its first fork (``warm_up_of``)."""
+        return warm_up_of(self.warm_up, self.first_use, alone)
 
     @property
     def autograded(self) -> list[str]:

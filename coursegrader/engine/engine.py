@@ -27,7 +27,7 @@ from pathlib import Path
 from coursegrader.core import autograder_zip, messages
 from coursegrader.core.results import Graded
 from coursegrader.core.statuses import Status
-from coursegrader.engine.assignment import Assignment
+from coursegrader.engine.assignment import Assignment, FirstUse, warm_up_of
 from coursegrader.engine.forkserver import ForkServer, ForkServerError
 from coursegrader.engine.sandbox import Limits
 from coursegrader.inputs.submissions import Notebook, Submission, read_submission
@@ -67,17 +67,21 @@ def _warming(server: ForkServer | None, warm_up: str) -> ForkServer:
 
 class Engine:
     def __init__(self, autograder: "Path | bytes | Assignment", limits: Limits | None = None,
-                 overrides: dict | None = None, snapshot: bool = False, server: ForkServer | None = None):
+                 overrides: dict | None = None, snapshot: bool = False, server: ForkServer | None = None,
+                 alone: Notebook | None = None):
         """``autograder``: the zip (path or bytes), the folder it was unpacked into, or an
         Assignment already loaded from it. ``limits``: the course's; without them, the limits the
         zip was built with, with ``overrides`` (None values ignored) laid over them. ``server``:
-        one made by ``start_server`` before the autograder was read, which this engine then owns
-        (closed here if the autograder cannot be read)."""
+        one made by ``start_server`` or ``ForkServer.forked_here`` before the autograder was
+        read, which this engine then owns (closed here if the autograder cannot be read).
+        ``alone``: the notebook of the one submission this engine will grade, where it grades
+        one (Gradescope): its server warms up for what that notebook names (``warm_up_of``)."""
         self._lock = threading.Lock()
         self._graded = 0  # submissions given to grade_submission, for OWN_PAGES_EVERY
+        self._alone = alone
         if isinstance(autograder, Assignment):
             self.assignment = autograder
-            self._server = _warming(server, self.assignment.warm_up)
+            self._server = _warming(server, self.assignment.warm_up_for(alone))
         else:
             try:
                 read = autograder_zip.read(autograder)  # opened once; the manifest says how to warm up
@@ -85,7 +89,8 @@ class Engine:
                 if server is not None:
                     server.close()
                 raise
-            self._server = _warming(server, str(read.manifest.get("warm_up", "")))  # warms up while the tests load
+            warm_up = warm_up_of(str(read.manifest.get("warm_up", "")), FirstUse.from_manifest(read.manifest), alone)
+            self._server = _warming(server, warm_up)  # warms up while the tests load
             try:
                 self.assignment = Assignment.from_autograder(read)
             except BaseException:
@@ -162,7 +167,7 @@ class Engine:
     def _ready_server(self) -> ForkServer:
         with self._lock:
             if self._server is None:
-                self._server = ForkServer(self.assignment.warm_up)
+                self._server = ForkServer(self.assignment.warm_up_for(self._alone))
             server = self._server
         try:
             server.wait_ready()

@@ -8,6 +8,7 @@ another), which talks to the grader over a socket the grader hands over with the
 Run by ``ForkServer`` (the grader's side, below) as ``python -m coursegrader.engine.forkserver FD``.
 """
 
+import ctypes
 import gc
 import json
 import os
@@ -17,6 +18,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from concurrent.futures import Future
 
@@ -35,14 +37,23 @@ class ForkServerError(RuntimeError):
 
 # --- the server process ---------------------------------------------------------------------
 
+def _load_libraries() -> None:
+    """The libraries every notebook imports, imported only."""
+    import matplotlib.pyplot  # noqa: F401
+    import numpy  # noqa: F401
+    import torch  # noqa: F401
+
+    from coursegrader.engine import runner  # noqa: F401  (runner imports IPython and otter)
+
+
 def _preload() -> None:
     """What every submission would otherwise pay for itself, paid once: the libraries every
     notebook imports, matplotlib's fonts and renderers. (The course's own warm-up follows.)"""
     import matplotlib.pyplot as plt
-    import numpy  # noqa: F401
 
-    from coursegrader.engine import runner, seccomp  # noqa: F401  (runner imports IPython and otter)
+    from coursegrader.engine import seccomp
 
+    _load_libraries()
     seccomp.preload()
 
     figure = plt.figure()
@@ -202,6 +213,40 @@ def _child(request: dict, job_fd: int) -> None:
         os._exit(status)
 
 
+def _environment_block() -> tuple[int, int] | None:
+    """Where the environment this process was started with lies in its memory (what
+    /proc/<pid>/environ reads, in this process and in every process forked from it), or None."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        start, end = int(fields[50 - 3]), int(fields[51 - 3])  # proc(5): env_start, env_end (fields from 3 on)
+    except (OSError, IndexError, ValueError):
+        return None
+    return (start, end) if 0 < start < end else None
+
+
+def _forked_server(control: socket.socket, block: tuple[int, int]) -> None:
+    """In a server forked from the grader (``ForkServer.forked_here``): keep of the environment
+    what a started server keeps, blank the block the grader was started with, serve. Never returns."""
+    status = 0
+    try:
+        kept = {**{k: v for k, v in os.environ.items() if k in KEPT_FROM_GRADER}, **WARM_ENVIRONMENT}
+        os.environ.clear()
+        os.environ.update(kept)
+        ctypes.memset(block[0], 0, block[1] - block[0])
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        serve(control)
+    except BaseException:  # noqa: BLE001 - the grader sees the socket close: the server did not start
+        traceback.print_exc()
+        status = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+
+
 def main() -> None:
     serve(socket.socket(fileno=int(sys.argv[1])))
     # The grader is gone and the server holds nothing worth tidying: skip the interpreter's
@@ -212,6 +257,32 @@ def main() -> None:
 
 
 # --- the grader's side ----------------------------------------------------------------------
+
+class _ForkedProcess:
+    """A server forked from the grader's process: what ForkServer asks of a subprocess.Popen."""
+
+    def __init__(self, pid: int):
+        self.pid, self.returncode = pid, None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"fork server {self.pid}", timeout)
+            time.sleep(0.01)
+        return self.returncode
+
 
 class ForkServer:
     """Starts the fork server and asks it for submission processes; thread-safe.
@@ -231,6 +302,37 @@ class ForkServer:
         self._attach(ours, process)
         if warm_up is not None:
             self.send_warm_up(warm_up)
+
+    @classmethod
+    def forked_here(cls) -> "ForkServer":
+        """A fork server forked from this process once it has loaded the server's libraries
+        (seconds), to be sent its warm-up later (``send_warm_up``). For a process that grades one
+        submission and needs torch itself (the Gradescope route): the libraries load once, not in
+        two interpreters. Call it first, before this process reads anything of the course or of a
+        student and before it starts a thread: the server holds what this process holds then.
+        The server keeps of the environment only what a started one keeps, and blanks the block
+        this process was started with. ForkServerError where that cannot be done."""
+        block = _environment_block()
+        if block is None:
+            raise ForkServerError("this system does not show where a process's environment lies (/proc/self/stat)")
+        if threading.active_count() > 1:
+            raise ForkServerError("a fork server is forked only from a process with no other thread")
+        os.environ.update(WARM_ENVIRONMENT)  # before the libraries load: one thread each, matplotlib's Agg
+        gc.disable()  # loading makes many objects and little garbage (see serve)
+        _load_libraries()
+        gc.freeze()
+        gc.enable()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            _forked_server(theirs, block)
+        theirs.close()
+        server = cls.__new__(cls)
+        server._attach(ours, _ForkedProcess(pid))
+        return server
 
     def send_warm_up(self, warm_up: str) -> None:
         """The course's warm-up, for a server started without it; sent once."""

@@ -26,7 +26,7 @@ from coursegrader.engine.forkserver import ForkServer, ForkServerError
 from coursegrader.core.notebooks import write_bytes_atomic
 from coursegrader.core.results import Graded
 from coursegrader.engine.workspace import scratch_folder
-from coursegrader.inputs.submissions import GRADABLE_SUFFIXES, Submission
+from coursegrader.inputs.submissions import GRADABLE_SUFFIXES, Notebook, Submission, read_submission
 
 DEFAULT_ROOT = Path("/autograder")
 SUBMISSION_ID = "submission"
@@ -58,20 +58,19 @@ def run(root: Path, overrides: dict, log=_log) -> int:
     if os.geteuid() == 0:
         for folder in ("source", "results", "submission"):
             make_private(root / folder)
-    # The fork server starts first, and loads torch, IPython and otter (seconds) while this process
-    # reads the upload and the tests; the engine sends it the course's warm-up from the zip. Where
-    # it cannot start here, the engine starts one as before, and says why if that fails too.
-    try:
-        early = Engine.start_server()
-    except Exception:  # noqa: BLE001
-        early = None
+    # The fork server comes first: this process loads its libraries (torch, IPython, otter:
+    # seconds), which the judges need too, and forks it before reading anything of the course or
+    # the student; the engine sends it the course's warm-up from the zip. Where it cannot be forked
+    # here, one is started as a process of its own (loading them again), and where that fails too
+    # the engine starts one and says why if it cannot.
+    early = _early_server(log)
     assignment = None
     # the grader's own folder (the upload), and the one that holds the submission's, as in a batch
     with scratch_folder("coursegrader-gradescope-", passable=False) as private, \
             scratch_folder("coursegrader-grade-") as scratch:
         try:
             upload = _upload(root / "submission", private)
-            with _engine(root / "source", overrides, early) as engine:  # its server warms up while the tests are read
+            with _engine(root / "source", overrides, early, _alone(upload)) as engine:  # it warms up while the tests are read
                 assignment = engine.assignment
                 log(f"hidden tests read in {time.monotonic() - started:.1f} s")
                 graded = _grade(engine, upload, scratch, log, started)
@@ -96,16 +95,36 @@ def run(root: Path, overrides: dict, log=_log) -> int:
     return 0
 
 
-def _engine(source: Path, overrides: dict, server: ForkServer | None) -> Engine:
+def _early_server(log) -> ForkServer | None:
+    try:
+        return ForkServer.forked_here()
+    except ForkServerError as error:
+        log(f"fork server started apart: {error}")
+    try:
+        return Engine.start_server()
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _alone(upload: Submission) -> Notebook:
+    """The upload's notebook, for its server's warm-up; one that cannot be read runs no cell
+    (grading says why)."""
+    try:
+        return read_submission(upload)
+    except Exception:  # noqa: BLE001
+        return Notebook([])
+
+
+def _engine(source: Path, overrides: dict, server: ForkServer | None, alone: Notebook) -> Engine:
     """The engine for the unpacked autograder zip, with its limits and the run's overrides, and
-    the fork server started for it (None: it starts one).
+    the fork server started for it (None: it starts one), warmed up for the ``alone`` notebook.
 
     Loaded with the cyclic collector off (torch and the hidden tests make some 200,000 objects
     and little garbage: 0.15 s less CPU), then frozen: this process grades one submission and
     ends, and what the load made lives as long as it does."""
     gc.disable()
     try:
-        return Engine(source, overrides=overrides, server=server)
+        return Engine(source, overrides=overrides, server=server, alone=alone)
     except ForkServerError as error:
         raise _Failed(Status.ERROR, messages.NOT_STARTED, f"{type(error).__name__}: {error}") from error
     except Exception as error:  # any other fault here is in the autograder's files, never the student's

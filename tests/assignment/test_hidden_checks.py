@@ -114,6 +114,19 @@ def test_every_autograded_question_has_one_hidden_check_worth_its_points(checks,
         assert all(check.success_message and " / " in check.success_message for check in found), question
 
 
+def test_checks_that_warm_up_do_so_for_the_words_the_grader_warms_up_for(checks, course):
+    """A check skips torch.func's first-use set-up where the cells name none of FIRST_USE_WORDS,
+    the words a submission graded alone is warmed up for: the same words in both places."""
+    warming = [check for found in checks.values() for check in found if "def warm_up" in check.observe_source]
+    assert {check.name for check in warming} >= {"test_e1a_hidden", "test_e3c_hidden", "test_e4a_hidden"}
+    for check in warming:
+        (given,) = [node.args[0] for node in ast.walk(ast.parse(check.observe_source)) if isinstance(node, ast.Call)
+                    and ast.unparse(node.func) == "re.compile"]
+        pattern = ast.literal_eval(given)
+        assert pattern.startswith(r"\b(?:") and pattern.endswith(r")\b"), check.name
+        assert pattern[len(r"\b(?:"):-len(r")\b")].split("|") == list(course.FIRST_USE_WORDS), check.name
+
+
 def test_parts_run_apart_and_agree_with_otter_on_the_solution(course, points, solution_run, tmp_path):
     env, workdir = solution_run
     cells = code_cells(read(course.solution(ASSIGNMENT)))

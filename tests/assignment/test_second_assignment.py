@@ -167,6 +167,7 @@ def test_the_course_builds_from_its_own_folder_with_its_own_questions_and_warm_u
         [("grid", 2, False), ("broadcast", 2, False), ("inplace", 2, False), ("memory", 1, True)]
     assert dict((q.name, q.checks) for q in questions)["inplace"] == ("test_inplace_hidden", "test_new_hidden")
     assert manifest["warm_up"] == built.FORK_SERVER_WARM_UP and "torch.func" not in manifest["warm_up"]
+    assert manifest["first_use"] == {"warm_up": "", "words": []}  # the settings' defaults
     assert manifest["limits"]["cell_seconds"] == built.CELL_TIMEOUT_SECONDS == 30  # this course's, not the first's
     for path in (built.release(ASSIGNMENT), built.solution(ASSIGNMENT), built.nbgrader_source(ASSIGNMENT)):
         assert path.is_file(), path

@@ -104,8 +104,10 @@ def test_manifest_lists_every_question_with_the_masters_points(course, questions
     # each question's hidden checks, by which verdicts are counted per question (misconceptions)
     assert [q["checks"] for q in manifest["questions"]] == \
            [[f"test_{q.name}_{'value' if q.name.startswith('w') else 'hidden'}"] if not q.manual else [] for q in questions]
-    # the course's warm-up travels with the zip (Gradescope's image has no course_config.py)
-    assert manifest["warm_up"] == course.FORK_SERVER_WARM_UP and "torch.func" in manifest["warm_up"]
+    # the course's warm-ups travel with the zip (Gradescope's image has no course_config.py)
+    assert manifest["warm_up"] == course.FORK_SERVER_WARM_UP
+    assert manifest["first_use"] == {"warm_up": course.FIRST_USE_WARM_UP, "words": course.FIRST_USE_WORDS}
+    assert "torch.func" in manifest["first_use"]["warm_up"] and "func" in manifest["first_use"]["words"]
 
 
 def test_solution_notebook_is_executed_with_the_plot(course):

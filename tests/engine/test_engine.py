@@ -6,7 +6,7 @@ import signal
 import pytest
 
 from coursegrader.core.assignment import Question
-from coursegrader.engine.assignment import Assignment, LoadedCheck
+from coursegrader.engine.assignment import Assignment, FirstUse, LoadedCheck, warm_up_of
 from coursegrader.engine.checks import HiddenCheck, standalone
 from coursegrader.engine.engine import Engine
 from coursegrader.engine.sandbox import Limits
@@ -53,6 +53,47 @@ def test_a_server_started_before_its_engine_has_warmed_up_before_the_first_submi
     with Engine(assignment, Limits.from_course(course), server=Engine.start_server()) as engine:
         graded = engine.grade(Submission("s", tmp_path / "unused"), tmp_path / "grading", Notebook([CodeCell(1, cell, ())]))
     assert graded.status == "ok" and graded.scores == {"warm": 1.0}, graded.feedback
+
+
+MARK_FIRST_USE = "import sys, types\nsys.modules['first_use_ran'] = types.ModuleType('first_use_ran')\n"
+BOTH_RAN = "def judge(probes, seen):\n    return None if seen == [True, True] else ('seen', repr(seen))\n"
+
+
+@pytest.mark.slow
+def test_a_server_for_one_submission_alone_runs_the_first_use_warm_up_only_if_its_code_names_it(course, tmp_path):
+    """A batch's server runs the course's first-use set-up (torch.func's) before any submission;
+    a server that forks for one submission alone (Gradescope) runs it only if that submission's
+    code names one of the words, as a whole word. Either way the course's warm-up runs."""
+    check = HiddenCheck("test_warm", 1.0, None, None, PROBES, OBSERVE, BOTH_RAN)
+    assignment = Assignment([Question("warm", 1.0, False, ("test_warm",))],
+                            [LoadedCheck(check, "warm", standalone(BOTH_RAN), {})], {}, None, False, "warm.ipynb", {},
+                            warm_up=MARK_WARM_UP, first_use=FirstUse(MARK_FIRST_USE, ("vmap", "func")))
+    seen = "import sys\nseen = ['course_warm_up_ran' in sys.modules, 'first_use_ran' in sys.modules]\n"
+    naming, not_naming = Notebook([CodeCell(1, seen + "# torch.vmap(f)", ())]), Notebook([CodeCell(1, seen + "# function, vmapped", ())])
+    results = {}
+    for name, notebook, alone in (("batch", not_naming, None), ("naming", naming, naming), ("not naming", not_naming, not_naming)):
+        with Engine(assignment, Limits.from_course(course), alone=alone) as engine:
+            results[name] = engine.grade(Submission("s", tmp_path / "unused"), tmp_path / name, notebook)
+    assert results["batch"].scores == results["naming"].scores == {"warm": 1.0}, results
+    assert results["not naming"].scores == {"warm": 0.0} and "[True, False]" in str(results["not naming"].feedback)
+
+
+def test_a_first_use_word_counts_where_it_stands_whole_in_code():
+    """The words are matched as whole words in the code cells: torch.func however it is reached
+    by name, not `function` or `vmapped`; a batch (no notebook alone) always gets the set-up."""
+    first_use = FirstUse("set_up()", ("func", "vmap"))
+
+    def alone(*sources: str) -> Notebook:
+        return Notebook([CodeCell(number, source, ()) for number, source in enumerate(sources, 1)])
+
+    for naming in ("torch.func.grad(f)(x)", "from torch import func", "getattr(torch, 'func')", "y = torch.vmap(f)(x)",
+                   "import torch.func as F"):
+        assert first_use.named_by(alone("x = 1", naming)), naming
+        assert warm_up_of("import torch", first_use, alone(naming)) == "import torch\nset_up()"
+    assert not first_use.named_by(alone("def function(f):\n    return functools.reduce(f, [])", "vmapped = 1", ""))
+    assert warm_up_of("import torch", first_use, alone("vmapped = 1")) == "import torch"
+    assert warm_up_of("import torch", first_use, None) == "import torch\nset_up()"
+    assert warm_up_of("import torch", FirstUse(), None) == "import torch"
 
 
 def test_a_zip_that_cannot_be_read_stops_the_server_started_for_it():

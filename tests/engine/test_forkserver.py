@@ -2,8 +2,12 @@
 server closed before it is ready is stopped, not waited for; one that cannot start says so when
 it is first needed."""
 
+import json
+import os
 import signal
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -75,3 +79,51 @@ def test_a_server_whose_grader_leaves_before_sending_the_warm_up_ends():
     server._control.shutdown(socket.SHUT_RDWR)  # the grader gone, as when its process ends
     assert server._process.wait(timeout=120) == 0
     server.close()
+
+
+# A fresh interpreter whose environment holds a secret forks its fork server from itself.
+FORKED_HERE = r"""
+import json, os, sys, threading
+from coursegrader.engine.forkserver import ForkServer, ForkServerError
+if sys.argv[1] == "with a thread":
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+    try:
+        ForkServer.forked_here()
+    except ForkServerError as error:
+        print(json.dumps({"refused": str(error)}))
+    sys.exit(0)
+server = ForkServer.forked_here()
+server.send_warm_up("import os\nassert 'COURSEGRADER_TEST_SECRET' not in os.environ, 'the server kept the secret'")
+server.wait_ready()
+pid = server._process.pid
+with open(f"/proc/{pid}/stat") as stat, open(f"/proc/{pid}/environ", "rb") as theirs, open("/proc/self/environ", "rb") as mine:
+    seen = {"parent": int(stat.read().rsplit(")", 1)[1].split()[1]), "me": os.getpid(), "torch here": "torch" in sys.modules,
+            "environ": theirs.read().decode("latin-1"), "mine": mine.read().decode("latin-1")}
+server.close()
+print(json.dumps({**seen, "code": server._process.returncode}))
+"""
+
+
+def _forked_here(how: str) -> dict:
+    secret = "secret-of-the-grader-" + os.urandom(8).hex()
+    done = subprocess.run([sys.executable, "-c", FORKED_HERE, how], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "COURSEGRADER_TEST_SECRET": secret})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "secret": secret}
+
+
+@pytest.mark.slow
+def test_a_server_forked_from_the_grader_shares_its_libraries_and_keeps_nothing_of_its_environment():
+    """The Gradescope route forks its server from its own process once torch and the rest are
+    loaded (one load for both). The server keeps only what a started server keeps: the
+    environment the grader was started with, which /proc/<pid>/environ of the server and of every
+    process forked from it would read, is blanked there, and stays the grader's own."""
+    seen = _forked_here("alone")
+    assert seen["parent"] == seen["me"] and seen["torch here"] and seen["code"] == 0
+    assert seen["secret"] in seen["mine"]  # the grader has it ...
+    assert seen["secret"] not in seen["environ"] and not seen["environ"].strip("\0")  # ... its server does not
+
+
+def test_a_process_with_another_thread_does_not_fork_a_server():
+    """A thread's locks would be copied held into the server: the route starts one apart instead."""
+    assert "no other thread" in _forked_here("with a thread")["refused"]

@@ -24,6 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from gradescope_harness import environment, gradescope_tree, log_of, results_of, run_autograder
 from helpers import ASSIGNMENT, ROOT, package_grade
 from coursegrader.engine import landlock
 from coursegrader.engine import sandbox
@@ -303,6 +304,23 @@ def test_the_environment_holds_no_grader_variable(grading, report, monkeypatch, 
     assert sandbox.WITHOUT_VARIABLE not in seen["exec environ"]
     assert seen["environ"]["HOME"] == seen["environ"]["TMPDIR"] == seen["environ"]["MPLCONFIGDIR"] == seen["cwd"]
 
+
+
+@as_root
+def test_on_gradescope_the_environment_holds_no_grader_variable(course, report, tmp_path):
+    """The Gradescope route forks its fork server from its own process (ForkServer.forked_here),
+    which was started with the grader's environment: that environment is no more in the
+    submission's os.environ or /proc/self/environ than in a batch."""
+    probe = ENVIRONMENT.replace("REPORT", repr(str(report / "report.json")))
+    upload = with_cell(course.release(ASSIGNMENT), probe, tmp_path, "environment")
+    root = gradescope_tree(tmp_path / "root", course.autograder(ASSIGNMENT), {"environment.ipynb": upload.read_bytes()})
+    env = {**environment(root), SECRET_NAME: SECRET, sandbox.WITHOUT_VARIABLE: "landlock"}
+    assert run_autograder(root, "--timeout", "120", env=env).returncode == 0
+    assert results_of(root)["extra_data"]["status"] == "ok" and "started apart" not in log_of(root)  # forked there
+    seen = read_report(report)
+    assert SECRET not in json.dumps(seen) and SECRET_NAME not in json.dumps(seen)
+    assert sandbox.WITHOUT_VARIABLE not in seen["exec environ"] and not seen["exec environ"].strip("\0")
+    assert set(seen["environ"]) == set(submission_environment(Path("/x")))
 
 FILL_THE_DISK = """
 for index in range(100):

@@ -96,6 +96,8 @@ torch.func.vmap = lambda *args, **kwargs: (calls.append(1), vmap(*args, **kwargs
 def raises(*args):
     raise ValueError("no answer")
 env = {"second_derivative": raises, "control_flow_grad": raises, "my_control_flow": raises}
+if sys.argv[3] != "none":
+    env["In"] = json.loads(sys.argv[3])  # the cells IPython ran
 counts = []
 for probes, observe in json.load(sys.stdin):
     before = len(calls)
@@ -106,10 +108,12 @@ print(json.dumps(counts))
 
 
 @pytest.mark.slow
-def test_the_one_time_set_up_is_done_once_per_process(course):
+def test_the_one_time_set_up_is_done_once_per_process_and_only_for_cells_that_name_it(course):
     """A check's warm-up (torch.func's first calls, before any limit) runs where torch.func's
-    one-time modules are not loaded yet, and only there: not again in a later check of the same
-    process, not in a process forked from the grader's warm one (it ran the course's warm-up)."""
+    one-time modules are not loaded yet and the cells the process ran name one of the course's
+    FIRST_USE_WORDS (or are not known), and only there: not again in a later check of the same
+    process, not in a process forked from the grader's warm one (it ran the first-use warm-up),
+    not after cells that never name torch.func (a submission graded alone is not warmed for it)."""
     from coursegrader.engine.checks import hidden_checks
 
     with zipfile.ZipFile(course.autograder(ASSIGNMENT)) as archive:
@@ -118,11 +122,15 @@ def test_the_one_time_set_up_is_done_once_per_process(course):
     assert len(checks) >= 3  # e1a, e3c, e4a
     parts = json.dumps([[check.probes_source, check.observe_source] for check in checks])
 
-    def counts(state: str) -> list[int]:
-        done = subprocess.run([sys.executable, "-c", COUNT_WARM_UPS, state, course.FORK_SERVER_WARM_UP], input=parts,
-                              capture_output=True, text=True, timeout=600, check=True)
+    def counts(state: str, ran: list[str] | None = None) -> list[int]:
+        warm_up = f"{course.FORK_SERVER_WARM_UP}\n{course.FIRST_USE_WARM_UP}"
+        done = subprocess.run([sys.executable, "-c", COUNT_WARM_UPS, state, warm_up, "none" if ran is None else json.dumps(ran)],
+                              input=parts, capture_output=True, text=True, timeout=600, check=True)
         return json.loads(done.stdout)
 
-    fresh = counts("fresh")
-    assert fresh[0] > 0 and fresh[1:] == [0] * (len(checks) - 1)
+    once = [1] + [0] * (len(checks) - 1)
+    assert [min(n, 1) for n in counts("fresh")] == once
+    named = ["", "import torch", "def second_derivative(f, x):\n    return torch.func.vmap(torch.func.grad(torch.func.grad(f)))(x)"]
+    assert [min(n, 1) for n in counts("fresh", named)] == once
+    assert counts("fresh", ["", "import torch", "x = torch.ones(3, requires_grad=True)", "def function(x): pass"]) == [0] * len(checks)
     assert counts("warm") == [0] * len(checks)
