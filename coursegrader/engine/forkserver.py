@@ -22,13 +22,23 @@ import time
 import traceback
 from concurrent.futures import Future
 
-from coursegrader.engine.sandbox import WARM_ENVIRONMENT
+from coursegrader.engine.sandbox import WARM_ENVIRONMENT, WITHOUT_VARIABLE
 
 _PACKET = 64 * 1024
 # All the fork server keeps of the grader's environment. Its children are forked from it, and
 # /proc/<pid>/environ shows the environment a process was started with, whatever it changes
 # later: a grader's variable given to the fork server could be read by every submission.
 KEPT_FROM_GRADER = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH")
+# What a grader that forks its server from itself (``ForkServer.forked_here``) may have been
+# started with besides: its own settings, none of them secret. The server drops them, but their
+# bytes may linger in the memory it copied, which a submission's code can read.
+GRADER_SETTINGS = ("TMPDIR", WITHOUT_VARIABLE)
+
+
+def environment_to_fork_from(environment) -> dict[str, str]:
+    """The environment a process that will fork its fork server from itself is started with:
+    of ``environment``, only what the server keeps and the grader's own settings."""
+    return {**{k: v for k, v in environment.items() if k in KEPT_FROM_GRADER + GRADER_SETTINGS}, **WARM_ENVIRONMENT}
 
 
 class ForkServerError(RuntimeError):
@@ -310,8 +320,13 @@ class ForkServer:
         submission and needs torch itself (the Gradescope route): the libraries load once, not in
         two interpreters. Call it first, before this process reads anything of the course or of a
         student and before it starts a thread: the server holds what this process holds then.
-        The server keeps of the environment only what a started one keeps, and blanks the block
-        this process was started with. ForkServerError where that cannot be done."""
+        This process must have been started with ``environment_to_fork_from`` (nothing of
+        its caller's that a submission may not read): the server keeps of it only what a started
+        one keeps, and blanks the block this process was started with. ForkServerError where
+        that cannot be done."""
+        if os.environ != environment_to_fork_from(os.environ):
+            raise ForkServerError("this process was started with variables a fork server may not hold "
+                                  "(start it with forkserver.environment_to_fork_from)")
         block = _environment_block()
         if block is None:
             raise ForkServerError("this system does not show where a process's environment lies (/proc/self/stat)")

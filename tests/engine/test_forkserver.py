@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from coursegrader.engine.forkserver import ForkServer, ForkServerError
+from helpers import ROOT
+from coursegrader.engine.forkserver import ForkServer, ForkServerError, environment_to_fork_from
 
 
 def test_a_server_closed_before_it_is_ready_is_stopped_not_waited_for():
@@ -81,19 +82,18 @@ def test_a_server_whose_grader_leaves_before_sending_the_warm_up_ends():
     server.close()
 
 
-# A fresh interpreter whose environment holds a secret forks its fork server from itself.
+# A fresh interpreter forks its fork server from itself (or is refused, and says why).
 FORKED_HERE = r"""
 import json, os, sys, threading
 from coursegrader.engine.forkserver import ForkServer, ForkServerError
 if sys.argv[1] == "with a thread":
     threading.Thread(target=threading.Event().wait, daemon=True).start()
-    try:
-        ForkServer.forked_here()
-    except ForkServerError as error:
-        print(json.dumps({"refused": str(error)}))
+try:
+    server = ForkServer.forked_here()
+except ForkServerError as error:
+    print(json.dumps({"refused": str(error)}))
     sys.exit(0)
-server = ForkServer.forked_here()
-server.send_warm_up("import os\nassert 'COURSEGRADER_TEST_SECRET' not in os.environ, 'the server kept the secret'")
+server.send_warm_up("import os\nassert 'COURSEGRADER_WITHOUT' not in os.environ, 'the server kept a grader setting'")
 server.wait_ready()
 pid = server._process.pid
 with open(f"/proc/{pid}/stat") as stat, open(f"/proc/{pid}/environ", "rb") as theirs, open("/proc/self/environ", "rb") as mine:
@@ -104,12 +104,11 @@ print(json.dumps({**seen, "code": server._process.returncode}))
 """
 
 
-def _forked_here(how: str) -> dict:
-    secret = "secret-of-the-grader-" + os.urandom(8).hex()
+def _forked_here(how: str, environment: dict) -> dict:
     done = subprocess.run([sys.executable, "-c", FORKED_HERE, how], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "COURSEGRADER_TEST_SECRET": secret})
+                          env=environment)
     assert done.returncode == 0, done.stderr[-3000:]
-    return {**json.loads(done.stdout.strip().splitlines()[-1]), "secret": secret}
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.slow
@@ -118,12 +117,34 @@ def test_a_server_forked_from_the_grader_shares_its_libraries_and_keeps_nothing_
     loaded (one load for both). The server keeps only what a started server keeps: the
     environment the grader was started with, which /proc/<pid>/environ of the server and of every
     process forked from it would read, is blanked there, and stays the grader's own."""
-    seen = _forked_here("alone")
+    setting = "COURSEGRADER_WITHOUT=landlock"  # a grader's own setting, which it may be started with
+    seen = _forked_here("alone", {**environment_to_fork_from(os.environ), "COURSEGRADER_WITHOUT": "landlock"})
     assert seen["parent"] == seen["me"] and seen["torch here"] and seen["code"] == 0
-    assert seen["secret"] in seen["mine"]  # the grader has it ...
-    assert seen["secret"] not in seen["environ"] and not seen["environ"].strip("\0")  # ... its server does not
+    assert setting in seen["mine"]  # the grader has it ...
+    assert "COURSEGRADER" not in seen["environ"] and not seen["environ"].strip("\0")  # ... its server does not
 
 
-def test_a_process_with_another_thread_does_not_fork_a_server():
-    """A thread's locks would be copied held into the server: the route starts one apart instead."""
-    assert "no other thread" in _forked_here("with a thread")["refused"]
+def test_a_server_is_forked_only_from_a_process_started_clean_and_without_other_threads():
+    """A process started with anything a submission may not read (Gradescope's variables: the
+    `gradescope` command starts again without them) does not fork a server, nor one with another
+    thread, whose locks would be copied held: the route starts one apart instead."""
+    secret = f"secret-{os.urandom(8).hex()}"
+    refused = _forked_here("alone", {**environment_to_fork_from(os.environ), "COURSEGRADER_TEST_SECRET": secret})
+    assert "variables a fork server may not hold" in refused["refused"] and secret not in refused["refused"]
+    assert "no other thread" in _forked_here("with a thread", environment_to_fork_from(os.environ))["refused"]
+
+
+def test_the_gradescope_command_starts_again_without_variables_a_submission_may_not_read(tmp_path):
+    """What the grader's process was started with, /proc/self/environ shows: Gradescope's own
+    variables are gone before anything is read (the run itself fails here: no such root)."""
+    probe = tmp_path / "sitecustomize.py"  # runs at each interpreter start: writes what it was started with
+    probe.write_text("import os, sys\n"
+                     "if 'gradescope' in sys.argv or 'gradescope' in getattr(sys, 'orig_argv', []):\n"
+                     f"    open({str(tmp_path / 'started')!r}, 'ab').write(open('/proc/self/environ', 'rb').read() + b'|')\n")
+    secret = f"secret-{os.urandom(8).hex()}"
+    environment = {**os.environ, "COURSEGRADER_TEST_SECRET": secret, "PYTHONPATH": f"{tmp_path}:{ROOT}"}
+    subprocess.run([sys.executable, "-m", "coursegrader", "gradescope", "--root", str(tmp_path / "none")],
+                   env=environment, capture_output=True, timeout=300, cwd=tmp_path)
+    starts = (tmp_path / "started").read_bytes().split(b"|")[:-1]
+    assert len(starts) == 2 and secret.encode() in starts[0] and secret.encode() not in starts[1]
+    assert b"OMP_NUM_THREADS=1" in starts[1]

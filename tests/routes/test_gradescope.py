@@ -28,6 +28,7 @@ from packaging.specifiers import SpecifierSet
 from helpers import ASSIGNMENT, ROOT, leaked_lines, package_grade, with_answers
 from coursegrader.build.gradescope_image import pins
 from coursegrader.core.results import Graded
+from coursegrader.engine.forkserver import environment_to_fork_from
 from coursegrader.core.notebooks import read
 from gradescope_harness import VALIDATOR, environment, gradescope_tree, log_of, results_of, run_autograder
 
@@ -249,7 +250,8 @@ def test_the_grader_loads_the_libraries_once_for_itself_and_its_fork_server(cour
     first-use set-up runs in neither for a notebook that never names it (the solution)."""
     root = gradescope_tree(tmp_path / "root", course.autograder(ASSIGNMENT),
                            {f"{ASSIGNMENT}.ipynb": course.solution(ASSIGNMENT).read_bytes()})
-    completed = subprocess.run([sys.executable, "-P", "-c", GRADER_MODULES, str(root)], cwd=root, env=environment(root),
+    completed = subprocess.run([sys.executable, "-P", "-c", GRADER_MODULES, str(root)], cwd=root,
+                               env=environment_to_fork_from(environment(root)),  # as the command starts again
                                capture_output=True, text=True, timeout=600)
     assert completed.returncode == 0, completed.stderr[-2000:]
     report = json.loads(completed.stdout.strip().splitlines()[-1])
