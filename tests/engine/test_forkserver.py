@@ -134,6 +134,7 @@ def test_a_server_is_forked_only_from_a_process_started_clean_and_without_other_
     assert "no other thread" in _forked_here("with a thread", environment_to_fork_from(os.environ))["refused"]
 
 
+@pytest.mark.slow
 def test_the_gradescope_command_starts_again_without_variables_a_submission_may_not_read(tmp_path):
     """What the grader's process was started with, /proc/self/environ shows: Gradescope's own
     variables are gone before anything is read (the run itself fails here: no such root)."""
