@@ -47,23 +47,15 @@ class ForkServerError(RuntimeError):
 
 # --- the server process ---------------------------------------------------------------------
 
-def _load_libraries() -> None:
-    """The libraries every notebook imports, imported only."""
-    import matplotlib.pyplot  # noqa: F401
-    import numpy  # noqa: F401
-    import torch  # noqa: F401
-
-    from coursegrader.engine import runner  # noqa: F401  (runner imports IPython and otter)
-
-
 def _preload() -> None:
     """What every submission would otherwise pay for itself, paid once: the libraries every
     notebook imports, matplotlib's fonts and renderers. (The course's own warm-up follows.)"""
     import matplotlib.pyplot as plt
+    import numpy  # noqa: F401
+    import torch  # noqa: F401
 
-    from coursegrader.engine import seccomp
+    from coursegrader.engine import runner, seccomp  # noqa: F401  (runner imports IPython and otter)
 
-    _load_libraries()
     seccomp.preload()
 
     figure = plt.figure()
@@ -315,11 +307,12 @@ class ForkServer:
 
     @classmethod
     def forked_here(cls) -> "ForkServer":
-        """A fork server forked from this process once it has loaded the server's libraries
-        (seconds), to be sent its warm-up later (``send_warm_up``). For a process that grades one
-        submission and needs torch itself (the Gradescope route): the libraries load once, not in
-        two interpreters. Call it first, before this process reads anything of the course or of a
-        student and before it starts a thread: the server holds what this process holds then.
+        """A fork server forked from this process once it has loaded torch (seconds), to be sent
+        its warm-up later (``send_warm_up``). For a process that grades one submission and needs
+        torch itself (the Gradescope route's judges): torch loads once, not in two interpreters,
+        and the server loads the notebook's other libraries (IPython, otter, matplotlib) while
+        this process goes on. Call it first, before this process reads anything of the course or
+        of a student and before it starts a thread: the server holds what this process holds then.
         This process must have been started with ``environment_to_fork_from`` (nothing of
         its caller's that a submission may not read): the server keeps of it only what a started
         one keeps, and blanks the block this process was started with. ForkServerError where
@@ -332,9 +325,8 @@ class ForkServer:
             raise ForkServerError("this system does not show where a process's environment lies (/proc/self/stat)")
         if threading.active_count() > 1:
             raise ForkServerError("a fork server is forked only from a process with no other thread")
-        os.environ.update(WARM_ENVIRONMENT)  # before the libraries load: one thread each, matplotlib's Agg
         gc.disable()  # loading makes many objects and little garbage (see serve)
-        _load_libraries()
+        import torch  # noqa: F401
         gc.freeze()
         gc.enable()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
