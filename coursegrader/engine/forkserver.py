@@ -5,7 +5,9 @@ has them costs milliseconds. The fork server imports them once and never runs st
 holds a test: each submission gets its own forked process (nothing of one student reaches
 another), which talks to the grader over a socket the grader hands over with the request.
 
-Run by ``ForkServer`` (the grader's side, below) as ``python -m coursegrader.engine.forkserver FD``.
+Run by ``ForkServer`` (the grader's side, below) as ``python -m coursegrader.engine.forkserver FD``,
+or forked from a grader that grades one submission and has loaded torch itself
+(``ForkServer.forked_here``, the Gradescope route).
 """
 
 import ctypes
