@@ -11,6 +11,7 @@ cgroup v2 group with cpu.max 50000 100000 when this machine lets one be made, ot
 one core (taskset) that a busy loop shares. Prints seconds per submission and the ratio.
 """
 
+import argparse
 import os
 import statistics
 import subprocess
@@ -91,6 +92,7 @@ def otter_seconds(autograder: Path, submission: Path, scratch: Path, confine) ->
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     course = load_course(ROOT)
     name = course.ASSIGNMENTS[0]
     autograder = course.autograder(name)

@@ -77,9 +77,11 @@ def _grade(args) -> int:
     workers = args.workers or course.GRADING_WORKERS
     where = f"the Dask cluster at {args.scheduler}" if args.scheduler else f"{workers} worker(s)"
     print(f"Grading {len(submissions)} submission(s) of {assignment} on {where} ...", file=sys.stderr)
+    pages_written: set[str] = set()
     try:
         graded = grade_all(submissions, autograder_bytes, out, limits, workers, Progress(files=submissions),
-                           regrade=args.regrade, scheduler=args.scheduler, snapshot=not args.no_snapshot)
+                           regrade=args.regrade, scheduler=args.scheduler, snapshot=not args.no_snapshot,
+                           saved=_writing_feedback_pages(pages_written))
     except (CheckFormatError, SchedulerUnreachable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -99,12 +101,26 @@ def _grade(args) -> int:
         print(f"warning: the grader itself failed on {faults} submission(s) (status error; the traceback is in "
               f"{out / 'results'}/<submission>/grader-error.txt); each is graded again on the next run, "
               "and kept after a second failure until --regrade", file=sys.stderr)
-    return _write_outputs(args, course, assignment, autograder_bytes, out, graded, submissions, roster)
+    return _write_outputs(args, course, assignment, autograder_bytes, out, graded, submissions, roster,
+                          pages_written=frozenset(pages_written))
+
+
+def _writing_feedback_pages(written: set[str]):
+    """What grade_all calls with each new result: its feedback page, written now (the report
+    then writes only the others)."""
+    from coursegrader.classroom.report import write_feedback_page
+
+    def saved(graded, folder: Path) -> None:
+        write_feedback_page(graded, folder)
+        written.add(graded.submission)
+
+    return saved
 
 
 def _write_outputs(args, course, assignment, autograder, out, graded, submissions, roster, identities=None,
-                   people=None) -> int:
-    """grades.csv, report.html with the class analyses and, given a roster, the gradebook files."""
+                   people=None, pages_written: frozenset[str] = frozenset()) -> int:
+    """grades.csv, report.html with the class analyses and, given a roster, the gradebook files
+    (and the feedback pages not in ``pages_written``)."""
     from coursegrader.classroom import gradebook
     from coursegrader.classroom.analysis import class_work, sections
     from coursegrader.core.notebooks import write_bytes_atomic
@@ -122,7 +138,8 @@ def _write_outputs(args, course, assignment, autograder, out, graded, submission
         except gradebook.GradebookError as error:
             print(f"error: {error}", file=sys.stderr)
             status = 2
-    report = write_report(graded, questions, out, sections(work, out) + ([gradebook.section(book)] if book else []), work)
+    report = write_report(graded, questions, out, sections(work, out) + ([gradebook.section(book)] if book else []), work,
+                          pages_written)
     print(grades_table(graded, questions))
     if book:
         print("\n" + gradebook.summary(book))

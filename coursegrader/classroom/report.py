@@ -27,8 +27,9 @@ TOP_MESSAGES, TOP_SLOWEST = 10, 10
 
 
 def write_report(graded: list[Graded], questions: list[Question], out: Path, sections: list[str] = (),
-                 work: ClassWork | None = None) -> Path:
-    """report.html and a feedback page per submission; ``sections`` (analysis.sections, the
+                 work: ClassWork | None = None, pages_written: frozenset[str] = frozenset()) -> Path:
+    """report.html and a feedback page per submission (but those in ``pages_written``, written
+    by ``write_feedback_page`` as their results came in); ``sections`` (analysis.sections, the
     gradebook's) come after the per-question table. ``work`` (the batch's ClassWork) tells which
     answer cells were left as released; without it every counted submission attempted every question."""
     work = work or ClassWork(questions, graded)
@@ -36,7 +37,8 @@ def write_report(graded: list[Graded], questions: list[Question], out: Path, sec
     included = counted(graded)
     _histogram([g.total for g in included], possible, out / "score-histogram.png", work.plot_settings)
     for g in graded:
-        _feedback_page(g, out / "results" / g.submission)
+        if g.submission not in pages_written:
+            write_feedback_page(g, out / "results" / g.submission)
     statuses = Counter(g.status for g in graded)
     page = pages.render(
         "report.html.j2", total=len(graded), counted=len(included), possible=f"{possible:g}",
@@ -114,8 +116,8 @@ def _link(g: Graded) -> str:
     return f"results/{quote(g.submission)}/feedback.html"
 
 
-def _feedback_page(g: Graded, folder: Path) -> None:
-    """What the student would read, from the submission's results.json."""
+def write_feedback_page(g: Graded, folder: Path) -> None:
+    """What the student would read, from the submission's results.json (in ``folder``)."""
     try:
         results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -10,6 +10,7 @@ failure) is graded once more on the next run; if it fails again it is kept until
 
 import hashlib
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
@@ -27,10 +28,14 @@ from coursegrader.routes.records import fingerprint, grader_fault, previous_resu
 
 def grade_all(submissions: list[Submission], autograder: bytes, out_dir: Path, limits: Limits, workers: int,
               progress: Progress, regrade: bool = False, scheduler: str | None = None,
-              snapshot: bool = True) -> list[Graded]:
+              snapshot: bool = True, saved: Callable[[Graded, Path], None] | None = None) -> list[Graded]:
     """Grade every submission not graded before; returns results in input order.
     ``autograder``: the autograder zip's bytes (read once by the caller for the whole run);
-    ``snapshot``: run the release's lesson cells once for the batch (engine/engine.py)."""
+    ``snapshot``: run the release's lesson cells once for the batch (engine/engine.py);
+    ``saved``: called with each new result and its folder once it is saved, while the rest are
+    graded (the CLI writes the feedback page then: the cores have room for it between
+    submissions, and the report at the end has fewer pages left to write). What it raises is
+    ignored: the result stands."""
     results: dict[str, Graded] = {}
     pending = []  # (submission, fingerprint, error runs so far)
     autograder_digest = hashlib.sha256(autograder).hexdigest()
@@ -68,6 +73,12 @@ def grade_all(submissions: list[Submission], autograder: bytes, out_dir: Path, l
                 save_result(graded, assignment, out_dir / "results" / submission.id, key, error_runs)
             except Exception as error:  # noqa: BLE001 - a result that cannot be written is this row's problem only
                 graded = grader_fault(submission, "saving", error, out_dir)
+            else:
+                if saved is not None:
+                    try:
+                        saved(graded, out_dir / "results" / submission.id)
+                    except Exception:  # noqa: BLE001 - what comes after the result is written again later
+                        pass
             results[submission.id] = graded
             progress.advance(graded)
     finally:

@@ -178,6 +178,18 @@ def report(tmp_path):
     return (tmp_path / "report.html").read_text(encoding="utf-8"), tmp_path
 
 
+def test_the_report_writes_every_feedback_page_but_those_written_as_results_came_in(tmp_path):
+    work = report_class()
+    for g in work.graded:
+        (tmp_path / "results" / g.submission).mkdir(parents=True)
+    (tmp_path / "results" / "right" / "feedback.html").write_text("written while grading")
+    write_report(work.graded, QUESTIONS, tmp_path, [], work, pages_written=frozenset({"right"}))
+    assert (tmp_path / "results" / "right" / "feedback.html").read_text() == "written while grading"
+    for g in work.graded:
+        if g.submission != "right":
+            assert "<html" in (tmp_path / "results" / g.submission / "feedback.html").read_text(encoding="utf-8"), g.submission
+
+
 def section(page: str, name: str) -> str:
     match = re.search(rf'<section id="{name}">(.*?)</section>', page, re.S)
     assert match, name

@@ -388,6 +388,28 @@ def test_a_grader_fault_on_one_submission_keeps_every_other_result(tmp_path, cou
     assert rows["blocked"].status == "error" and "saving" in rows["blocked"].message
 
 
+@pytest.mark.slow
+def test_each_new_result_is_handed_on_once_saved_and_what_fails_there_leaves_it(tmp_path, course, full):
+    """grade_all calls ``saved`` with each new result and its folder, results.json written (the
+    CLI writes its feedback page then, while the rest are graded); a result read back from an
+    earlier run is not handed on, and a ``saved`` that raises changes no row."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "honest.ipynb").write_bytes(full)
+    submissions = [Submission("honest", tmp_path / "in" / "honest.ipynb")]
+    out, handed = tmp_path / "out", []
+
+    def saved(graded, folder):
+        handed.append((graded.submission, folder, (folder / "results.json").is_file()))
+        raise OSError("the page could not be written")
+
+    autograder = course.autograder(ASSIGNMENT).read_bytes()
+    with open(os.devnull, "w") as quiet:
+        first = grade_all(submissions, autograder, out, Limits.from_course(course), 1, Progress(quiet), saved=saved)
+        again = grade_all(submissions, autograder, out, Limits.from_course(course), 1, Progress(quiet), saved=saved)
+    assert handed == [("honest", out / "results" / "honest", True)]
+    assert first[0].status == again[0].status == "ok" and first[0].total == again[0].total == 24
+
+
 # --- one real batch with every class --------------------------------------------------------------
 
 def _every_class(folder: Path, course, full: bytes) -> dict[str, str | None]:
