@@ -30,6 +30,14 @@ HOSTILE_LIMITS = ("--timeout", "25", "--cell-timeout", "4", "--workers", "2")  #
 
 # --- notebooks ------------------------------------------------------------------------------
 
+def committed_bytes(path: Path) -> bytes:
+    """``path`` (inside the repository) as git holds it (the index: what is committed, or staged
+    to be), not as the working tree has it: the README's first command builds into the working
+    tree, and would hide an artifact committed stale. The file itself outside a git checkout."""
+    done = subprocess.run(["git", "show", f":{path.relative_to(ROOT).as_posix()}"], cwd=ROOT, capture_output=True)
+    return done.stdout if done.returncode == 0 else path.read_bytes()
+
+
 def answers_of(notebook: nbformat.NotebookNode, names) -> dict[str, str]:
     """The answer cells' code for the given questions, keyed by question tag."""
     return {tag: source_of(cell) for cell in notebook.cells for tag in tags_of(cell)

@@ -25,7 +25,7 @@ import nbformat
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from helpers import ASSIGNMENT, ROOT, leaked_lines, package_grade, with_answers
+from helpers import ASSIGNMENT, ROOT, committed_bytes, leaked_lines, package_grade, with_answers
 from coursegrader.build.gradescope_image import pins
 from coursegrader.core.results import Graded
 from coursegrader.engine.forkserver import environment_to_fork_from
@@ -511,7 +511,7 @@ def test_run_autograder_installs_nothing(course):
 
 
 def test_the_zip_carries_this_package_and_keeps_otters_files(course):
-    with zipfile.ZipFile(course.autograder(ASSIGNMENT)) as archive:
+    with zipfile.ZipFile(io.BytesIO(committed_bytes(course.autograder(ASSIGNMENT)))) as archive:  # as committed
         names = set(archive.namelist())
         bundled = {name.removeprefix("gradescope/package/coursegrader/"): archive.read(name) for name in names
                    if name.startswith("gradescope/package/coursegrader/")}
