@@ -37,10 +37,15 @@ KEPT_FROM_GRADER = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH")
 GRADER_SETTINGS = ("TMPDIR", WITHOUT_VARIABLE)
 
 
+def _server_environment(environment) -> dict[str, str]:
+    """The fork server's whole environment: KEPT_FROM_GRADER of ``environment``, and WARM_ENVIRONMENT."""
+    return {**{k: v for k, v in environment.items() if k in KEPT_FROM_GRADER}, **WARM_ENVIRONMENT}
+
+
 def environment_to_fork_from(environment) -> dict[str, str]:
     """The environment a process that will fork its fork server from itself is started with:
     of ``environment``, only what the server keeps and the grader's own settings."""
-    return {**{k: v for k, v in environment.items() if k in KEPT_FROM_GRADER + GRADER_SETTINGS}, **WARM_ENVIRONMENT}
+    return {**{k: v for k, v in environment.items() if k in GRADER_SETTINGS}, **_server_environment(environment)}
 
 
 class ForkServerError(RuntimeError):
@@ -234,7 +239,7 @@ def _forked_server(control: socket.socket, block: tuple[int, int]) -> None:
     what a started server keeps, blank the block the grader was started with, serve. Never returns."""
     status = 0
     try:
-        kept = {**{k: v for k, v in os.environ.items() if k in KEPT_FROM_GRADER}, **WARM_ENVIRONMENT}
+        kept = _server_environment(os.environ)
         os.environ.clear()
         os.environ.update(kept)
         ctypes.memset(block[0], 0, block[1] - block[0])
@@ -299,9 +304,8 @@ class ForkServer:
         assignment's; it must stay under one packet, 64 KiB); None: sent later (``send_warm_up``),
         while the server loads its libraries."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        environment = {**{k: v for k, v in os.environ.items() if k in KEPT_FROM_GRADER}, **WARM_ENVIRONMENT}
         process = subprocess.Popen([sys.executable, "-m", "coursegrader.engine.forkserver", str(theirs.fileno())],
-                                   pass_fds=[theirs.fileno()], env=environment, stdin=subprocess.DEVNULL)
+                                   pass_fds=[theirs.fileno()], env=_server_environment(os.environ), stdin=subprocess.DEVNULL)
         theirs.close()
         self._attach(ours, process)
         if warm_up is not None:

@@ -58,11 +58,6 @@ def run(root: Path, overrides: dict, log=_log) -> int:
     if os.geteuid() == 0:
         for folder in ("source", "results", "submission"):
             make_private(root / folder)
-    # The fork server comes first: this process loads its libraries (torch, IPython, otter:
-    # seconds), which the judges need too, and forks it before reading anything of the course or
-    # the student; the engine sends it the course's warm-up from the zip. Where it cannot be forked
-    # here, one is started as a process of its own (loading them again), and where that fails too
-    # the engine starts one and says why if it cannot.
     early = _early_server(log)
     assignment = None
     # the grader's own folder (the upload), and the one that holds the submission's, as in a batch
@@ -96,6 +91,11 @@ def run(root: Path, overrides: dict, log=_log) -> int:
 
 
 def _early_server(log) -> ForkServer | None:
+    """The fork server, first: this process loads torch (seconds), which its judges need too,
+    and forks the server before it reads anything of the course or the student; the server loads
+    IPython, otter and matplotlib meanwhile, and the engine sends it the course's warm-up from
+    the zip. Where it cannot be forked here, one is started as a process of its own (loading
+    torch again); where that fails too, None: the engine starts one, and says why if it cannot."""
     try:
         return ForkServer.forked_here()
     except ForkServerError as error:

@@ -247,9 +247,8 @@ def test_the_route_loads_nothing_heavy_before_it_starts_the_fork_server():
 def test_the_grader_loads_torch_once_for_itself_and_its_fork_server_and_nothing_else_the_server_needs(course, tmp_path):
     """One submission per run: the grader process loads torch, which its judges need, and forks
     its fork server from itself (not a second interpreter loading torch again); the notebook's
-    other libraries (IPython, otter, matplotlib) load in the server only, while the grader reads
-    the tests; torch.func's first-use set-up runs in neither for a notebook that never names it
-    (the solution); this route reads no notebook with nbformat."""
+    other libraries (IPython, otter, matplotlib) and torch.func's machinery load in the server
+    only, while the grader reads the tests; this route reads no notebook with nbformat."""
     root = gradescope_tree(tmp_path / "root", course.autograder(ASSIGNMENT),
                            {f"{ASSIGNMENT}.ipynb": course.solution(ASSIGNMENT).read_bytes()})
     completed = subprocess.run([sys.executable, "-P", "-c", GRADER_MODULES, str(root)], cwd=root,
