@@ -24,6 +24,7 @@ import time
 import traceback
 from concurrent.futures import Future
 
+from coursegrader.engine import deferred_imports
 from coursegrader.engine.sandbox import WARM_ENVIRONMENT, WITHOUT_VARIABLE
 
 _PACKET = 64 * 1024
@@ -56,7 +57,9 @@ class ForkServerError(RuntimeError):
 
 def _preload() -> None:
     """What every submission would otherwise pay for itself, paid once: the libraries every
-    notebook imports, matplotlib's fonts and renderers. (The course's own warm-up follows.)"""
+    notebook imports, matplotlib's fonts and renderers. (The course's own warm-up follows.)
+    What otter imports for exporting and for its own command line is left for first use."""
+    deferred_imports.defer()
     import matplotlib.pyplot as plt
     import numpy  # noqa: F401
     import torch  # noqa: F401

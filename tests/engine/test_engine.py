@@ -115,3 +115,25 @@ def test_one_submission_in_eight_counts_its_own_memory_pages(course, tmp_path):
                  for n in range(OWN_PAGES_EVERY + 1)]
     assert [n for n, counted in enumerate(pages) if counted is not None] == [0, OWN_PAGES_EVERY]
     assert all(pages[n] > 1 for n in (0, OWN_PAGES_EVERY))  # megabytes of its own: a count, not a default
+
+
+LOADS_ON_FIRST_USE = """import sys
+deferred = [type(sys.modules[name]).__name__ for name in ('nbconvert', 'pandas', 'ipylab')]
+import nbconvert, pandas
+seen = [deferred, int(pandas.DataFrame({'a': [1, 2]})['a'].sum()), isinstance(nbconvert.export, object) and 'exporters' in dir(nbconvert)]
+"""
+LOADED_WHEN_USED = ("def judge(probes, seen):\n"
+                    "    return None if seen == [['_Deferred'] * 3, 3, True] else ('seen', repr(seen))\n")
+
+
+@pytest.mark.slow
+def test_what_otter_imports_for_exporting_is_loaded_only_by_a_submission_that_uses_it(course, tmp_path):
+    """The fork server defers nbconvert, pandas and ipylab (engine/deferred_imports.py): its
+    submission's process finds them not yet run, and one that uses them gets the real libraries
+    inside its walls."""
+    check = HiddenCheck("test_used", 1.0, None, None, PROBES, OBSERVE, LOADED_WHEN_USED)
+    assignment = Assignment([Question("used", 1.0, False, ("test_used",))],
+                            [LoadedCheck(check, "used", standalone(LOADED_WHEN_USED), {})], {}, None, False, "used.ipynb", {})
+    with Engine(assignment, Limits.from_course(course)) as engine:
+        graded = engine.grade(Submission("s", tmp_path / "unused"), tmp_path / "grading", Notebook([CodeCell(1, LOADS_ON_FIRST_USE, ())]))
+    assert graded.status == "ok" and graded.scores == {"used": 1.0}, graded.feedback
