@@ -8,6 +8,7 @@ from coursegrader import __version__
 from coursegrader.cli_parser import (Parser, non_empty, parse, positive_count, positive_seconds,
                                      scheduler_address)
 from coursegrader.core.config import ConfigError, load_course
+from coursegrader.engine.server_environment import start_again_clean
 
 DESCRIPTION = ("Build the assignment from its master notebook, grade submissions in a sandbox, "
                "and write grades, feedback and the class report.")
@@ -263,7 +264,7 @@ def _demo(args) -> int:
 
 
 def _gradescope(args) -> int:
-    _start_again_with_a_clean_environment()
+    start_again_clean()  # done already where the command line begins with it (coursegrader/__main__.py)
     from coursegrader.routes.gradescope import DEFAULT_ROOT, run
 
     status = run(args.root or DEFAULT_ROOT, {"submission_seconds": args.timeout, "cell_seconds": args.cell_timeout,
@@ -273,20 +274,6 @@ def _gradescope(args) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)
-
-
-def _start_again_with_a_clean_environment() -> None:
-    """The Gradescope route forks its fork server from this process (ForkServer.forked_here),
-    so nothing this process was started with may be what a submission must not read: where
-    Gradescope's environment holds more than the server keeps, the command starts again without
-    it (one more interpreter start, some 0.05 s)."""
-    from coursegrader.engine.forkserver import environment_to_fork_from
-
-    clean = environment_to_fork_from(os.environ)
-    if clean != dict(os.environ):
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], clean)
 
 
 TIME_LIMIT_OPTIONS = (("--timeout", "per submission", "SUBMISSION_TIMEOUT_SECONDS"),

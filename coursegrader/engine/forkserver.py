@@ -25,28 +25,9 @@ import traceback
 from concurrent.futures import Future
 
 from coursegrader.engine import deferred_imports
-from coursegrader.engine.sandbox import WARM_ENVIRONMENT, WITHOUT_VARIABLE
+from coursegrader.engine.server_environment import environment_to_fork_from, server_environment
 
 _PACKET = 64 * 1024
-# All the fork server keeps of the grader's environment. Its children are forked from it, and
-# /proc/<pid>/environ shows the environment a process was started with, whatever it changes
-# later: a grader's variable given to the fork server could be read by every submission.
-KEPT_FROM_GRADER = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH")
-# What a grader that forks its server from itself (``ForkServer.forked_here``) may have been
-# started with besides: its own settings, none of them secret. The server drops them, but their
-# bytes may linger in the memory it copied, which a submission's code can read.
-GRADER_SETTINGS = ("TMPDIR", WITHOUT_VARIABLE)
-
-
-def _server_environment(environment) -> dict[str, str]:
-    """The fork server's whole environment: KEPT_FROM_GRADER of ``environment``, and WARM_ENVIRONMENT."""
-    return {**{k: v for k, v in environment.items() if k in KEPT_FROM_GRADER}, **WARM_ENVIRONMENT}
-
-
-def environment_to_fork_from(environment) -> dict[str, str]:
-    """The environment a process that will fork its fork server from itself is started with:
-    of ``environment``, only what the server keeps and the grader's own settings."""
-    return {**{k: v for k, v in environment.items() if k in GRADER_SETTINGS}, **_server_environment(environment)}
 
 
 class ForkServerError(RuntimeError):
@@ -55,9 +36,11 @@ class ForkServerError(RuntimeError):
 
 # --- the server process ---------------------------------------------------------------------
 
-def _preload() -> None:
+def _preload(for_one_submission: bool) -> None:
     """What every submission would otherwise pay for itself, paid once: the libraries every
-    notebook imports, matplotlib's fonts and renderers. (The course's own warm-up follows.)
+    notebook imports; for a server that forks many, matplotlib's fonts and renderers too (a
+    graded notebook draws nothing unless it saves a figure: for one submission, 60-100 ms of CPU
+    spent for nothing). The course's own warm-up follows.
     What otter imports for exporting and for its own command line is left for first use."""
     deferred_imports.defer()
     import matplotlib.pyplot as plt
@@ -67,7 +50,8 @@ def _preload() -> None:
     from coursegrader.engine import runner, seccomp  # noqa: F401  (runner imports IPython and otter)
 
     seccomp.preload()
-
+    if for_one_submission:
+        return
     figure = plt.figure()
     figure.gca().plot([0, 1], [0, 1], label="warm")  # loads fonts and renderers once, for every child
     figure.gca().legend()
@@ -75,14 +59,14 @@ def _preload() -> None:
     plt.close("all")
 
 
-def serve(control: socket.socket) -> None:
+def serve(control: socket.socket, for_one_submission: bool = False) -> None:
     # The cyclic collector is off while the server loads: the imports and the warm-up make some
     # 670,000 objects and little garbage (about 13,000 unreachable objects, 1-2 MB), and the
     # collections over them cost a quarter of the start (3.3-4.0 s of CPU with it, 2.4-2.7 s
     # without, this machine). They are frozen before the collector is on again, so no collection
     # ever walks them (a first one would, at once), and every child collects its own objects as before.
     gc.disable()
-    _preload()
+    _preload(for_one_submission)
     # Then the course's warm-up (its assignment's ``warm_up``: e.g. torch's threads and torch.func's
     # first-call set-up), which the grader sends when it has read the autograder: it may start
     # this server before that.
@@ -242,14 +226,14 @@ def _forked_server(control: socket.socket, block: tuple[int, int]) -> None:
     what a started server keeps, blank the block the grader was started with, serve. Never returns."""
     status = 0
     try:
-        kept = _server_environment(os.environ)
+        kept = server_environment(os.environ)
         os.environ.clear()
         os.environ.update(kept)
         ctypes.memset(block[0], 0, block[1] - block[0])
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         os.close(null)
-        serve(control)
+        serve(control, for_one_submission=True)
     except BaseException:  # noqa: BLE001 - the grader sees the socket close: the server did not start
         traceback.print_exc()
         status = 1
@@ -308,7 +292,7 @@ class ForkServer:
         while the server loads its libraries."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         process = subprocess.Popen([sys.executable, "-m", "coursegrader.engine.forkserver", str(theirs.fileno())],
-                                   pass_fds=[theirs.fileno()], env=_server_environment(os.environ), stdin=subprocess.DEVNULL)
+                                   pass_fds=[theirs.fileno()], env=server_environment(os.environ), stdin=subprocess.DEVNULL)
         theirs.close()
         self._attach(ours, process)
         if warm_up is not None:
@@ -328,7 +312,7 @@ class ForkServer:
         that cannot be done."""
         if os.environ != environment_to_fork_from(os.environ):
             raise ForkServerError("this process was started with variables a fork server may not hold "
-                                  "(start it with forkserver.environment_to_fork_from)")
+                                  "(start it with server_environment.environment_to_fork_from)")
         block = _environment_block()
         if block is None:
             raise ForkServerError("this system does not show where a process's environment lies (/proc/self/stat)")

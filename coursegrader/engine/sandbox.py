@@ -40,11 +40,9 @@ from pathlib import Path
 
 from coursegrader.engine import kernel_objects, landlock, workspace, seccomp
 from coursegrader.engine.libc import LIBC
+from coursegrader.engine.server_environment import WARM_ENVIRONMENT, WITHOUT_VARIABLE
 from coursegrader.core.config import LIMIT_SETTINGS
 
-# The environment of the fork server and so of every submission process forked from it.
-WARM_ENVIRONMENT = {"MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                    "OPENBLAS_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
 _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 4, 36
 _PIDS_CGROUP_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
@@ -58,7 +56,6 @@ _SYSTEM_READ_ONLY = ["/usr", "/lib", "/lib64", "/bin", "/etc", "/proc", "/sys", 
 USER_ID_BASE = 1 << 30
 NOBODY = 65534
 _OPEN_FILES = 256
-WITHOUT_VARIABLE = "COURSEGRADER_WITHOUT"
 # What COURSEGRADER_WITHOUT may name; "mount" (no mount namespace) takes "quota", "proc" and "shm" with it.
 WALLS = ("cgroup", "mount", "quota", "proc", "ipc", "shm", "uid", "landlock", "seccomp")
 

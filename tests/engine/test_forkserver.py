@@ -82,6 +82,21 @@ def test_a_server_whose_grader_leaves_before_sending_the_warm_up_ends():
     server.close()
 
 
+# Whether the server loaded a font, which only drawing a figure does (its warm-up for many submissions).
+DREW_NO_FIGURE = "import matplotlib.font_manager\nassert not matplotlib.font_manager._get_font.cache_info().currsize, 'drew'"
+
+
+@pytest.mark.slow
+def test_a_server_for_many_submissions_draws_a_figure_for_them_and_one_forked_for_one_does_not():
+    """Drawing loads fonts and renderers once for every child of a batch's server; a graded
+    notebook draws nothing unless it saves a figure, so the server forked for one submission
+    (Gradescope) does not pay for it (its test: the warm-up FORKED_HERE sends)."""
+    server = ForkServer(warm_up=DREW_NO_FIGURE)
+    with pytest.raises(ForkServerError, match="did not start"):
+        server.wait_ready()
+    server.close()
+
+
 # A fresh interpreter forks its fork server from itself (or is refused, and says why).
 FORKED_HERE = r"""
 import json, os, sys, threading
@@ -93,7 +108,7 @@ try:
 except ForkServerError as error:
     print(json.dumps({"refused": str(error)}))
     sys.exit(0)
-server.send_warm_up("import os\nassert 'COURSEGRADER_WITHOUT' not in os.environ, 'the server kept a grader setting'")
+server.send_warm_up(WARM_UP)
 server.wait_ready()
 pid = server._process.pid
 with open(f"/proc/{pid}/stat") as stat, open(f"/proc/{pid}/environ", "rb") as theirs, open("/proc/self/environ", "rb") as mine:
@@ -101,7 +116,8 @@ with open(f"/proc/{pid}/stat") as stat, open(f"/proc/{pid}/environ", "rb") as th
             "environ": theirs.read().decode("latin-1"), "mine": mine.read().decode("latin-1")}
 server.close()
 print(json.dumps({**seen, "code": server._process.returncode}))
-"""
+""".replace("WARM_UP", repr("import os\nassert 'COURSEGRADER_WITHOUT' not in os.environ, 'the server kept a grader setting'\n"
+                            + DREW_NO_FIGURE))
 
 
 def _forked_here(how: str, environment: dict) -> dict:
@@ -116,7 +132,8 @@ def test_a_server_forked_from_the_grader_shares_its_libraries_and_keeps_nothing_
     """The Gradescope route forks its server from its own process once torch and the rest are
     loaded (one load for both). The server keeps only what a started server keeps: the
     environment the grader was started with, which /proc/<pid>/environ of the server and of every
-    process forked from it would read, is blanked there, and stays the grader's own."""
+    process forked from it would read, is blanked there, and stays the grader's own. It draws no
+    figure (DREW_NO_FIGURE)."""
     setting = "COURSEGRADER_WITHOUT=landlock"  # a grader's own setting, which it may be started with
     seen = _forked_here("alone", {**environment_to_fork_from(os.environ), "COURSEGRADER_WITHOUT": "landlock"})
     assert seen["parent"] == seen["me"] and seen["torch here"] and seen["code"] == 0
@@ -137,10 +154,15 @@ def test_a_server_is_forked_only_from_a_process_started_clean_and_without_other_
 @pytest.mark.slow
 def test_the_gradescope_command_starts_again_without_variables_a_submission_may_not_read(tmp_path):
     """What the grader's process was started with, /proc/self/environ shows: Gradescope's own
-    variables are gone before anything is read (the run itself fails here: no such root)."""
+    variables are gone before anything is read (the run itself fails here: no such root). The
+    process that starts again has loaded nothing of the package but what decides it."""
     probe = tmp_path / "sitecustomize.py"  # runs at each interpreter start: writes what it was started with
-    probe.write_text("import os, sys\n"
+    probe.write_text("import json, os, sys\n"
+                     "def exec_hook(event, args):\n"
+                     "    if event == 'os.exec':\n"
+                     f"        open({str(tmp_path / 'loaded')!r}, 'w').write(json.dumps([m for m in sys.modules if m.startswith('coursegrader')]))\n"
                      "if 'gradescope' in sys.argv or 'gradescope' in getattr(sys, 'orig_argv', []):\n"
+                     "    sys.addaudithook(exec_hook)\n"
                      f"    open({str(tmp_path / 'started')!r}, 'ab').write(open('/proc/self/environ', 'rb').read() + b'|')\n")
     secret = f"secret-{os.urandom(8).hex()}"
     environment = {**os.environ, "COURSEGRADER_TEST_SECRET": secret, "PYTHONPATH": f"{tmp_path}:{ROOT}"}
@@ -149,3 +171,5 @@ def test_the_gradescope_command_starts_again_without_variables_a_submission_may_
     starts = (tmp_path / "started").read_bytes().split(b"|")[:-1]
     assert len(starts) == 2 and secret.encode() in starts[0] and secret.encode() not in starts[1]
     assert b"OMP_NUM_THREADS=1" in starts[1]
+    assert set(json.loads((tmp_path / "loaded").read_text())) == {"coursegrader", "coursegrader.engine",
+                                                                  "coursegrader.engine.server_environment"}
