@@ -44,7 +44,6 @@ import builtins
 import re
 import symtable
 import textwrap
-import types
 from dataclasses import dataclass
 
 from coursegrader.core import messages

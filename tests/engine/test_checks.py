@@ -196,16 +196,19 @@ def test_a_file_of_hidden_tests_only_has_no_public_part():
 
 @pytest.mark.slow
 def test_a_part_is_cut_from_its_file_as_ast_cuts_it(course):
-    """``_segment`` reads a part from its own lines (ast.get_source_segment splits the whole file
-    for each part: 0.13 s of every grader's start). The same text, for every statement of the
-    course's test files, and the same lines for line ends of every kind: the parser splits at
-    \\r\\n, \\r and \\n only, not at form feeds or Unicode line separators."""
+    """``_segment`` cuts a part from its own lines (ast.get_source_segment splits its text
+    character by character for each part: 0.1-0.2 s of every grader's start). The same text, for
+    every statement of the course's test files and every node of code indented with tabs and
+    holding characters of several bytes (the parser's offsets are in bytes), and the same lines for line ends of
+    every kind: the parser splits at \\r\\n, \\r and \\n only, not at form feeds or Unicode
+    line separators."""
     with zipfile.ZipFile(course.autograder(ASSIGNMENT)) as archive:
         sources = [archive.read(name).decode() for name in archive.namelist() if name.startswith("tests/")]
     crlf = HIDDEN.replace("\n", "\r\n").replace("2 * probes", "2\x0c* probes")
-    for source in [*sources, HIDDEN, crlf]:
+    wide = "def f():\n\tx = 'é'; y = '中'\n\tdef g(): return 'ü'  \n\tif x: pass\r\n\tclass C:\r\t\ta = ('ß',\n\t\t 2)\n"
+    for source in [*sources, HIDDEN, crlf, wide]:
         for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.stmt):
+            if isinstance(node, ast.stmt) or (source == wide and getattr(node, "end_lineno", None) is not None):
                 assert _segment(source, node) == ast.get_source_segment(source, node, padded=True)
     assert "2\x0c* probes" in hidden_checks(crlf)[0].judge_source
     generator = random.Random(2026)
