@@ -656,3 +656,23 @@ def test_running_out_of_memory_or_of_cpu_time_gives_one_message(course, tmp_path
         messages.append((score, hidden))
     assert messages[0] == messages[1] and messages[0][0] == 0, messages
     assert "ran over 10 s of CPU time (or out of memory)" in messages[0][1][0]
+
+
+def test_e4a_reseeds_only_the_cpu_generator_and_formats_no_stack(course, monkeypatch):
+    """e4a calls the answer again under a second random state: seeded through the CPU generator
+    alone. torch.manual_seed would also queue a lazy seeding of CUDA, XPU and MTIA, each with the
+    caller's formatted stack (milliseconds in a submission's deep, cold stack, every call)."""
+    import traceback
+
+    formatted = []
+    monkeypatch.setattr(traceback, "format_stack", lambda *args, **kwargs: formatted.append(1) or [])
+    parts = hidden_parts(course, "e4a")
+    env = {"__name__": "__main__"}
+    exec("import torch\n" + ONE_LINE_CONTROL_FLOW["conditional expression"], env)
+    torch.manual_seed(5)
+    formatted.clear()
+    before = torch.get_rng_state()
+    seen = standalone(parts["observe"])(env, standalone(parts["probes"])())
+    assert standalone(parts["judge"])(standalone(parts["probes"])(), json.loads(json.dumps(seen))) is None
+    assert formatted == []
+    assert torch.equal(torch.get_rng_state(), before)  # the notebook's own state, put back
