@@ -37,8 +37,12 @@ class _Deferred(types.ModuleType):
 
 def defer(names=UNUSED_WHEN_GRADING) -> None:
     """Put each of ``names`` not imported yet in ``sys.modules``, its code not run. A package's
-    ``__path__`` is held back, so importing one of its submodules loads the package first."""
+    ``__path__`` is held back, so importing one of its submodules loads the package first.
+    Top-level modules only: finding a submodule's spec imports its package, whose code may import
+    the submodule itself, and the loaded module would then be replaced by an unrun one."""
     for name in names:
+        if "." in name:
+            raise ValueError(f"{name}: only a top-level module can be deferred")
         if name in sys.modules:
             continue
         spec = importlib.util.find_spec(name)

@@ -51,3 +51,10 @@ def test_a_module_that_fails_raises_on_first_use_and_then_on_import_as_a_failed_
 def test_a_missing_name_of_a_loaded_module_is_the_usual_error(tmp_path):
     seen = run(tmp_path, "import late\ntry:\n    late.nothing\nexcept AttributeError as error:\n    print(json.dumps(str(error)))")
     assert seen["printed"] == "module 'late' has no attribute 'nothing'" and seen["ran"] == ["package"]
+
+
+def test_a_submodule_is_refused_before_anything_is_imported(tmp_path):
+    """Finding late.part's spec would import late (here: run the deferred package)."""
+    seen = run(tmp_path, "try:\n    deferred_imports.defer(('late.part',))\nexcept ValueError as error:\n"
+                         "    print(json.dumps(str(error)))")
+    assert seen == {"printed": "late.part: only a top-level module can be deferred", "ran": []}
