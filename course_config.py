@@ -52,9 +52,9 @@ import torch
 torch.set_num_threads(1)
 """
 # One-time set-up of what an answer may use, which must never count against a student's time:
-# torch.func's first-call set-up (1.5-4 s), which e1a's answers may use. Run by the warm process
-# of a batch before any submission; a run that grades one submission alone (Gradescope) runs it
-# only if that submission's code names one of FIRST_USE_WORDS (as a whole word).
+# torch.func's first-call set-up (1.5-4 s), which e1a's answers may use. Run before a submission's
+# process is forked only if that submission's code names one of FIRST_USE_WORDS (as a whole word):
+# in a batch, once, in a warm process of its own for those submissions.
 FIRST_USE_WARM_UP = """
 import torch
 x = torch.linspace(-1, 1, 3, dtype=torch.float64)

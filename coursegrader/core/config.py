@@ -92,8 +92,7 @@ SETTINGS = (
     Setting("FORK_SERVER_WARM_UP", "code", "Python run once in the warm process submissions are forked from",
             default=""),
     Setting("FIRST_USE_WARM_UP", "code", "one-time set-up of what an answer may use (e.g. torch.func's first call), run "
-            "in the warm process of a batch; a submission graded alone (Gradescope) gets it only if its code names "
-            "one of FIRST_USE_WORDS", default=""),
+            "before a submission's process is forked only if its code names one of FIRST_USE_WORDS", default=""),
     Setting("FIRST_USE_WORDS", "texts", "words (whole identifiers) whose presence in a submission's code means it may "
             "use what FIRST_USE_WARM_UP sets up", default=[]),
     Setting("GRADING_WORKERS", "integer", "submissions graded at once on this machine", default=1, positive=True),

@@ -69,11 +69,14 @@ class FirstUse:
 
 
 def warm_up_of(warm_up: str, first_use: FirstUse, alone: Notebook | None) -> str:
-    """What a fork server runs before its first fork: the course's warm-up, then the first-use
-    set-up, which a server that forks for one submission alone (``alone``: its notebook, on
-    Gradescope) runs only if that submission names one of its words. (A submission that reaches
-    the library without naming it pays the set-up within its own time, as under `otter run`.)"""
-    if first_use.warm_up and (alone is None or first_use.named_by(alone)):
+    """What a fork server runs before its first fork: the course's warm-up, then, for a server
+    that forks for one submission alone (``alone``: its notebook, on Gradescope) that names one
+    of the first-use words, the first-use set-up. A server that forks for many (``alone`` None)
+    leaves that set-up to a server of its own forked from it (``Engine``), for the submissions
+    that name a word: every submission starts from the state it would find graded alone. (One
+    that reaches the library without naming it pays the set-up within its own time, as under
+    `otter run`.)"""
+    if first_use.warm_up and alone is not None and first_use.named_by(alone):
         return f"{warm_up}\n{first_use.warm_up}"
     return warm_up
 

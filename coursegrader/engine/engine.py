@@ -17,6 +17,12 @@ from it and runs only its own cells. Any other submission (an edited or deleted 
 all its cells from the clean fork server, and so does everyone if the lesson cannot run. Both
 paths give the same verdicts (tests/engine/test_snapshot.py); the lesson server holds only the release's
 cells, never anything of a student.
+
+One-time set-up, paid where it is needed: the course's first-use set-up (torch.func's first
+calls: seconds) runs in a server of its own, forked from the fork server when the first
+submission whose code names one of its words arrives; those submissions (and their lesson
+server) are forked from it, every other from the fork server. Each submission starts from the
+state it would find graded alone (Gradescope), in any batch and in any order.
 """
 
 import base64
@@ -99,7 +105,10 @@ class Engine:
         given = {k: v for k, v in (overrides or {}).items() if v is not None}
         self.limits = limits or Limits(**{**self.assignment.limits, **given})
         self._lesson_payload = _lesson_payload(self.assignment) if snapshot else None
-        self._lesson: ForkServer | None = None
+        # forked from self._server: the first-use set-up run (None until a submission needs it),
+        # and the lesson server of each (keyed by whether it is the first-use one's)
+        self._first_use: ForkServer | None = None
+        self._lessons: dict[bool, ForkServer] = {}
         self.after_lesson = 0  # submissions forked from the lesson server so far (for benchmarks and tests)
 
     @staticmethod
@@ -124,15 +133,17 @@ class Engine:
             notebook = read_submission(submission) if notebook is None else notebook
         except Exception as error:  # noqa: BLE001 - bytes no check foresaw are still this submission's own row
             return judging.unreadable(submission.id, error)
+        first_use = self._needs_first_use(notebook)
         try:
-            server = self._ready_server()
+            main = self._ready_server()
+            server = self._ready_first_use(main) if first_use else main
         except ForkServerError as error:
             graded = Graded.failed(submission.id, Status.ERROR, messages.grader_fault("starting", error))
             graded.fault = f"the grading process did not start: {error}"
             return graded
         lesson = None
         if self._lesson_payload and judging.starts_with_lesson(notebook, self.assignment.lesson):
-            lesson = self._ready_lesson(server)
+            lesson = self._ready_lesson(server, first_use)
         if lesson is not None:
             with self._lock:
                 self.after_lesson += 1
@@ -141,18 +152,39 @@ class Engine:
         graded = judging.grade_submission(lesson or server, self.assignment, submission, scratch, self.limits,
                                           notebook=notebook, after_lesson=lesson is not None, own_pages=own_pages)
         if graded.status == Status.ERROR:
-            for used in (server, lesson):
+            for used in (main, server, lesson):
                 if used is not None and not used.alive():
                     self._drop(used)  # it stopped while grading: the next submission starts a fresh one
         return graded
 
-    def _ready_lesson(self, server: ForkServer) -> ForkServer | None:
-        """The lesson server, made at the first submission that can use it; None if the lesson
-        cannot run (then submissions run all their cells)."""
+    def _needs_first_use(self, notebook: Notebook) -> bool:
+        """Whether this submission is forked from the first-use server: in an engine for many, one
+        whose code names a first-use word (for one alone, its server ran the set-up if so)."""
+        first_use = self.assignment.first_use
+        return self._alone is None and bool(first_use.warm_up) and first_use.named_by(notebook)
+
+    def _ready_first_use(self, server: ForkServer) -> ForkServer:
+        """The first-use server, forked from ``server`` (the fork server) at the first submission
+        that needs it; ForkServerError if its set-up failed (the next one tries again)."""
         with self._lock:
-            if self._lesson is None and self._lesson_payload is not None:
-                self._lesson = server.lesson(self._lesson_payload)
-            lesson = self._lesson
+            if self._first_use is None:
+                self._first_use = server.warmed(self.assignment.first_use.warm_up)
+            first_use = self._first_use
+        try:
+            first_use.wait_ready()
+        except Exception:
+            self._drop(first_use)
+            raise
+        return first_use
+
+    def _ready_lesson(self, server: ForkServer, first_use: bool) -> ForkServer | None:
+        """The lesson server forked from ``server`` (the first-use server if ``first_use``), made
+        at the first submission that can use it; None if the lesson cannot run (then submissions
+        run all their cells)."""
+        with self._lock:
+            if first_use not in self._lessons and self._lesson_payload is not None:
+                self._lessons[first_use] = server.lesson(self._lesson_payload)
+            lesson = self._lessons.get(first_use)
         if lesson is None:
             return None
         try:
@@ -177,26 +209,27 @@ class Engine:
         return server
 
     def _drop(self, server: ForkServer) -> None:
+        """Stop ``server`` and the servers forked from it (children first)."""
         with self._lock:
-            if self._server is server:
-                self._server, dropped = None, [server, self._lesson]  # the lesson server is the fork server's child
-                self._lesson = None
-            elif self._lesson is server:
-                self._lesson, dropped = None, [server]
+            if self._server is server:  # every other server descends from it
+                dropped = [*self._lessons.values(), self._first_use, server]
+                self._server = self._first_use = None
+                self._lessons = {}
+            elif self._first_use is server:
+                dropped = [self._lessons.pop(True, None), server]
+                self._first_use = None
             else:
                 dropped = [server]
+                self._lessons = {key: lesson for key, lesson in self._lessons.items() if lesson is not server}
         for each in dropped:
             if each is not None:
                 each.close()
 
     def close(self) -> None:
         """Stop the fork servers (at once if still warming up)."""
-        with self._lock:
-            servers = [self._lesson, self._server]
-            self._lesson = self._server = None
-        for server in servers:
-            if server is not None:
-                server.close()
+        server = self._server
+        if server is not None:
+            self._drop(server)
 
     def __enter__(self) -> "Engine":
         return self

@@ -73,10 +73,16 @@ def serve(control: socket.socket, for_one_submission: bool = False) -> None:
     data = control.recv(_PACKET)
     if not data:
         return  # the grader is gone
-    exec(compile(json.loads(data)["warm_up"], "<the course's warm-up>", "exec"), {"__name__": "warm_up"})
+    _warm_up(json.loads(data)["warm_up"])
+    _serve_forks(control)
+
+
+def _warm_up(code: str) -> None:
+    """Run warm-up code with the collector off (see serve), then freeze what it made."""
+    gc.disable()
+    exec(compile(code, "<the course's warm-up>", "exec"), {"__name__": "warm_up"})
     gc.freeze()
     gc.enable()
-    _serve_forks(control)
 
 
 def _serve_forks(control: socket.socket) -> None:
@@ -169,26 +175,32 @@ def _spare(sock: socket.socket, handles: tuple) -> None:
     if not data or len(fds) != 1:
         os._exit(0)  # the server is gone: no request will come
     request = json.loads(data)
-    if request.get("lesson"):
-        _lesson(fds[0])
+    if request.get("lesson") or request.get("warm_up"):
+        _serve_from(fds[0], lesson=bool(request.get("lesson")))
     _child(request, fds[0])
 
 
-def _lesson(lesson_fd: int) -> None:
-    """In a forked process: run the release's lesson cells once, then serve as a fork server of
-    its own, whose children start from that state (see ``LessonServer``). Never returns."""
+def _serve_from(server_fd: int, lesson: bool) -> None:
+    """In a forked process: make the state its children start from (``lesson``: run the release's
+    lesson cells, ``ForkServer.lesson``; else more warm-up, ``ForkServer.warmed``), then serve as
+    a fork server of its own. Never returns."""
     status = 71
     try:
-        lesson = socket.socket(fileno=lesson_fd)
-        from coursegrader.engine.runner import prepare_lesson
-        from coursegrader.engine.workspace import scratch_folder
+        control = socket.socket(fileno=server_fd)
+        payload = json.loads(control.recv(_PACKET))
+        if lesson:
+            from coursegrader.engine.runner import prepare_lesson
+            from coursegrader.engine.workspace import scratch_folder
 
-        # the lesson's own folder, removed when it ends (or by the next run, if it is killed)
-        with scratch_folder("coursegrader-lesson-", passable=False) as folder:
-            prepare_lesson(json.loads(lesson.recv(_PACKET)), folder)
-            _serve_forks(lesson)
+            # the lesson's own folder, removed when it ends (or by the next run, if it is killed)
+            with scratch_folder("coursegrader-lesson-", passable=False) as folder:
+                prepare_lesson(payload, folder)
+                _serve_forks(control)
+        else:
+            _warm_up(payload["warm_up"])
+            _serve_forks(control)
         status = 0
-    except BaseException:  # noqa: BLE001 - a lesson that cannot run: the grader runs every cell instead
+    except BaseException:  # noqa: BLE001 - the grader sees this server end before it is ready
         traceback.print_exc()
         sys.stderr.flush()
     finally:
@@ -342,13 +354,14 @@ class ForkServer:
             pass  # the server has already stopped: ``wait_ready`` says it did not start
 
     def _attach(self, control: socket.socket, process: subprocess.Popen | None) -> None:
-        self._process = process  # None for a lesson server: its parent is the fork server, which reaps it
+        self._process = process  # None for a child server (lesson, warmed): its parent reaps it
         self._control = control
         self._closed = False
-        self._lesson_job: tuple["ForkServer", str] | None = None
+        self._parent_job: tuple["ForkServer", str] | None = None  # a child server: its parent and its job there
         self._lock = threading.Lock()
         self._ready_lock = threading.Lock()
         self._ready = False
+        self._stopped = False  # its replies ended: the server is gone
         self._started: dict[str, Future] = {}
         self._exits: dict[str, Future] = {}
 
@@ -356,16 +369,25 @@ class ForkServer:
         """A fork server forked from this one that first runs the release's lesson cells
         (``lesson``: runner.prepare_lesson's payload, at most one packet), so that the submission
         processes it forks start from that state. Ready when ``wait_ready`` returns."""
+        return self._child_server("lesson", lesson)
+
+    def warmed(self, warm_up: str) -> "ForkServer":
+        """A fork server forked from this one that first runs ``warm_up`` (at most one packet), so
+        that the processes it forks start from that state and this server's do not. Ready when
+        ``wait_ready`` returns; ForkServerError there if the warm-up failed."""
+        return self._child_server("warm_up", {"warm_up": warm_up})
+
+    def _child_server(self, kind: str, payload: dict) -> "ForkServer":
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        ours.send(json.dumps(lesson).encode())  # waits in the socket until the lesson server reads it
-        job = f"lesson-{os.getpid()}-{id(ours)}"
+        ours.send(json.dumps(payload).encode())  # waits in the socket until the child server reads it
+        job = f"{kind}-{os.getpid()}-{id(ours)}"
         try:
-            self.start(job, {"lesson": True}, theirs)
+            self.start(job, {kind: True}, theirs)
         finally:
             theirs.close()
         server = ForkServer.__new__(ForkServer)
         server._attach(ours, None)
-        server._lesson_job = (self, job)
+        server._parent_job = (self, job)
         return server
 
     def wait_ready(self, timeout: float | None = None) -> None:
@@ -400,9 +422,11 @@ class ForkServer:
         """How the job's process ended ({"code", "signal"}), or None if that is not known in time."""
         with self._lock:
             future = self._exits.setdefault(job, Future())
+            if self._stopped and not future.done():
+                return None  # the server is gone: nobody is left to say
         try:
             return future.result(timeout=timeout)
-        except TimeoutError:
+        except (TimeoutError, ForkServerError):  # not known in time, or the server stopped first
             return None
 
     def forget(self, job: str) -> None:
@@ -417,6 +441,7 @@ class ForkServer:
                 data = b""
             if not data:
                 with self._lock:
+                    self._stopped = True
                     for future in [*self._started.values(), *self._exits.values()]:
                         if not future.done():
                             future.set_exception(ForkServerError("the fork server stopped"))
@@ -431,8 +456,8 @@ class ForkServer:
                         future.set_result({"code": reply["code"], "signal": reply["signal"]})
 
     def alive(self) -> bool:
-        if self._process is None:  # a lesson server: alive while its parent has not seen it end
-            parent, job = self._lesson_job
+        if self._process is None:  # a child server: alive while its parent has not seen it end
+            parent, job = self._parent_job
             return not self._closed and parent.alive() and parent.exit_status(job, timeout=0) is None
         return self._process.poll() is None
 
@@ -448,8 +473,8 @@ class ForkServer:
         except OSError:
             pass
         self._control.close()
-        if self._process is None:  # a lesson server ends when its socket closes; its parent reaps it
-            parent, job = self._lesson_job
+        if self._process is None:  # a child server ends when its socket closes; its parent reaps it
+            parent, job = self._parent_job
             parent.exit_status(job, timeout=10)
             parent.forget(job)
             return

@@ -59,28 +59,60 @@ MARK_FIRST_USE = "import sys, types\nsys.modules['first_use_ran'] = types.Module
 BOTH_RAN = "def judge(probes, seen):\n    return None if seen == [True, True] else ('seen', repr(seen))\n"
 
 
-@pytest.mark.slow
-def test_a_server_for_one_submission_alone_runs_the_first_use_warm_up_only_if_its_code_names_it(course, tmp_path):
-    """A batch's server runs the course's first-use set-up (torch.func's) before any submission;
-    a server that forks for one submission alone (Gradescope) runs it only if that submission's
-    code names one of the words, as a whole word. Either way the course's warm-up runs."""
+def _first_use_assignment(first_use: str = MARK_FIRST_USE, lesson: tuple[str, ...] = ()) -> Assignment:
     check = HiddenCheck("test_warm", 1.0, None, None, PROBES, OBSERVE, BOTH_RAN)
-    assignment = Assignment([Question("warm", 1.0, False, ("test_warm",))],
-                            [LoadedCheck(check, "warm", standalone(BOTH_RAN), {})], {}, None, False, "warm.ipynb", {},
-                            warm_up=MARK_WARM_UP, first_use=FirstUse(MARK_FIRST_USE, ("vmap", "func")))
-    seen = "import sys\nseen = ['course_warm_up_ran' in sys.modules, 'first_use_ran' in sys.modules]\n"
-    naming, not_naming = Notebook([CodeCell(1, seen + "# torch.vmap(f)", ())]), Notebook([CodeCell(1, seen + "# function, vmapped", ())])
-    results = {}
-    for name, notebook, alone in (("batch", not_naming, None), ("naming", naming, naming), ("not naming", not_naming, not_naming)):
-        with Engine(assignment, Limits.from_course(course), alone=alone) as engine:
-            results[name] = engine.grade(Submission("s", tmp_path / "unused"), tmp_path / name, notebook)
-    assert results["batch"].scores == results["naming"].scores == {"warm": 1.0}, results
-    assert results["not naming"].scores == {"warm": 0.0} and "[True, False]" in str(results["not naming"].feedback)
+    return Assignment([Question("warm", 1.0, False, ("test_warm",))],
+                      [LoadedCheck(check, "warm", standalone(BOTH_RAN), {})], {}, None, False, "warm.ipynb", {},
+                      warm_up=MARK_WARM_UP, first_use=FirstUse(first_use, ("vmap", "func")), lesson=lesson)
+
+
+LESSON = ("lesson_ran = True",)
+SEEN = "import sys\nseen = ['course_warm_up_ran' in sys.modules, 'first_use_ran' in sys.modules]\n"
+NAMING = Notebook([CodeCell(1, LESSON[0], ()), CodeCell(2, SEEN + "# torch.vmap(f)", ())])
+NOT_NAMING = Notebook([CodeCell(1, LESSON[0], ()), CodeCell(2, SEEN + "# function, vmapped", ())])
+
+
+def _first_use_seen(graded) -> str:
+    assert graded.status == "ok", graded.feedback
+    return "both" if graded.scores == {"warm": 1.0} else "course only" if "[True, False]" in str(graded.feedback) else repr(graded)
+
+
+@pytest.mark.slow
+def test_a_submission_finds_the_first_use_set_up_run_only_if_its_code_names_it_alone_or_in_a_batch_in_any_order(course, tmp_path):
+    """The course's first-use set-up (torch.func's) runs before a submission's process is forked
+    only if that submission's code names one of the words, as a whole word: for one graded alone
+    (Gradescope) in its server, in a batch in a server of its own forked from the batch's, from
+    which only such submissions (and their lesson server) are forked. Either way the course's
+    warm-up runs. A submission finds the same state alone and in a batch, in any order."""
+    limits, seen = Limits.from_course(course), {}
+    for name, notebook in (("naming", NAMING), ("not naming", NOT_NAMING)):
+        with Engine(_first_use_assignment(), limits, alone=notebook) as engine:
+            seen[f"alone, {name}"] = _first_use_seen(engine.grade(Submission("s", tmp_path / "unused"), tmp_path / name, notebook))
+    for order in ((NOT_NAMING, NAMING, NOT_NAMING, NAMING), (NAMING, NOT_NAMING, NAMING, NOT_NAMING)):
+        with Engine(_first_use_assignment(lesson=LESSON), limits, snapshot=True) as engine:
+            for index, notebook in enumerate(order):
+                graded = engine.grade(Submission(f"s{index}", tmp_path / "unused"), tmp_path / f"{id(order)}-{index}", notebook)
+                seen.setdefault(f"batch, {'naming' if notebook is NAMING else 'not naming'}", set()).add(_first_use_seen(graded))
+            assert engine.after_lesson == len(order)  # each from the lesson server of its kind
+    assert seen == {"alone, naming": "both", "alone, not naming": "course only",
+                    "batch, naming": {"both"}, "batch, not naming": {"course only"}}
+
+
+@pytest.mark.slow
+def test_a_first_use_set_up_that_fails_is_the_graders_fault_for_the_submissions_that_need_it_only(course, tmp_path):
+    """A batch's first-use server whose set-up fails: a submission that names a word gets the
+    grader's fault (graded again on the next run), one that does not is graded as ever."""
+    with Engine(_first_use_assignment(first_use="raise RuntimeError('broken set-up')"), Limits.from_course(course)) as engine:
+        naming = engine.grade(Submission("naming", tmp_path / "unused"), tmp_path / "naming", NAMING)
+        not_naming = engine.grade(Submission("not naming", tmp_path / "unused"), tmp_path / "not-naming", NOT_NAMING)
+    assert naming.status == "error" and "did not start" in naming.fault, naming
+    assert _first_use_seen(not_naming) == "course only"
 
 
 def test_a_first_use_word_counts_where_it_stands_whole_in_code():
     """The words are matched as whole words in the code cells: torch.func however it is reached
-    by name, not `function` or `vmapped`; a batch (no notebook alone) always gets the set-up."""
+    by name, not `function` or `vmapped`; a batch's server (no notebook alone) leaves the set-up
+    to the server forked for the submissions that name one."""
     first_use = FirstUse("set_up()", ("func", "vmap"))
 
     def alone(*sources: str) -> Notebook:
@@ -92,7 +124,7 @@ def test_a_first_use_word_counts_where_it_stands_whole_in_code():
         assert warm_up_of("import torch", first_use, alone(naming)) == "import torch\nset_up()"
     assert not first_use.named_by(alone("def function(f):\n    return functools.reduce(f, [])", "vmapped = 1", ""))
     assert warm_up_of("import torch", first_use, alone("vmapped = 1")) == "import torch"
-    assert warm_up_of("import torch", first_use, None) == "import torch\nset_up()"
+    assert warm_up_of("import torch", first_use, None) == "import torch"
     assert warm_up_of("import torch", FirstUse(), None) == "import torch"
 
 

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -80,6 +81,27 @@ def test_a_server_whose_grader_leaves_before_sending_the_warm_up_ends():
     server._control.shutdown(socket.SHUT_RDWR)  # the grader gone, as when its process ends
     assert server._process.wait(timeout=120) == 0
     server.close()
+
+
+@pytest.mark.slow
+def test_a_warmed_server_runs_its_warm_up_apart_and_closes_at_once_after_its_parent_died():
+    """A server forked from the fork server (``warmed``) serves once its own warm-up has run, and
+    one whose warm-up fails says so. When the fork server dies first (killed from outside), its
+    children are closed at once, without an error: nobody is left to say how they ended."""
+    server = ForkServer(warm_up="")
+    broken = server.warmed("raise RuntimeError('broken set-up')")
+    with pytest.raises(ForkServerError, match="did not start"):
+        broken.wait_ready()
+    broken.close()
+    warmed = server.warmed("import sys\nsys.warmed_here = True")
+    warmed.wait_ready()
+    assert warmed.alive() and server.alive()
+    os.kill(server._process.pid, signal.SIGKILL)
+    server._process.wait(timeout=30)
+    started = time.monotonic()
+    warmed.close()
+    server.close()
+    assert time.monotonic() - started < 5  # not the 10 s an exit status is waited for
 
 
 # Whether the server loaded a font, which only drawing a figure does (its warm-up for many submissions).

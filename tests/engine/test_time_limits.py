@@ -90,7 +90,7 @@ import json, sys
 import torch
 from coursegrader.engine.checks import standalone
 if sys.argv[1] == "warm":
-    exec(sys.argv[2], {"__name__": "warm_up"})  # as the grader's warm process does before any submission
+    exec(sys.argv[2], {"__name__": "warm_up"})  # as the grader's warm process does before a submission that names torch.func
 vmap, calls = torch.func.vmap, []
 torch.func.vmap = lambda *args, **kwargs: (calls.append(1), vmap(*args, **kwargs))[1]
 def raises(*args):
@@ -112,7 +112,7 @@ def test_the_one_time_set_up_is_done_once_per_process_and_only_for_cells_that_na
     """A check's warm-up (torch.func's first calls, before any limit) runs where torch.func's
     one-time modules are not loaded yet and the cells the process ran name one of the course's
     FIRST_USE_WORDS (or are not known), and only there: not again in a later check of the same
-    process, not in a process forked from the grader's warm one (it ran the first-use warm-up),
+    process, not in a process forked from the grader's first-use server (it ran the set-up),
     not after cells that never name torch.func (a submission graded alone is not warmed for it)."""
     from coursegrader.engine.checks import hidden_checks
 
