@@ -134,6 +134,7 @@ class Engine:
         except Exception as error:  # noqa: BLE001 - bytes no check foresaw are still this submission's own row
             return judging.unreadable(submission.id, error)
         first_use = self._needs_first_use(notebook)
+        self._drop_stopped()
         try:
             main = self._ready_server()
             server = self._ready_first_use(main) if first_use else main
@@ -149,13 +150,17 @@ class Engine:
                 self.after_lesson += 1
         with self._lock:
             own_pages, self._graded = self._graded % OWN_PAGES_EVERY == 0, self._graded + 1
-        graded = judging.grade_submission(lesson or server, self.assignment, submission, scratch, self.limits,
-                                          notebook=notebook, after_lesson=lesson is not None, own_pages=own_pages)
-        if graded.status == Status.ERROR:
-            for used in (main, server, lesson):
-                if used is not None and not used.alive():
-                    self._drop(used)  # it stopped while grading: the next submission starts a fresh one
-        return graded
+        return judging.grade_submission(lesson or server, self.assignment, submission, scratch, self.limits,
+                                        notebook=notebook, after_lesson=lesson is not None, own_pages=own_pages)
+
+    def _drop_stopped(self) -> None:
+        """Drop every server that has stopped (killed from outside, or while grading), with the
+        servers forked from it: this submission is forked from fresh ones, not refused by it."""
+        with self._lock:
+            servers = [self._server, self._first_use, *self._lessons.values()]
+        for server in servers:
+            if server is not None and not server.alive():
+                self._drop(server)
 
     def _needs_first_use(self, notebook: Notebook) -> bool:
         """Whether this submission is forked from the first-use server: in an engine for many, one

@@ -1,10 +1,13 @@
 """The Engine on its own: an assignment built in the test, graded through the engine every route
 uses (engine/engine.py)."""
 
+import os
 import signal
+import time
 
 import pytest
 
+from helpers import forkservers_left
 from coursegrader.core.assignment import Question
 from coursegrader.engine.assignment import Assignment, FirstUse, LoadedCheck, warm_up_of
 from coursegrader.engine.checks import HiddenCheck, standalone
@@ -107,6 +110,26 @@ def test_a_first_use_set_up_that_fails_is_the_graders_fault_for_the_submissions_
         not_naming = engine.grade(Submission("not naming", tmp_path / "unused"), tmp_path / "not-naming", NOT_NAMING)
     assert naming.status == "error" and "did not start" in naming.fault, naming
     assert _first_use_seen(not_naming) == "course only"
+
+
+@pytest.mark.slow
+def test_a_fork_server_killed_between_submissions_is_replaced_and_leaves_nothing(course, tmp_path):
+    """A fork server that stopped (here killed from outside, with its first-use and lesson
+    servers forked) is dropped with every server forked from it before the next submission: that
+    one is graded from fresh servers, not given the grader's fault, and no server is left."""
+    since = time.time()
+    with Engine(_first_use_assignment(lesson=LESSON), Limits.from_course(course), snapshot=True) as engine:
+        first = engine.grade(Submission("first", tmp_path / "unused"), tmp_path / "first", NAMING)
+        os.kill(engine._server._process.pid, signal.SIGKILL)
+        engine._server._process.wait(timeout=30)
+        later = [engine.grade(Submission(name, tmp_path / "unused"), tmp_path / name, notebook)
+                 for name, notebook in (("not naming", NOT_NAMING), ("naming", NAMING))]
+        assert engine.after_lesson == 3
+    assert [_first_use_seen(graded) for graded in (first, *later)] == ["both", "course only", "both"]
+    deadline = time.monotonic() + 30
+    while forkservers_left(since) and time.monotonic() < deadline:
+        time.sleep(0.2)  # the killed server's children end once the grader closes their sockets
+    assert not forkservers_left(since)
 
 
 def test_a_first_use_word_counts_where_it_stands_whole_in_code():
