@@ -151,14 +151,22 @@ def test_a_huge_peak_on_the_gradescope_zip_route(course, tmp_path):
 
 
 def test_the_graders_own_fault_names_the_step_and_type_and_keeps_the_traceback_apart(course, tmp_path):
-    """A real fault inside grading (the fork server gone mid-batch): the row says the grader
-    failed while grading and the exception's type, never its text; the traceback is written to
-    grader-error.txt beside the result by the code every batch saves results with."""
+    """A real fault inside grading (the fork server gone mid-batch, after the engine found it
+    alive and before the fork it is asked for): the row says the grader failed while grading and
+    the exception's type, never its text; the traceback is written to grader-error.txt beside the
+    result by the code every batch saves results with."""
     limits = Limits.from_course(course)
     with Engine(course.autograder(ASSIGNMENT), limits) as engine, scratch_folder("coursegrader-fault-") as scratch:
         engine.wait_ready()
-        engine._server._process.kill()  # the grader's own process, not the submission's
-        engine._server._process.wait()
+        server = engine._server
+        asked = server.start
+
+        def start_once_the_server_is_gone(*args):
+            server._process.kill()  # the grader's own process, not the submission's
+            server._process.wait()
+            return asked(*args)
+
+        server.start = start_once_the_server_is_gone
         graded = engine.grade(Submission("s", course.solution(ASSIGNMENT)), scratch / "s")
     assert graded.status == "error", graded
     error_type = next(name for name in ("BrokenPipeError", "ConnectionResetError", "ForkServerError") if name in graded.fault)
