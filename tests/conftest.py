@@ -104,9 +104,20 @@ def hostile_batch(hostile_gradings):
     return grades["snapshot"], cases
 
 
+# The session's graded batches: the modules that use one run on one xdist worker, where it is graded once
+GRADED_BATCHES = {"graded_examples", "corpus_grades", "hostile_gradings"}
+
+
 def pytest_collection_modifyitems(items):
-    """Tests marked ``root`` are skipped, saying why, where the suite does not run as root."""
+    """Tests marked ``root`` are skipped, saying why, where the suite does not run as root.
+
+    Under xdist (``-n 2``; pyproject's addopts has ``--dist loadgroup``) each module is a group,
+    so that its module fixtures are made once, and the modules that share a graded batch are one."""
     if os.geteuid() != 0:
         for item in items:
             if item.get_closest_marker("root"):
                 item.add_marker(pytest.mark.skip(reason="needs a grader running as root"))
+    module_of = {item: item.nodeid.split("::")[0] for item in items}
+    sharing = {module_of[item] for item in items if GRADED_BATCHES & set(item.fixturenames)}
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group("graded-batches" if module_of[item] in sharing else module_of[item]))
