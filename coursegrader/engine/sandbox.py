@@ -57,7 +57,7 @@ USER_ID_BASE = 1 << 30
 NOBODY = 65534
 _OPEN_FILES = 256
 # What COURSEGRADER_WITHOUT may name; "mount" (no mount namespace) takes "quota", "proc" and "shm" with it.
-WALLS = ("cgroup", "mount", "quota", "proc", "ipc", "shm", "uid", "landlock", "seccomp")
+WALLS = ("oom", "cgroup", "mount", "quota", "proc", "ipc", "shm", "uid", "landlock", "seccomp")
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,7 @@ def confine(workdir: Path, limits: Limits, cgroup: Path | None, without=()) -> t
     os.setsid()  # its own process group: the grader can signal it and all it starts at once
     _die_with(parent)
     libc_prctl(_PR_SET_CHILD_SUBREAPER, 1)  # orphans of its children stay its descendants
+    walls.build("oom", "first to go when memory runs out (oom_score_adj 1000)", _first_to_go)
     walls.build("cgroup", "pids cgroup", lambda: _join(cgroup))
     user = _free_user_id() if os.geteuid() == 0 and "uid" not in without else None
     owner = (user, user) if user is not None else (os.geteuid(), os.getegid())
@@ -182,6 +183,16 @@ def _join(cgroup: Path | None) -> None:
     if cgroup is None:
         raise _Unavailable("no writable cgroup tree with the pids controller")
     (cgroup / "cgroup.procs").write_text(str(os.getpid()))
+
+
+def _first_to_go() -> None:
+    """When the machine (or Gradescope's container, 768 MB by default) runs out of memory, the
+    kernel kills this submission's processes before the grader or a fork server: otherwise it
+    kills the largest process, and a submission that spreads its memory over small processes
+    (fresh interpreters started with exec) makes that the grader. Its children inherit the value.
+    Written as root (CAP_SYS_RESOURCE), it is also the floor the submission cannot go below;
+    without that, Landlock keeps it from writing /proc."""
+    Path("/proc/self/oom_score_adj").write_text("1000")
 
 
 def _as_root(make):
