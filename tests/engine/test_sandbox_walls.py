@@ -322,6 +322,35 @@ def test_on_gradescope_the_environment_holds_no_grader_variable(course, report, 
     assert sandbox.WITHOUT_VARIABLE not in seen["exec environ"] and not seen["exec environ"].strip("\0")
     assert set(seen["environ"]) == set(submission_environment(Path("/x")))
 
+FIRST_TO_GO = """
+import json
+def lower():
+    with open('/proc/self/oom_score_adj', 'w') as handle:
+        handle.write('0')
+report = {'before': open('/proc/self/oom_score_adj').read().strip()}
+try:
+    lower()
+    report['lowered'] = 'done'
+except OSError as error:
+    report['lowered'] = error.errno
+report['after'] = open('/proc/self/oom_score_adj').read().strip()
+json.dump(report, open(REPORT, 'w'))
+"""
+
+
+@as_root
+def test_the_submission_is_the_first_to_go_and_cannot_lower_it(grading, report, monkeypatch, tmp_path):
+    """oom_score_adj 1000 (the kernel's first choice when memory runs out), written as root: a
+    floor the submission's own user cannot go below, even with Landlock left out."""
+    monkeypatch.setenv(sandbox.WITHOUT_VARIABLE, "landlock")
+    probe = FIRST_TO_GO.replace("REPORT", repr(str(report / "report.json")))
+    with scratch_folder("coursegrader-walls-") as scratch:
+        graded = grading.grade(with_cell(grading.course.release(ASSIGNMENT), probe, tmp_path, "first-to-go"), scratch / "s")
+    assert graded.status == "ok", graded
+    assert read_report(report) == {"before": "1000", "lowered": errno.EACCES, "after": "1000"}
+    assert os.environ.get(sandbox.WITHOUT_VARIABLE) == "landlock"
+
+
 FILL_THE_DISK = """
 for index in range(100):
     with open(f'filler-{index}', 'wb') as handle:
@@ -366,7 +395,7 @@ def test_the_solution_scores_full_marks_with_every_wall(course, tmp_path, monkey
     assert grades["solution"]["status"] == "ok" and float(grades["solution"]["total"]) == 24
     record = json.loads((grades.out / "results" / "solution" / "graded.json").read_text())
     assert record["missing_walls"] == []
-    for wall in ("pids cgroup", "mount namespace", "disk quota (tmpfs)", "hidden /proc", "IPC namespace", "own /dev/shm",
+    for wall in ("first to go when memory runs out (oom_score_adj 1000)", "pids cgroup", "mount namespace", "disk quota (tmpfs)", "hidden /proc", "IPC namespace", "own /dev/shm",
                  "rlimits", "own user id", "clean environment", "seccomp", "disk watcher", "leftovers swept"):
         assert wall in record["walls"], (wall, record["walls"])
     assert any(w.startswith("landlock") for w in record["walls"])
