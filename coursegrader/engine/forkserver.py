@@ -212,6 +212,7 @@ def _child(request: dict, job_fd: int) -> None:
     status = 70
     try:
         from coursegrader.engine.runner import run_submission
+        os.set_inheritable(job_fd, False)  # not handed to programs the notebook starts (exec, os.system)
         run_submission(socket.socket(fileno=job_fd), request)
         status = 0
     except BaseException:  # noqa: BLE001 - the sandbox failed to start: its output file says why

@@ -72,7 +72,8 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
         without = walls_left_out()
     except ValueError as error:  # the instructor's setting, not the submission's fault
         return Graded.failed(submission.id, Status.ERROR, str(error), time.monotonic() - started)
-    job = JobGroup(uuid.uuid4().hex[:12], limits.processes, use_cgroup="cgroup" not in without)
+    job = JobGroup(uuid.uuid4().hex[:12], limits.processes, use_cgroup="cgroup" not in without,
+                   limits=None if "memory" in without else limits)
     disk = workspace.DiskWatch(workdir, limits.disk_mb, stop=job.kill)  # the quota where no tmpfs holds it
     graded.walls.append("disk watcher")
     ours, theirs = socket.socketpair()
@@ -80,6 +81,7 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
     pid, name, ready = None, uuid.uuid4().hex, {}
     try:
         request = {"workdir": str(workdir), "limits": limits.as_dict(), "cgroup": str(job.cgroup) if job.cgroup else None,
+                   "memory_cgroup": str(job.memory) if job.memory else None,
                    "without": without, "after_lesson": after_lesson}
         pid = job.leader = server.start(name, request, theirs)
         theirs.close()

@@ -93,13 +93,14 @@ def run_submission(sock: socket.socket, request: dict) -> None:
     workdir = Path(request["workdir"])
     limits = Limits(**request["limits"])
     cgroup = Path(request["cgroup"]) if request.get("cgroup") else None
+    memory = Path(request["memory_cgroup"]) if request.get("memory_cgroup") else None
     start = _LESSON.get("cells", 0) if request.get("after_lesson") else 0
     os.chdir(workdir)
     _quiet_output(workdir / "output.txt")
     leftovers = _lesson_leftovers() if start else []
     # The cells arrive before the limits are set: the notebook's own bytes are not the student's memory.
     cells = protocol.receive(sock)
-    walls, missing = confine(workdir, limits, cgroup, request.get("without", []))  # sets the environment too
+    walls, missing = confine(workdir, limits, cgroup, request.get("without", []), memory)  # sets the environment too
     # its user id: the grader sweeps what this id leaves behind once the process is gone
     protocol.send(sock, {"ready": True, "walls": walls, "missing_walls": missing, "uid": os.getuid()})
     _write_leftovers(leftovers)

@@ -49,6 +49,10 @@ _PIDS_CGROUP_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
 # A job's cgroup is named after the grading process that made it, so a later run can tell a
 # killed run's leftovers (owner gone) from a live run's.
 _CGROUP_NAME = re.compile(r"coursegrader-run(\d+)-[0-9a-f]+")
+# A job's memory cgroup holds, beyond MEMORY_LIMIT_MB: its disk quota's tmpfs pages, and the pages
+# of its fork server's that it writes and so copies (Python's reference counts), with room to
+# spare. It bounds what all the job's processes hold together (RLIMIT_AS bounds each one).
+_COPIED_PAGES_MB = 256
 # What a submission may read besides its own folder: the Python installation and the system.
 _SYSTEM_READ_ONLY = ["/usr", "/lib", "/lib64", "/bin", "/etc", "/proc", "/sys", "/opt", "/dev"]
 # A user id of its own per live submission process: this base plus its pid (pids are unique
@@ -57,7 +61,7 @@ USER_ID_BASE = 1 << 30
 NOBODY = 65534
 _OPEN_FILES = 256
 # What COURSEGRADER_WITHOUT may name; "mount" (no mount namespace) takes "quota", "proc" and "shm" with it.
-WALLS = ("oom", "cgroup", "mount", "quota", "proc", "ipc", "shm", "uid", "landlock", "seccomp")
+WALLS = ("oom", "cgroup", "memory", "mount", "quota", "proc", "ipc", "shm", "uid", "landlock", "seccomp")
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,7 @@ def submission_environment(workdir: Path) -> dict[str, str]:
             "USER": "student", "LOGNAME": "student"}  # getpass finds a name: its user id has no account
 
 
-def confine(workdir: Path, limits: Limits, cgroup: Path | None, without=()) -> tuple[list[str], list[str]]:
+def confine(workdir: Path, limits: Limits, cgroup: Path | None, without=(), memory: Path | None = None) -> tuple[list[str], list[str]]:
     """Enter the sandbox for good. Returns (walls built, walls missing), for the grader's record."""
     walls = _Walls(without)
     parent = os.getppid()  # the fork server (or the lesson server)
@@ -118,6 +122,7 @@ def confine(workdir: Path, limits: Limits, cgroup: Path | None, without=()) -> t
     libc_prctl(_PR_SET_CHILD_SUBREAPER, 1)  # orphans of its children stay its descendants
     walls.build("oom", "first to go when memory runs out (oom_score_adj 1000)", _first_to_go)
     walls.build("cgroup", "pids cgroup", lambda: _join(cgroup))
+    walls.build("memory", "memory cgroup", lambda: _join_memory(memory, cgroup))
     user = _free_user_id() if os.geteuid() == 0 and "uid" not in without else None
     owner = (user, user) if user is not None else (os.geteuid(), os.getegid())
     namespace = walls.build("mount", "mount namespace", lambda: _as_root(workspace.own_mount_namespace))
@@ -185,13 +190,20 @@ def _join(cgroup: Path | None) -> None:
     (cgroup / "cgroup.procs").write_text(str(os.getpid()))
 
 
+def _join_memory(memory: Path | None, cgroup: Path | None) -> None:
+    if memory is None:
+        raise _Unavailable("no memory cgroup: needs root and cgroup v1's memory tree or v2's memory controller")
+    if memory != cgroup:  # cgroup v1: a tree of its own (in v2 it is the pids cgroup, joined above)
+        (memory / "cgroup.procs").write_text(str(os.getpid()))
+
+
 def _first_to_go() -> None:
     """When the machine (or Gradescope's container, 768 MB by default) runs out of memory, the
     kernel kills this submission's processes before the grader or a fork server: otherwise it
     kills the largest process, and a submission that spreads its memory over small processes
     (fresh interpreters started with exec) makes that the grader. Its children inherit the value.
-    Written as root (CAP_SYS_RESOURCE), it is also the floor the submission cannot go below;
-    without that, Landlock keeps it from writing /proc."""
+    Landlock keeps it from writing /proc to lower it (a floor of its own would need
+    CAP_SYS_RESOURCE, which root lacks in Docker)."""
     Path("/proc/self/oom_score_adj").write_text("1000")
 
 
@@ -311,11 +323,15 @@ def _address_space_bytes() -> int:
 
 
 class JobGroup:
-    """Everything one submission started: a pids cgroup when available, else its process group."""
+    """Everything one submission started: a pids cgroup when available, else its process group;
+    and a memory cgroup when available (``memory``: the same group in cgroup v2)."""
 
-    def __init__(self, name: str, max_processes: int, use_cgroup: bool = True):
+    def __init__(self, name: str, max_processes: int, use_cgroup: bool = True, limits: "Limits | None" = None):
         _sweep_once()
-        self.cgroup = _make_cgroup(f"run{os.getpid()}-{name}", max_processes) if use_cgroup else None
+        name = f"run{os.getpid()}-{name}"
+        self.cgroup = _make_cgroup(name, max_processes) if use_cgroup else None
+        self.memory = None if limits is None else _make_memory_cgroup(
+            self.cgroup, name, limits.memory_mb + limits.disk_mb + _COPIED_PAGES_MB)
         self.leader: int | None = None
 
     def kill(self) -> None:
@@ -325,10 +341,11 @@ class JobGroup:
                 os.killpg(self.leader, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        if self.cgroup is None:
+        groups = {group for group in (self.cgroup, self.memory) if group is not None}
+        if not groups:
             return
         for pause in _pauses():  # a fork loop can add processes while we kill; repeat until empty
-            pids = [int(p) for p in _read(self.cgroup / "cgroup.procs").split()]
+            pids = {int(p) for group in groups for p in _read(group / "cgroup.procs").split()}
             if not pids:
                 break
             for pid in pids:
@@ -340,10 +357,10 @@ class JobGroup:
 
     def close(self) -> None:
         self.kill()
-        if self.cgroup is not None:
+        for group in dict.fromkeys(g for g in (self.cgroup, self.memory) if g is not None):
             for pause in _pauses():
                 try:
-                    self.cgroup.rmdir()
+                    group.rmdir()
                     break
                 except OSError:  # the killed processes are not reaped yet
                     time.sleep(pause)
@@ -377,6 +394,49 @@ def _make_cgroup(name: str, max_processes: int) -> Path | None:
     return None
 
 
+def _make_memory_cgroup(pids_cgroup: Path | None, name: str, limit_mb: int) -> Path | None:
+    """The job's memory cgroup, limited to ``limit_mb``: in cgroup v2 its pids cgroup, where the
+    memory controller is on there; in v1 a group of its own nested in this process's memory
+    cgroup (so that it stays inside whatever limit the grader runs under). None if neither."""
+    if os.geteuid() != 0:
+        return None
+    if pids_cgroup is not None and (pids_cgroup / "cgroup.controllers").exists():  # v2
+        try:
+            (pids_cgroup / "memory.max").write_text(str(limit_mb * 2**20))
+        except OSError:
+            return None
+        try:
+            (pids_cgroup / "memory.swap.max").write_text("0")
+        except OSError:
+            pass  # no swap here
+        return pids_cgroup
+    own = _own_v1_memory_cgroup()
+    if own is None:
+        return None
+    path = own / f"coursegrader-{name}"
+    try:
+        path.mkdir(exist_ok=True)
+        (path / "memory.limit_in_bytes").write_text(str(limit_mb * 2**20))
+        return path
+    except OSError:
+        try:
+            path.rmdir()
+        except OSError:
+            pass
+    return None
+
+
+def _own_v1_memory_cgroup() -> Path | None:
+    """This process's cgroup in v1's memory tree, if there is one it may make groups in."""
+    for line in _read(Path("/proc/self/cgroup")).splitlines():
+        parts = line.split(":", 2)
+        if len(parts) == 3 and "memory" in parts[1].split(","):
+            folder = Path("/sys/fs/cgroup/memory") / parts[2].lstrip("/")
+            if (folder / "cgroup.procs").exists() and os.access(folder, os.W_OK):
+                return folder
+    return None
+
+
 def _cgroup_roots() -> list[Path]:
     """The writable cgroup folders with the pids controller (cgroup v1's pids tree, or v2's root)."""
     return [root for root in _PIDS_CGROUP_ROOTS
@@ -388,7 +448,8 @@ def sweep_stale_cgroups() -> list[Path]:
     """Remove the cgroups a killed grading run left behind: those whose grading process is gone
     and that hold no process. One with a process still in it is left alone."""
     removed = []
-    for root in _cgroup_roots() if os.geteuid() == 0 else []:
+    roots = [*_cgroup_roots(), _own_v1_memory_cgroup()] if os.geteuid() == 0 else []
+    for root in filter(None, roots):
         for path in root.glob("coursegrader-run*"):
             owner = _CGROUP_NAME.fullmatch(path.name)
             if owner is None or _alive(int(owner.group(1))) or _read(path / "cgroup.procs").strip():

@@ -246,7 +246,7 @@ json.dump(report, open(REPORT, 'w'))
 def test_without_landlock_no_new_socket_of_any_family(grading, report, monkeypatch, tmp_path):
     """seccomp alone (Landlock left out): every new socket fails with EPERM, and so do io_uring,
     ptrace and new namespaces; threads, child processes and the socket to the grader still work."""
-    monkeypatch.setenv(sandbox.WITHOUT_VARIABLE, "landlock")
+    monkeypatch.setenv(sandbox.WITHOUT_VARIABLE, os.environ.get("XW", "landlock"))
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     tcp = socket.create_server(("127.0.0.1", 0))
     unix = socket.socket(socket.AF_UNIX)
@@ -292,7 +292,7 @@ json.dump({'environ': dict(os.environ), 'cwd': os.getcwd(),
 def test_the_environment_holds_no_grader_variable(grading, report, monkeypatch, tmp_path):
     """The grader's secret and its COURSEGRADER_WITHOUT are in neither os.environ nor
     /proc/self/environ (the environment the fork server was started with)."""
-    monkeypatch.setenv(sandbox.WITHOUT_VARIABLE, "landlock")
+    monkeypatch.setenv(sandbox.WITHOUT_VARIABLE, os.environ.get("XW", "landlock"))
     probe = ENVIRONMENT.replace("REPORT", repr(str(report / "report.json")))
     with scratch_folder("coursegrader-walls-") as scratch:
         graded = grading.grade(with_cell(grading.course.release(ASSIGNMENT), probe, tmp_path, "environment"), scratch / "s")
@@ -322,33 +322,68 @@ def test_on_gradescope_the_environment_holds_no_grader_variable(course, report, 
     assert sandbox.WITHOUT_VARIABLE not in seen["exec environ"] and not seen["exec environ"].strip("\0")
     assert set(seen["environ"]) == set(submission_environment(Path("/x")))
 
+# Tries to lower its oom_score_adj; w1 gets its right answer only if the value stayed 1000 (every
+# wall is up, so the cell cannot write a report: the score is the report).
 FIRST_TO_GO = """
-import json
+import torch
 def lower():
     with open('/proc/self/oom_score_adj', 'w') as handle:
         handle.write('0')
-report = {'before': open('/proc/self/oom_score_adj').read().strip()}
 try:
     lower()
-    report['lowered'] = 'done'
-except OSError as error:
-    report['lowered'] = error.errno
-report['after'] = open('/proc/self/oom_score_adj').read().strip()
-json.dump(report, open(REPORT, 'w'))
+    refused = False
+except PermissionError:
+    refused = True
+kept = open('/proc/self/oom_score_adj').read().strip() == '1000'
+grad_w1 = torch.arange(4.0) * (4 if refused and kept else 0)
 """
 
 
 @as_root
-def test_the_submission_is_the_first_to_go_and_cannot_lower_it(grading, report, monkeypatch, tmp_path):
-    """oom_score_adj 1000 (the kernel's first choice when memory runs out), written as root: a
-    floor the submission's own user cannot go below, even with Landlock left out."""
-    monkeypatch.setenv(sandbox.WITHOUT_VARIABLE, "landlock")
-    probe = FIRST_TO_GO.replace("REPORT", repr(str(report / "report.json")))
+@pytest.mark.skipif(landlock.abi_version() < 1, reason="this kernel has no Landlock")
+def test_the_submission_is_the_first_to_go_and_cannot_lower_it(grading, monkeypatch, tmp_path):
+    """oom_score_adj 1000: the kernel's first choice when memory runs out. Landlock keeps the
+    submission from writing /proc, so it cannot lower it (root here, as in Docker, lacks the
+    CAP_SYS_RESOURCE that would make 1000 a floor of its own)."""
+    monkeypatch.delenv(sandbox.WITHOUT_VARIABLE, raising=False)
     with scratch_folder("coursegrader-walls-") as scratch:
-        graded = grading.grade(with_cell(grading.course.release(ASSIGNMENT), probe, tmp_path, "first-to-go"), scratch / "s")
+        graded = grading.grade(with_cell(grading.course.release(ASSIGNMENT), FIRST_TO_GO, tmp_path, "first-to-go"), scratch / "s")
     assert graded.status == "ok", graded
-    assert read_report(report) == {"before": "1000", "lowered": errno.EACCES, "after": "1000"}
-    assert os.environ.get(sandbox.WITHOUT_VARIABLE) == "landlock"
+    assert "first to go when memory runs out (oom_score_adj 1000)" in graded.walls
+    assert graded.total == 1, graded  # w1 alone: the value stayed
+
+
+# Fresh interpreters (exec) each writing 50 MB and waiting, 1 GB together: each process is small,
+# so only a limit on all of them together stops it.
+SPREAD = """
+import os, sys, time
+for _ in range(20):
+    if os.fork() == 0:
+        os.execv(sys.executable, [sys.executable, '-c', 'import time\\nheld = bytearray(50 * 2**20)\\n'
+                 'for i in range(0, len(held), 4096): held[i] = 1\\ntime.sleep(12)'])
+time.sleep(10)
+"""
+
+
+@as_root
+@pytest.mark.parametrize("without", ["", "memory"])
+def test_memory_spread_over_small_processes_stops_at_the_jobs_memory_cgroup(grading, monkeypatch, tmp_path, without):
+    """The job's memory cgroup holds all its processes to one limit (MEMORY_LIMIT_MB, its disk
+    quota and copied pages): past it the kernel kills within the job, the submission crashes where
+    it was; left out, this machine holds the gigabyte and the submission scores as the solution."""
+    if without == "" and sandbox._own_v1_memory_cgroup() is None and not any(
+            "memory" in sandbox._read(root / "cgroup.subtree_control").split() for root in sandbox._cgroup_roots()):
+        pytest.skip("no memory cgroup here")
+    monkeypatch.setenv(sandbox.WITHOUT_VARIABLE, without)
+    notebook = with_cell(grading.course.solution(ASSIGNMENT), SPREAD, tmp_path, "spread")
+    with scratch_folder("coursegrader-walls-") as scratch:
+        graded = grading.grade(notebook, scratch / "s")
+    if without:
+        assert (graded.status, graded.total) == ("ok", 24), graded
+        assert any(wall.startswith("memory cgroup (left out") for wall in graded.missing_walls)
+    else:
+        assert "memory cgroup" in graded.walls
+        assert graded.status == "crashed" and "(killed)" in graded.message, graded
 
 
 FILL_THE_DISK = """
