@@ -353,8 +353,9 @@ def test_the_submission_is_the_first_to_go_and_cannot_lower_it(grading, monkeypa
     assert graded.total == 1, graded  # w1 alone: the value stayed
 
 
-# Fresh interpreters (exec) each writing 50 MB and waiting, 1 GB together: each process is small,
-# so only a limit on all of them together stops it.
+# Memory no single process's RLIMIT_AS sees, 1 GB or more of it: fresh interpreters (exec) each
+# writing 50 MB and waiting; files in memory (memfd) written and never mapped, which count neither
+# in RLIMIT_AS nor in what the kernel's OOM killer weighs a process by.
 SPREAD = """
 import os, sys, time
 for _ in range(20):
@@ -363,11 +364,20 @@ for _ in range(20):
                  'for i in range(0, len(held), 4096): held[i] = 1\\ntime.sleep(12)'])
 time.sleep(10)
 """
+MEMORY_FILES = """
+import os
+held = []
+for index in range(80):
+    held.append(os.memfd_create(f'held-{index}'))
+    for _ in range(15):
+        os.write(held[-1], b'x' * 2**20)
+"""
 
 
 @as_root
+@pytest.mark.parametrize("attack", ["SPREAD", "MEMORY_FILES"])
 @pytest.mark.parametrize("without", ["", "memory"])
-def test_memory_spread_over_small_processes_stops_at_the_jobs_memory_cgroup(grading, monkeypatch, tmp_path, without):
+def test_memory_past_each_process_limit_stops_at_the_jobs_memory_cgroup(grading, monkeypatch, tmp_path, without, attack):
     """The job's memory cgroup holds all its processes to one limit (MEMORY_LIMIT_MB, its disk
     quota and copied pages): past it the kernel kills within the job, the submission crashes where
     it was; left out, this machine holds the gigabyte and the submission scores as the solution."""
@@ -375,7 +385,7 @@ def test_memory_spread_over_small_processes_stops_at_the_jobs_memory_cgroup(grad
             "memory" in sandbox._read(root / "cgroup.subtree_control").split() for root in sandbox._cgroup_roots()):
         pytest.skip("no memory cgroup here")
     monkeypatch.setenv(sandbox.WITHOUT_VARIABLE, without)
-    notebook = with_cell(grading.course.solution(ASSIGNMENT), SPREAD, tmp_path, "spread")
+    notebook = with_cell(grading.course.solution(ASSIGNMENT), globals()[attack], tmp_path, attack)
     with scratch_folder("coursegrader-walls-") as scratch:
         graded = grading.grade(notebook, scratch / "s")
     if without:

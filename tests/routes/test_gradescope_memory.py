@@ -5,8 +5,9 @@ the container.
 - A submission that holds just under ``MEMORY_LIMIT_MB`` gets what it gets locally: the run fits
   in 768 MB. One that asks for more gets the memory-limit status locally and there alike.
 - A submission that spreads its memory over many small processes (fresh interpreters started with
-  exec) makes the container run out: the kernel kills the submission's processes, never the
-  grader, whose results.json says what happened (sandbox.py: ``oom_score_adj`` 1000).
+  exec) makes the container run out: without cgroups of the grader's own (as on Gradescope), the
+  kernel kills the submission's processes, never the grader, whose results.json says what
+  happened (sandbox.py: ``oom_score_adj`` 1000).
 """
 
 import json
@@ -18,9 +19,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from gradescope_harness import gradescope_tree, log_of, results_of, run_autograder
+from gradescope_harness import environment, gradescope_tree, log_of, results_of, run_autograder
 from helpers import ASSIGNMENT, ROOT, package_grade
 from coursegrader.core.config import load_course
+from coursegrader.engine.sandbox import WITHOUT_VARIABLE
 
 pytestmark = [pytest.mark.slow, pytest.mark.root]
 
@@ -91,10 +93,10 @@ def _remove(group: Path) -> None:
             time.sleep(0.1)
 
 
-def in_container(group: Path, root: Path, *arguments: str):
+def in_container(group: Path, root: Path, *arguments: str, env: dict | None = None):
     """run_autograder with the whole run in ``group``: a shell joins it, then becomes run_autograder."""
     join = f'echo $$ > {group / "cgroup.procs"} && exec "$0" "$@"'
-    return run_autograder(root, *arguments, command_prefix=("sh", "-c", join))
+    return run_autograder(root, *arguments, command_prefix=("sh", "-c", join), env=env)
 
 
 def with_first_cell(notebook: Path, source: str) -> nbformat.NotebookNode:
@@ -136,9 +138,12 @@ time.sleep(20)
 
 
 def test_memory_spread_over_small_processes_kills_the_submission_not_the_grader(course, container, tmp_path):
+    """Without cgroups of its own, as in Gradescope's container: only the kernel's choice (the
+    submission's processes first) keeps the grader alive."""
     notebook = with_first_cell(course.solution(ASSIGNMENT), SPREAD)
     root = gradescope_tree(tmp_path / "root", course.autograder(ASSIGNMENT), {"spread.ipynb": nbformat.writes(notebook).encode()})
-    assert in_container(container, root).returncode == 0, log_of(root)[-3000:]
+    env = {**environment(root), WITHOUT_VARIABLE: "cgroup,memory"}
+    assert in_container(container, root, env=env).returncode == 0, log_of(root)[-3000:]
     results = results_of(root)
     # written by the grader, which lived: the submission's process was killed at that cell
     assert results["extra_data"]["status"] == "crashed", json.dumps(results)[:3000]
