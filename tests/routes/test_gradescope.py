@@ -132,11 +132,12 @@ def _uploads(course, root: Path, case: str) -> dict[str, bytes]:
         "two_notebooks": {"a.ipynb": course.solution(ASSIGNMENT).read_bytes(),
                           "b.zip": _zip_of("b.ipynb", course.solution(ASSIGNMENT).read_bytes())},
         "no_python": {f"{ASSIGNMENT}.ipynb": course.solution(ASSIGNMENT).read_bytes()},
+        "killed_grader": {f"{ASSIGNMENT}.ipynb": course.solution(ASSIGNMENT).read_bytes()},
     }[case]
 
 
 GRADED = ["solution", "full_marks", "partial_credit", "crashes_midway", "blank", "torch_func", *HOSTILE]
-FAILING = ["broken_autograder", "no_notebook", "two_notebooks", "no_python"]
+FAILING = ["broken_autograder", "no_notebook", "two_notebooks", "no_python", "killed_grader"]
 OFFLINE = "solution"  # graded without a network, when this machine can take one away (unshare)
 
 
@@ -160,6 +161,12 @@ def _run(course, workdir: Path, case: str) -> Run:
         (root / "source" / "coursegrader.json").write_text("{ not json")
     if case == "no_python":  # an image whose setup.sh failed: no grader installed
         env["COURSEGRADER_PREFIX"] = str(workdir / "nothing-installed")
+    if case == "killed_grader":  # as the kernel's OOM killer stops it: SIGKILL
+        python = workdir / "killed" / "bin" / "python"
+        python.parent.mkdir(parents=True)
+        python.write_text("#!/bin/sh\nkill -9 $$\n")
+        python.chmod(0o755)
+        env["COURSEGRADER_PREFIX"] = str(workdir / "killed")
     prefix = _offline_prefix() if case == OFFLINE else ()
     completed = run_autograder(root, "--timeout", "120", "--cell-timeout", "20", env=env, command_prefix=prefix)
     if case == "forges_results":
@@ -335,6 +342,7 @@ def test_instructors_can_count_misconceptions_and_see_the_walls(runs, points):
     ("no_notebook", "no notebook in your submission"),
     ("two_notebooks", "upload exactly one"),
     ("no_python", "the autograder did not run"),
+    ("killed_grader", "the autograder did not run"),
 ])
 def test_an_engine_failure_still_gives_a_result_that_says_what_to_do(runs, case, words):
     run = runs[case]
@@ -346,6 +354,11 @@ def test_an_engine_failure_still_gives_a_result_that_says_what_to_do(runs, case,
         assert chosen not in json.dumps(results, ensure_ascii=False)  # no name the student chose
     if case == "broken_autograder":
         assert "JSONDecodeError" in run.log  # what broke, for the instructor
+    if case in ("no_python", "killed_grader"):  # which of the two, for the instructor and in the row
+        killed = case == "killed_grader"
+        assert ("killed by signal 9" in run.log) == killed and ("rebuild the autograder image" in run.log) != killed
+        assert ("more memory" in results["tests"][0]["output"]) == killed
+        assert VALIDATOR.is_valid(results)
 
 
 def test_text_from_the_submission_is_shown_as_typed_in_markdown():
