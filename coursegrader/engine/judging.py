@@ -12,6 +12,7 @@ import builtins
 import functools
 import json
 import re
+import select
 import shutil
 import signal
 import socket
@@ -85,7 +86,8 @@ def grade_submission(server, assignment: Assignment, submission, scratch_folder:
                    "without": without, "after_lesson": after_lesson}
         pid = job.leader = server.start(name, request, theirs)
         theirs.close()
-        _converse(ours, assignment, cells, deadline, graded, limits.check_seconds, ready, own_pages)
+        _converse(ours, assignment, cells, deadline, graded, limits.check_seconds, ready, own_pages,
+                  ended=lambda: server.exit_status(name, timeout=0) is not None)
     except _SandboxFailed as failed:
         graded.status, graded.message = Status.ERROR, messages.grader_fault("starting", failed)
         graded.fault = f"{failed}\nits output: {_tail(workdir / 'output.txt')}"
@@ -152,11 +154,17 @@ def _code_cells(notebook: Notebook) -> list[dict]:
             for cell in notebook.code_cells if IGNORE_TAG not in cell.tags]
 
 
-class _Conversation:
-    """The grader's side of one submission process's conversation, with its deadline."""
+# How often the grader, waiting for a message, looks whether the submission's process has ended:
+# processes it started hold the other end too, so its end alone closes nothing.
+_LOOK_FOR_THE_END_SECONDS = 1.0
 
-    def __init__(self, sock: socket.socket, deadline: float, graded: Graded):
-        self.sock, self.deadline, self.graded = sock, deadline, graded
+
+class _Conversation:
+    """The grader's side of one submission process's conversation, with its deadline.
+    ``ended``: whether the submission's own process has ended (its fork server says)."""
+
+    def __init__(self, sock: socket.socket, deadline: float, graded: Graded, ended=lambda: False):
+        self.sock, self.deadline, self.graded, self.ended = sock, deadline, graded, ended
         self.place = {}
         self.at("start")
         self.clock = time.monotonic()
@@ -172,6 +180,10 @@ class _Conversation:
     def receive(self) -> dict:
         remaining = self.deadline - time.monotonic()
         try:
+            while remaining > 0 and not self._readable(min(remaining, _LOOK_FOR_THE_END_SECONDS)):
+                if self.ended() and not self._readable(0):  # nothing it sent is left to read
+                    raise self._died()
+                remaining = self.deadline - time.monotonic()
             if remaining <= 0:
                 raise socket.timeout()
             self.sock.settimeout(remaining)
@@ -188,6 +200,9 @@ class _Conversation:
             raise _Stopped(Status.CRASHED, messages.NOT_AN_OBJECT)
         return message
 
+    def _readable(self, seconds: float) -> bool:
+        return bool(select.select([self.sock], [], [], seconds)[0])
+
     def send(self, message: dict) -> None:
         try:
             protocol.send(self.sock, message)
@@ -203,11 +218,11 @@ class _Conversation:
 
 
 def _converse(sock: socket.socket, assignment: Assignment, cells: list[dict], deadline: float, graded: Graded,
-              check_seconds: float, ready: dict, own_pages: bool = True) -> None:
+              check_seconds: float, ready: dict, own_pages: bool = True, ended=lambda: False) -> None:
     """Send the cells, judge each question where the notebook calls its check (the last judged
     call counts), then every question whose check was never called, on the final state.
     ``ready`` receives the submission's user id, from before any student code ran."""
-    talk = _Conversation(sock, deadline, graded)
+    talk = _Conversation(sock, deadline, graded, ended)
     try:
         talk.send({"cells": [{"source": c["source"], "number": c["number"]} for c in cells], "seed": assignment.seed})
         hello = talk.receive()

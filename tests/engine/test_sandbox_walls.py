@@ -396,6 +396,26 @@ def test_memory_past_each_process_limit_stops_at_the_jobs_memory_cgroup(grading,
         assert graded.status == "crashed" and "(killed)" in graded.message, graded
 
 
+# The submission's process ends while a child it forked (so holding the grader's socket too) sleeps.
+ENDS_BESIDE_A_CHILD = """
+import os, time
+if os.fork() == 0:
+    time.sleep(120)
+    os._exit(0)
+os._exit(3)
+"""
+
+
+def test_a_process_that_ends_beside_its_children_is_crashed_at_once(grading, tmp_path):
+    """Its children keep the conversation open: the grader sees the end from its fork server, not
+    from the socket, and does not wait for them (or for SUBMISSION_TIMEOUT_SECONDS)."""
+    notebook = with_cell(grading.course.solution(ASSIGNMENT), ENDS_BESIDE_A_CHILD, tmp_path, "ends")
+    with scratch_folder("coursegrader-walls-") as scratch:
+        graded = grading.grade(notebook, scratch / "s")
+    assert graded.status == "crashed" and "(exit code 3)" in graded.message, graded
+    assert graded.seconds < 60, graded.seconds  # the child sleeps 120 s
+
+
 FILL_THE_DISK = """
 for index in range(100):
     with open(f'filler-{index}', 'wb') as handle:
