@@ -129,6 +129,16 @@ FAULTS = {
 }
 
 
+def spread_memory(processes: int, seconds: int) -> str:
+    """A cell holding memory no single process's RLIMIT_AS sees: ``processes`` fresh interpreters
+    (fork, then exec: each small) writing 50 MB each and waiting ``seconds``; the cell itself
+    waits a little less."""
+    return (f"import os, sys, time\nfor _ in range({processes}):\n    if os.fork() == 0:\n"
+            "        os.execv(sys.executable, [sys.executable, '-c', 'import time\\nheld = bytearray(50 * 2**20)\\n'\n"
+            f"                 'for i in range(0, len(held), 4096): held[i] = 1\\ntime.sleep({seconds})'])\n"
+            f"time.sleep({seconds - 2})\n")
+
+
 # e5 and e3b answers whose evidence a student's code could forge or dodge, and honest ones the
 # rules must keep: case -> (answers by question tag, cells placed before the e5 answer, cells
 # placed after the e5 check, the question that must score 0 or None for full marks).

@@ -381,16 +381,23 @@ def _make_cgroup(name: str, max_processes: int) -> Path | None:
     if os.geteuid() != 0:
         return None
     for root in _cgroup_roots():
-        path = root / f"coursegrader-{name}"
-        try:
-            path.mkdir(exist_ok=True)
-            (path / "pids.max").write_text(str(max_processes))
+        path = _new_group(root / f"coursegrader-{name}", "pids.max", str(max_processes))
+        if path is not None:
             return path
+    return None
+
+
+def _new_group(path: Path, setting: str, value: str) -> Path | None:
+    """A cgroup at ``path`` with ``setting`` written, or None (and no folder) if it cannot be made."""
+    try:
+        path.mkdir(exist_ok=True)
+        (path / setting).write_text(value)
+        return path
+    except OSError:
+        try:
+            path.rmdir()
         except OSError:
-            try:
-                path.rmdir()
-            except OSError:
-                pass
+            pass
     return None
 
 
@@ -413,17 +420,7 @@ def _make_memory_cgroup(pids_cgroup: Path | None, name: str, limit_mb: int) -> P
     own = _own_v1_memory_cgroup()
     if own is None:
         return None
-    path = own / f"coursegrader-{name}"
-    try:
-        path.mkdir(exist_ok=True)
-        (path / "memory.limit_in_bytes").write_text(str(limit_mb * 2**20))
-        return path
-    except OSError:
-        try:
-            path.rmdir()
-        except OSError:
-            pass
-    return None
+    return _new_group(own / f"coursegrader-{name}", "memory.limit_in_bytes", str(limit_mb * 2**20))
 
 
 def _own_v1_memory_cgroup() -> Path | None:

@@ -26,6 +26,7 @@ import pytest
 
 from gradescope_harness import environment, gradescope_tree, log_of, results_of, run_autograder
 from helpers import ASSIGNMENT, ROOT, package_grade
+from hostile_cases import spread_memory
 from coursegrader.engine import landlock
 from coursegrader.engine import sandbox
 from coursegrader.engine.forkserver import ForkServer
@@ -356,14 +357,7 @@ def test_the_submission_is_the_first_to_go_and_cannot_lower_it(grading, monkeypa
 # Memory no single process's RLIMIT_AS sees, 1 GB or more of it: fresh interpreters (exec) each
 # writing 50 MB and waiting; files in memory (memfd) written and never mapped, which count neither
 # in RLIMIT_AS nor in what the kernel's OOM killer weighs a process by.
-SPREAD = """
-import os, sys, time
-for _ in range(20):
-    if os.fork() == 0:
-        os.execv(sys.executable, [sys.executable, '-c', 'import time\\nheld = bytearray(50 * 2**20)\\n'
-                 'for i in range(0, len(held), 4096): held[i] = 1\\ntime.sleep(12)'])
-time.sleep(10)
-"""
+SPREAD = spread_memory(20, 12)
 MEMORY_FILES = """
 import os
 held = []

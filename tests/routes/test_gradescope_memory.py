@@ -21,6 +21,7 @@ import pytest
 
 from gradescope_harness import environment, gradescope_tree, log_of, results_of, run_autograder
 from helpers import ASSIGNMENT, ROOT, package_grade
+from hostile_cases import spread_memory
 from coursegrader.core.config import load_course
 from coursegrader.engine.sandbox import WITHOUT_VARIABLE
 
@@ -127,14 +128,7 @@ def test_memory_up_to_the_limit_gets_the_same_row_in_gradescopes_default_contain
 
 # Fresh interpreters (exec) each writing 50 MB and waiting: small processes, more than the
 # container holds together. The submission's own process waits for them.
-SPREAD = """
-import os, sys, time
-for _ in range(14):
-    if os.fork() == 0:
-        os.execv(sys.executable, [sys.executable, '-c', 'import time\\nheld = bytearray(50 * 2**20)\\n'
-                 'for i in range(0, len(held), 4096): held[i] = 1\\ntime.sleep(30)'])
-time.sleep(20)
-"""
+SPREAD = spread_memory(14, 30)
 
 
 def test_memory_spread_over_small_processes_kills_the_submission_not_the_grader(course, container, tmp_path):
