@@ -193,8 +193,10 @@ def _join(cgroup: Path | None) -> None:
 def _join_memory(memory: Path | None, cgroup: Path | None) -> None:
     if memory is None:
         raise _Unavailable("no memory cgroup: needs root and cgroup v1's memory tree or v2's memory controller")
-    if memory != cgroup:  # cgroup v1: a tree of its own (in v2 it is the pids cgroup, joined above)
+    if memory != cgroup:  # cgroup v1: a tree of its own
         (memory / "cgroup.procs").write_text(str(os.getpid()))
+    elif not _read(Path("/proc/self/cgroup")).rstrip().endswith("/" + memory.name):
+        raise _Unavailable("not in its pids cgroup, which holds its memory limit in cgroup v2")
 
 
 def _first_to_go() -> None:
