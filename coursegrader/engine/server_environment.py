@@ -8,9 +8,11 @@ interpreter it replaces costs little more than its start.
 import os
 import sys
 
-# Set in the fork server, so in every submission process.
-WARM_ENVIRONMENT = {"MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                    "OPENBLAS_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+# Set in the fork server, so in every submission process. MALLOC_ARENA_MAX: each thread would
+# otherwise reserve a malloc arena of 64 MB of address space, and MEMORY_LIMIT_MB (an RLIMIT_AS)
+# would hold 7 threads besides the main one; with two arenas it holds more than PROCESS_LIMIT.
+WARM_ENVIRONMENT = {"MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                    "MALLOC_ARENA_MAX": "2", "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 # The walls a grader is told to leave out (sandbox.py reads it).
 WITHOUT_VARIABLE = "COURSEGRADER_WITHOUT"
 # All the fork server keeps of the grader's environment. Its children are forked from it, and

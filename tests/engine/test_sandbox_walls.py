@@ -390,6 +390,35 @@ def test_memory_past_each_process_limit_stops_at_the_jobs_memory_cgroup(grading,
         assert graded.status == "crashed" and "(killed)" in graded.message, graded
 
 
+# 24 threads alive at once, each allocating: w1 gets its right answer only if all of them started.
+THREADS = """
+import threading, torch
+together = threading.Barrier(25)
+def work():
+    held = [bytearray(2000) for _ in range(100)]
+    together.wait(timeout=60)
+threads = [threading.Thread(target=work) for _ in range(24)]
+for thread in threads:
+    thread.start()
+together.wait(timeout=60)
+for thread in threads:
+    thread.join()
+grad_w1 = torch.arange(4.0) * 4
+"""
+
+
+@as_root
+def test_threads_up_to_the_process_limit_fit_in_the_memory_limit(grading, monkeypatch, tmp_path):
+    """PROCESS_LIMIT counts threads; each thread's address space counts in MEMORY_LIMIT_MB (an
+    RLIMIT_AS). With a malloc arena of its own per thread (64 MB reserved each) a notebook could
+    start 7 (server_environment.WARM_ENVIRONMENT: MALLOC_ARENA_MAX)."""
+    monkeypatch.delenv(sandbox.WITHOUT_VARIABLE, raising=False)
+    assert grading.course.PROCESS_LIMIT >= 26  # the 24, the main thread and one of the runner's
+    with scratch_folder("coursegrader-walls-") as scratch:
+        graded = grading.grade(with_cell(grading.course.release(ASSIGNMENT), THREADS, tmp_path, "threads"), scratch / "s")
+    assert (graded.status, graded.total) == ("ok", 1), graded
+
+
 # The submission's process ends while a child it forked (so holding the grader's socket too) sleeps.
 ENDS_BESIDE_A_CHILD = """
 import os, time
