@@ -20,7 +20,7 @@ import nbformat
 import pytest
 
 from gradescope_harness import environment, gradescope_tree, log_of, results_of, run_autograder
-from helpers import ASSIGNMENT, ROOT, package_grade
+from helpers import ASSIGNMENT, ROOT, TORCH_FUNC_E1A, package_grade, with_answers
 from hostile_cases import spread_memory
 from coursegrader.core.config import load_course
 from coursegrader.engine.sandbox import WITHOUT_VARIABLE
@@ -112,9 +112,13 @@ def with_first_cell(notebook: Path, source: str) -> nbformat.NotebookNode:
 HOLD = "import torch\nheld = torch.ones({mb} * 2**20, dtype=torch.uint8)  # every page written\n"
 
 
-@pytest.mark.parametrize("mb, status", [(MEMORY_LIMIT_MB - 48, "ok"), (MEMORY_LIMIT_MB + 48, "memory-limit")])
-def test_memory_up_to_the_limit_gets_the_same_row_in_gradescopes_default_container(course, container, tmp_path, mb, status):
+@pytest.mark.parametrize("mb, status, e1a", [(MEMORY_LIMIT_MB - 48, "ok", None), (MEMORY_LIMIT_MB + 48, "memory-limit", None),
+                                             (MEMORY_LIMIT_MB - 48, "ok", TORCH_FUNC_E1A)], ids=["under", "over", "under-torch-func"])
+def test_memory_up_to_the_limit_gets_the_same_row_in_gradescopes_default_container(course, container, tmp_path, mb, status, e1a):
+    """``under-torch-func``: the largest server, warmed up for torch.func (torch._dynamo loaded)."""
     notebook = with_first_cell(course.solution(ASSIGNMENT), HOLD.format(mb=mb))
+    if e1a:
+        notebook = with_answers(notebook, {"e1a": e1a})
     folder = tmp_path / "in"
     folder.mkdir()
     nbformat.write(notebook, folder / "holder.ipynb")
