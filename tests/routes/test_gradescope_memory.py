@@ -70,7 +70,7 @@ def container():
     try:
         (group / swap_file).write_text(str(CONTAINER_MB * 2**20) if swap_file.startswith("memory.memsw") else "0")
     except OSError:
-        pass  # no swap accounting: nothing can be swapped out of it either way
+        pass  # no swap accounting here; without swap (as on Gradescope) there is nothing to account
     try:
         yield group
         # the fork server dies with the grader (its parent-death signal): a moment after run_autograder
