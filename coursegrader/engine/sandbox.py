@@ -336,6 +336,11 @@ class JobGroup:
             self.cgroup, name, limits.memory_mb + limits.disk_mb + _COPIED_PAGES_MB)
         self.leader: int | None = None
 
+    @property
+    def groups(self) -> list[Path]:
+        """Its cgroups, each once (in cgroup v2 the memory cgroup is the pids cgroup)."""
+        return list(dict.fromkeys(group for group in (self.cgroup, self.memory) if group is not None))
+
     def kill(self) -> None:
         """Stop every process of the job; safe to call more than once."""
         if self.leader is not None:
@@ -343,11 +348,10 @@ class JobGroup:
                 os.killpg(self.leader, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        groups = {group for group in (self.cgroup, self.memory) if group is not None}
-        if not groups:
+        if not self.groups:
             return
         for pause in _pauses():  # a fork loop can add processes while we kill; repeat until empty
-            pids = {int(p) for group in groups for p in _read(group / "cgroup.procs").split()}
+            pids = {int(p) for group in self.groups for p in _read(group / "cgroup.procs").split()}
             if not pids:
                 break
             for pid in pids:
@@ -359,7 +363,7 @@ class JobGroup:
 
     def close(self) -> None:
         self.kill()
-        for group in dict.fromkeys(g for g in (self.cgroup, self.memory) if g is not None):
+        for group in self.groups:
             for pause in _pauses():
                 try:
                     group.rmdir()
