@@ -35,8 +35,10 @@ PUBLIC_NOTE_NEVER = ("公开检查只看类型、形状和一个简单值；得�
 # --- Verdicts the grader gives when a hidden check could not decide ----------------------
 NOT_CHECKED = "未检查：{reason} / not checked"
 NOT_CHECKED_ID = "not-checked"  # the submission stopped before this check ran
-CHECK_TIMEOUT = ("检查时你的代码运行超过 {seconds:g} 秒（可能有死循环），未能判断 / "
-                 "your code ran over {seconds:g} s while being checked (an endless loop?), so it could not be judged")
+# running out of time and running out of memory are one verdict: which a runaway loop meets first
+# depends on the machine, the message must not
+CHECK_TIMEOUT = ("检查时你的代码运行超过 {seconds:g} 秒或用尽了内存（可能有死循环），未能判断 / "
+                 "your code ran over {seconds:g} s or out of memory while being checked (an endless loop?), so it could not be judged")
 CHECK_TIMEOUT_ID = "check-timeout"
 CANNOT_CHECK = "无法检查这道题：相关变量或函数缺失，或运行时出错 / could not check this question: a name is missing or your code failed"
 CANNOT_CHECK_ID = "missing-or-raised"

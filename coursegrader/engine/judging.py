@@ -33,7 +33,7 @@ from coursegrader.core.results import Graded, Verdict
 from coursegrader.core.statuses import Status
 from coursegrader.inputs.submissions import Notebook, SubmissionError, read_submission
 
-MEMORY_HINTS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
+MEMORY_HINTS = ("MemoryError", "bad_alloc", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
 OUTPUT_HINTS = ("File too large", "No space left on device")  # one file over OUTPUT_LIMIT_MB, the folder over DISK_LIMIT_MB
 _QUESTION_CHARS = 100  # a question's name, as the runner sends it
 _MAX_PEAK_MB = 2.0**40  # a resident size no machine has: anything above is not a measurement
@@ -408,7 +408,7 @@ def _note_cell_errors(graded: Graded, errors, cells: list[dict]) -> None:
         number = "?" if index is None else cells[index]["number"]
         if name == "CellTimeout":
             graded.status = Status(graded.status).worse(Status.CELL_TIMEOUT)
-        elif any(hint in name or hint in text for hint in MEMORY_HINTS):
+        elif _out_of_memory(name, text):
             graded.status = Status(graded.status).worse(Status.MEMORY_LIMIT)
         elif name == "OSError" and any(hint in text for hint in OUTPUT_HINTS):
             graded.status = Status(graded.status).worse(Status.OUTPUT_LIMIT)
@@ -418,11 +418,17 @@ def _note_cell_errors(graded: Graded, errors, cells: list[dict]) -> None:
     graded.message = "; ".join(notes[:3]) + more
 
 
+def _out_of_memory(error_name: str, text: str) -> bool:
+    """Whether an error the submission's process reported is its running out of memory (read, never shown)."""
+    return any(hint in error_name or hint in text for hint in MEMORY_HINTS)
+
+
 def _verdict(judged: LoadedCheck, seen, check_seconds: float) -> Verdict:
     """One hidden check's verdict: the judge's ``(misconception id, message)``, or a fixed one."""
     if not isinstance(seen, dict) or seen.get("ok") is not True:
-        error = seen.get("error") if isinstance(seen, dict) else None
-        if error == "CellTimeout":
+        error = received.text(seen.get("error"), 100) if isinstance(seen, dict) else ""
+        text = received.text(seen.get("message"), 1000) if isinstance(seen, dict) else ""
+        if error == "CellTimeout" or _out_of_memory(error, text):
             return Verdict(False, messages.CHECK_TIMEOUT.format(seconds=check_seconds), messages.CHECK_TIMEOUT_ID)
         return Verdict(False, messages.CANNOT_CHECK, messages.CANNOT_CHECK_ID)
     try:

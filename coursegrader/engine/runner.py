@@ -298,6 +298,10 @@ def _observe(env: dict, message: dict, seconds: float) -> dict:
         json.dumps(seen, allow_nan=True)
         return {"ok": True, "data": seen}
     except BaseException as error:  # noqa: BLE001
-        return {"ok": False, "error": type(error).__name__}
+        try:
+            error.__traceback__ = None  # the check's frames, and what a runaway answer piled up in them, let go
+        except BaseException:  # noqa: BLE001 - an exception class of the answer's own may refuse
+            pass
+        return {"ok": False, "error": type(error).__name__, "message": _short(error)}
     finally:
         _disarm()
