@@ -37,8 +37,10 @@ SOLUTION_TORCH_SEED = 0
 CELL_TIMEOUT_SECONDS = 60  # a longer cell is interrupted and grading goes on with the next cell
 CHECK_TIMEOUT_SECONDS = 60  # time for one hidden test to exercise a submission's answer
 SUBMISSION_TIMEOUT_SECONDS = 300  # a submission still running after this is stopped
-# memory a submission may allocate on top of the preloaded libraries (Gradescope: docs/gradescope.md)
-MEMORY_LIMIT_MB = 1024
+# memory a submission may allocate on top of the preloaded libraries; Gradescope's default
+# container (768 MB) holds a whole run whose submission uses all of it, so that a notebook gets the
+# same row there as on every other route (tests/routes/test_gradescope_memory.py)
+MEMORY_LIMIT_MB = 384
 PROCESS_LIMIT = 32  # processes and threads a submission may run at once
 OUTPUT_LIMIT_MB = 16  # largest file (printed output included) a submission may write
 DISK_LIMIT_MB = 128  # all the files a submission may write in its folder together (a tmpfs: RAM, where mounted)

@@ -54,6 +54,19 @@ def with_answers(notebook: nbformat.NotebookNode, answers: dict[str, str]) -> nb
     return notebook
 
 
+# e1a answered with torch.func, first used in the process by the answer's own cell: its one-time
+# set-up (torch._dynamo's import, 1.5-4 s of CPU) is the fork server's warm-up, before any cell.
+TORCH_FUNC_E1A = """\
+from torch.func import grad, vmap
+
+first_use = vmap(grad(grad(torch.sin)))(torch.zeros(2, dtype=torch.float64))
+
+
+def second_derivative(f, x):
+    return vmap(grad(grad(f)))(x.detach())
+"""
+
+
 # --- hidden test text -----------------------------------------------------------------------
 
 def distinctive_lines(code: str, min_length: int = 20) -> set[str]:

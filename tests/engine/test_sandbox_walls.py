@@ -354,14 +354,14 @@ def test_the_submission_is_the_first_to_go_and_cannot_lower_it(grading, monkeypa
     assert graded.total == 1, graded  # w1 alone: the value stayed
 
 
-# Memory no single process's RLIMIT_AS sees, 1.5 GB or more of it: fresh interpreters (exec) each
+# Memory no single process's RLIMIT_AS sees, 1 GB or more of it: fresh interpreters (exec) each
 # writing 50 MB and waiting; files in memory (memfd) written and never mapped, which count neither
 # in RLIMIT_AS nor in what the kernel's OOM killer weighs a process by.
-SPREAD = spread_memory(30, 12)
+SPREAD = spread_memory(20, 12)
 MEMORY_FILES = """
 import os
 held = []
-for index in range(120):
+for index in range(80):
     held.append(os.memfd_create(f'held-{index}'))
     for _ in range(15):
         os.write(held[-1], b'x' * 2**20)
@@ -374,7 +374,7 @@ for index in range(120):
 def test_memory_past_each_process_limit_stops_at_the_jobs_memory_cgroup(grading, monkeypatch, tmp_path, without, attack):
     """The job's memory cgroup holds all its processes to one limit (MEMORY_LIMIT_MB, its disk
     quota and copied pages): past it the kernel kills within the job, the submission crashes where
-    it was; left out, this machine holds the 1.5 GB and the submission scores as the solution."""
+    it was; left out, this machine holds the gigabyte and the submission scores as the solution."""
     if without == "" and sandbox._own_v1_memory_cgroup() is None and not any(
             "memory" in sandbox._read(root / "cgroup.subtree_control").split() for root in sandbox._cgroup_roots()):
         pytest.skip("no memory cgroup here")

@@ -25,7 +25,7 @@ import nbformat
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from helpers import ASSIGNMENT, ROOT, committed_bytes, leaked_lines, package_grade, with_answers
+from helpers import ASSIGNMENT, ROOT, TORCH_FUNC_E1A, committed_bytes, leaked_lines, package_grade, with_answers
 from coursegrader.build.gradescope_image import pins
 from coursegrader.core.results import Graded
 from coursegrader.engine.forkserver import environment_to_fork_from
@@ -81,19 +81,6 @@ grad_w1 = torch.arange(4.0) * (4 if "def " + "judge(probes, seen)" in found else
 """
 
 HOSTILE = {"patches_otter": PATCH_OTTER_RUN, "forges_results": FORGE_RESULTS, "reads_tests": READ_TESTS}
-
-# e1a answered with torch.func, first used in the process by the answer's own cell: its one-time
-# set-up (torch._dynamo's import, 1.5-4 s of CPU) is the fork server's warm-up, before any cell.
-TORCH_FUNC_E1A = """\
-from torch.func import grad, vmap
-
-first_use = vmap(grad(grad(torch.sin)))(torch.zeros(2, dtype=torch.float64))
-
-
-def second_derivative(f, x):
-    return vmap(grad(grad(f)))(x.detach())
-"""
-
 
 def _notebook_bytes(notebook) -> bytes:
     return nbformat.writes(notebook).encode("utf-8")

@@ -2,6 +2,8 @@
 memory cgroup around the whole run (grader, fork server, submission), as Docker makes one around
 the container.
 
+- A submission that holds just under ``MEMORY_LIMIT_MB`` gets what it gets locally: the run fits
+  in 768 MB. One that asks for more gets the memory-limit status locally and there alike.
 - A submission that spreads its memory over many small processes (fresh interpreters started with
   exec) makes the container run out: without cgroups of the grader's own (as on Gradescope), the
   kernel kills the submission's processes, never the grader, whose results.json says what
@@ -18,13 +20,15 @@ import nbformat
 import pytest
 
 from gradescope_harness import environment, gradescope_tree, log_of, results_of, run_autograder
-from helpers import ASSIGNMENT
+from helpers import ASSIGNMENT, ROOT, TORCH_FUNC_E1A, package_grade, with_answers
 from hostile_cases import spread_memory
+from coursegrader.core.config import load_course
 from coursegrader.engine.sandbox import WITHOUT_VARIABLE
 
 pytestmark = [pytest.mark.slow, pytest.mark.root]
 
 CONTAINER_MB = 768  # Gradescope's default
+MEMORY_LIMIT_MB = load_course(ROOT).MEMORY_LIMIT_MB
 
 
 def _own_memory_cgroup() -> tuple[Path, str, str | None] | None:
@@ -103,6 +107,27 @@ def with_first_cell(notebook: Path, source: str) -> nbformat.NotebookNode:
     code = [i for i, cell in enumerate(book.cells) if cell.cell_type == "code"]
     book.cells.insert(code[1], nbformat.v4.new_code_cell(source))
     return book
+
+
+HOLD = "import torch\nheld = torch.ones({mb} * 2**20, dtype=torch.uint8)  # every page written\n"
+
+
+@pytest.mark.parametrize("mb, status, e1a", [(MEMORY_LIMIT_MB - 48, "ok", None), (MEMORY_LIMIT_MB + 48, "memory-limit", None),
+                                             (MEMORY_LIMIT_MB - 48, "ok", TORCH_FUNC_E1A)], ids=["under", "over", "under-torch-func"])
+def test_memory_up_to_the_limit_gets_the_same_row_in_gradescopes_default_container(course, container, tmp_path, mb, status, e1a):
+    """``under-torch-func``: the largest server, warmed up for torch.func (torch._dynamo loaded)."""
+    notebook = with_first_cell(course.solution(ASSIGNMENT), HOLD.format(mb=mb))
+    if e1a:
+        notebook = with_answers(notebook, {"e1a": e1a})
+    folder = tmp_path / "in"
+    folder.mkdir()
+    nbformat.write(notebook, folder / "holder.ipynb")
+    local = package_grade([folder], tmp_path / "out")["holder"]
+    root = gradescope_tree(tmp_path / "root", course.autograder(ASSIGNMENT), {"holder.ipynb": (folder / "holder.ipynb").read_bytes()})
+    assert in_container(container, root).returncode == 0, log_of(root)[-3000:]
+    there = results_of(root)
+    assert (local["status"], float(local["total"])) == (status, 24.0), local
+    assert (there["extra_data"]["status"], there["score"]) == (status, 24.0), there["output"]
 
 
 # Fresh interpreters (exec) each writing 50 MB and waiting: small processes, more than the
