@@ -33,7 +33,8 @@ from coursegrader.core.results import Graded, Verdict
 from coursegrader.core.statuses import Status
 from coursegrader.inputs.submissions import Notebook, SubmissionError, read_submission
 
-MEMORY_HINTS = ("MemoryError", "bad_alloc", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
+# torch's allocator failing: its message, built with no memory left, may be cut short after "[enforce fail a"
+MEMORY_HINTS = ("MemoryError", "bad_alloc", "[enforce fail", "can't allocate memory", "DefaultCPUAllocator", "Cannot allocate memory")
 OUTPUT_HINTS = ("File too large", "No space left on device")  # one file over OUTPUT_LIMIT_MB, the folder over DISK_LIMIT_MB
 _QUESTION_CHARS = 100  # a question's name, as the runner sends it
 _MAX_PEAK_MB = 2.0**40  # a resident size no machine has: anything above is not a measurement

@@ -291,6 +291,39 @@ def test_e4a_a_loop_that_never_ends_at_zero_runs_over_and_a_slow_call_passes(cou
     assert score == 0 and "运行超过 10 秒 CPU 时间" in message and "ran over 10 s of CPU time" in message
 
 
+# Long work before the branch: more bytecode positions than the check traces one by one
+# (max_positions), after which it follows where student functions start and return.
+LONG_WORK_FIRST = "def my_control_flow(x):\n    for _ in range(40000):\n        pass\n    {branch}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("branch, points, words", [
+    ("if x > 0:\n        return x * x\n    return torch.sin(x)", 4, ""),
+    ("return grow(x) if x > 0 else torch.sin(x)\n\ndef grow(x):\n    return x * x", 4, ""),
+    # after the long work, a branch on a random number: not a path that follows x
+    ("if torch.rand(()) > 0.5:\n        return x * x\n    return x * 3", 0, "the same x took a different path"),
+], ids=["if", "a helper on one branch", "random"])
+def test_e4a_a_branch_after_long_work_still_shows(course, tmp_path, branch, points, words):
+    score, message = graded(course, "e4a", LONG_WORK_FIRST.format(branch=branch), tmp_path)
+    assert score == points and words in message, message
+
+
+AUTOGRAD_TWICE = ("    x = x.detach().clone().requires_grad_(True)\n    (g,) = torch.autograd.grad(f(x).sum(), x, create_graph=True)\n"
+                  "    (h,) = torch.autograd.grad(g.sum(), x)\n    return h.detach()")
+
+
+@pytest.mark.parametrize("first, points", [
+    ("f(torch.zeros_like(x))  # a check of the student's own: f works at 0", 2),
+    ("assert torch.allclose(f(x.flip(0)).flip(0), f(x))  # f is elementwise", 2),
+    # finite differences with a step whose values would pass: evaluated a small step from x
+    ("return ((f(x + 1e-2) - 2 * f(x) + f(x - 1e-2)) / 1e-4).detach()", 0),
+], ids=["f at zero", "f on x flipped", "finite differences"])
+def test_e1a_f_evaluated_a_step_from_x_is_finite_differences_and_elsewhere_is_not(course, tmp_path, first, points):
+    score, message = graded(course, "e1a", "def second_derivative(f, x):\n    " + first + "\n" + AUTOGRAD_TWICE, tmp_path)
+    assert score == points, message
+    assert points or "f was evaluated away from x: that is finite differences" in message
+
+
 E3B_TAIL = "A_mat = torch.randn(3, 4, requires_grad=True)\n"
 
 
@@ -656,6 +689,54 @@ def test_running_out_of_memory_or_of_cpu_time_gives_one_message(course, tmp_path
         messages.append((score, hidden))
     assert messages[0] == messages[1] and messages[0][0] == 0, messages
     assert "ran over 10 s of CPU time (or out of memory)" in messages[0][1][0]
+
+
+# Answers whose autograd graph grows without end (a node an iteration), filling memory within
+# seconds under a small cap, long before the checks' 10 s of CPU time.
+GROWING_GRAPH = {
+    "e1a": "def second_derivative(f, x):\n    y = f(x)\n    while True:\n        y = y * 2 + x\n",
+    "e1b": "def count_graph_nodes(t):\n    y = t\n    while True:\n        y = y * 2\n",
+    "e3c": "def control_flow_grad(a):\n    y = a.clone().requires_grad_()\n    while True:\n        y = y * 2\n",
+    "e4a": "def my_control_flow(x):\n    y = x\n    while y.abs() < 1:  # never ends at x = 0\n        y = y * 2\n"
+           "    return y ** 2 if y > 0 else -y",
+}
+HIDDEN_TEST_UNDER_A_CAP = r"""
+import json, resource, sys
+import numpy, torch
+source, answer = json.load(sys.stdin)
+test_namespace, env = {}, {"In": []}
+exec(compile(source, "hidden_test.py", "exec"), test_namespace)
+exec("import torch\n" + answer, env)
+(hidden,) = [case for case in test_namespace.values() if getattr(case, "hidden", False) is True]
+soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+used = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
+resource.setrlimit(resource.RLIMIT_AS, (used + int(sys.argv[1]) * 2**20, hard))
+try:
+    hidden.test_func(env)
+    outcome = "passed"
+except AssertionError as failed:
+    outcome = str(failed)
+except BaseException as error:
+    outcome = f"left the test: {type(error).__name__}"
+resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+print(json.dumps(outcome))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("extra_mb", [64, 200])
+@pytest.mark.parametrize("question", sorted(GROWING_GRAPH))
+def test_a_graph_that_grows_until_memory_runs_out_gets_the_limit_message(course, question, extra_mb):
+    """The hidden test from the zip, called as otter's runner calls it, in a child whose address
+    space is capped ``extra_mb`` above what it holds once torch is loaded. The traced check, e4a,
+    ran out of memory again while reporting the failed call (its traceback held the graph) and
+    the error left the test, until the hidden tests let go of a failed call's frames first."""
+    source = inprocess.test_sources(course.autograder(ASSIGNMENT))[question]
+    child = subprocess.run([sys.executable, "-c", HIDDEN_TEST_UNDER_A_CAP, str(extra_mb)], capture_output=True, text=True,
+                           input=json.dumps([source, GROWING_GRAPH[question]]), timeout=300)
+    assert child.returncode == 0, child.stderr[-2000:]
+    message = json.loads(child.stdout.splitlines()[-1])
+    assert "(or out of memory)" in message and "用尽了内存" in message, message
 
 
 def test_e4a_reseeds_only_the_cpu_generator_and_formats_no_stack(course, monkeypatch):

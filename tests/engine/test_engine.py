@@ -8,6 +8,7 @@ import time
 import pytest
 
 from helpers import forkservers_left
+from coursegrader.core import messages
 from coursegrader.core.assignment import Question
 from coursegrader.engine.assignment import Assignment, FirstUse, LoadedCheck, warm_up_of
 from coursegrader.engine.checks import HiddenCheck, standalone
@@ -192,3 +193,22 @@ def test_what_otter_imports_for_exporting_is_loaded_only_by_a_submission_that_us
     with Engine(assignment, Limits.from_course(course)) as engine:
         graded = engine.grade(Submission("s", tmp_path / "unused"), tmp_path / "grading", Notebook([CodeCell(1, LOADS_ON_FIRST_USE, ())]))
     assert graded.status == "ok" and graded.scores == {"used": 1.0}, graded.feedback
+
+
+# A check's observe step that piles up memory in its own code (the notebook only sets a size).
+PILES_UP = "def observe(env, probes):\n    piled = []\n    while True:\n        piled.append(bytearray(env['size']))\n"
+NEVER_JUDGED = "def judge(probes, seen):\n    return ('seen', 'the observe step returned')\n"
+
+
+@pytest.mark.slow
+def test_a_check_whose_own_code_runs_out_of_memory_gets_the_time_or_memory_verdict(course, tmp_path):
+    """Not "a name is missing or your code failed": running out of memory and out of time are
+    one verdict, since which comes first depends on the machine."""
+    check = HiddenCheck("test_piles", 1.0, None, None, PROBES, PILES_UP, NEVER_JUDGED)
+    assignment = Assignment([Question("piles", 1.0, False, ("test_piles",))],
+                            [LoadedCheck(check, "piles", standalone(NEVER_JUDGED), {})], {}, None, False, "piles.ipynb", {})
+    with Engine(assignment, Limits.from_course(course, memory_mb=200)) as engine:
+        graded = engine.grade(Submission("s", tmp_path / "unused"), tmp_path / "grading", Notebook([CodeCell(1, "size = 2**20", ())]))
+    verdict = graded.feedback["test_piles"]
+    assert graded.status == "ok", graded.message
+    assert verdict.misconception == messages.CHECK_TIMEOUT_ID and "out of memory" in verdict.message, verdict
