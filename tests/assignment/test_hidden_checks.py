@@ -12,6 +12,7 @@ code, including names built from strings, helpers from other cells and the shift
 import ast
 import json
 import random
+import re
 import subprocess
 import sys
 import textwrap
@@ -306,6 +307,18 @@ LONG_WORK_FIRST = "def my_control_flow(x):\n    for _ in range(40000):\n        
 def test_e4a_a_branch_after_long_work_still_shows(course, tmp_path, branch, points, words):
     score, message = graded(course, "e4a", LONG_WORK_FIRST.format(branch=branch), tmp_path)
     assert score == points and words in message, message
+
+
+def test_e4a_tells_students_its_calls_and_the_check_s_cpu_time(course):
+    """The budget the question states is the check's: its number of calls (each probe once, four
+    points around it for each step, once more under another random state) and CHECK_TIMEOUT_SECONDS."""
+    (text,) = [source_of(cell) for cell in read(course.release(ASSIGNMENT)).cells
+               if cell.cell_type == "markdown" and source_of(cell).startswith("**e4a**")]
+    stated_calls, stated_seconds = (int(found) for found in re.search(r"约 (\d+) 次.*限 (\d+) 秒 CPU 时间", text).groups())
+    points = standalone(hidden_parts(course, "e4a")["probes"])()["points"]
+    calls = sum(1 + (9 if point["differentiate"] else 0) for point in points)  # h64 and h32: 4 calls each; again: 1
+    assert abs(stated_calls - calls) <= 0.05 * calls, (stated_calls, calls)
+    assert stated_seconds == course.CHECK_TIMEOUT_SECONDS
 
 
 AUTOGRAD_TWICE = ("    x = x.detach().clone().requires_grad_(True)\n    (g,) = torch.autograd.grad(f(x).sum(), x, create_graph=True)\n"
