@@ -269,7 +269,7 @@ def _short(error: BaseException) -> str:
         return "cell time limit"
     try:
         text = str(error)
-    except Exception:
+    except BaseException:  # noqa: BLE001 - an error class of the answer's own may raise anything from __str__
         text = ""
     return text[:_MESSAGE_CHARS]
 

@@ -212,3 +212,24 @@ def test_a_check_whose_own_code_runs_out_of_memory_gets_the_time_or_memory_verdi
     verdict = graded.feedback["test_piles"]
     assert graded.status == "ok", graded.message
     assert verdict.misconception == messages.CHECK_TIMEOUT_ID and "out of memory" in verdict.message, verdict
+
+
+# An error whose message ends the process when read, raised inside a check's observe step.
+EXITS_WHEN_READ = ("class Loud(Exception):\n    def __str__(self):\n        raise SystemExit(3)\n\n"
+                   "def answer():\n    raise Loud()\n")
+CALLS_ANSWER = "def observe(env, probes):\n    return env['answer']()\n"
+
+
+@pytest.mark.slow
+def test_an_error_whose_message_cannot_be_read_fails_its_check_and_the_next_one_is_judged(course, tmp_path):
+    loud = HiddenCheck("test_loud", 1.0, None, None, PROBES, CALLS_ANSWER, NEVER_JUDGED)
+    after = HiddenCheck("test_after", 1.0, None, None, PROBES, OBSERVE, JUDGE)
+    assignment = Assignment([Question("loud", 1.0, False, ("test_loud",)), Question("after", 1.0, False, ("test_after",))],
+                            [LoadedCheck(loud, "loud", standalone(NEVER_JUDGED), {}), LoadedCheck(after, "after", standalone(JUDGE), {})],
+                            {}, None, False, "loud.ipynb", {})
+    notebook = Notebook([CodeCell(1, EXITS_WHEN_READ + "seen = 'a,b\\n1,2\\n'", ())])
+    with Engine(assignment, Limits.from_course(course)) as engine:
+        graded = engine.grade(Submission("s", tmp_path / "unused"), tmp_path / "grading", notebook)
+    assert graded.status == "ok", graded.message
+    assert graded.feedback["test_loud"].misconception == messages.CANNOT_CHECK_ID
+    assert graded.scores == {"loud": 0.0, "after": 1.0}, graded.feedback
