@@ -647,6 +647,13 @@ def test_e4a_names_a_graph_cut_only_where_autograd_says_zero(course, tmp_path):
     assert "cut" not in message and ".item()" not in message
 
 
+# Code for a child: caps its address space `mb` MB above what it holds once torch is loaded.
+CAP_ADDRESS_SPACE = r"""
+soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+used = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
+resource.setrlimit(resource.RLIMIT_AS, (used + {mb} * 2**20, hard))
+"""
+
 # Runs in a child whose address space is capped: a call that runs out of memory.
 OUT_OF_MEMORY = r"""
 import resource, sys, json
@@ -656,9 +663,7 @@ import torch
 from corpus import inprocess
 env = {"__name__": "__main__"}
 exec("import torch\n" + sys.stdin.read(), env)
-soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-used = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
-resource.setrlimit(resource.RLIMIT_AS, (used + 600 * 2**20, hard))
+""" + CAP_ADDRESS_SPACE.format(mb=600) + r"""
 question = sys.argv[4]
 (outcome,) = inprocess.grade(env, {question: inprocess.test_sources(Path(sys.argv[2]))[question]}, Path(sys.argv[3])).values()
 print(json.dumps([outcome.score, [str(m) for m in outcome.hidden_messages]]))
@@ -721,9 +726,7 @@ test_namespace, env = {}, {"In": []}
 exec(compile(source, "hidden_test.py", "exec"), test_namespace)
 exec("import torch\n" + answer, env)
 (hidden,) = [case for case in test_namespace.values() if getattr(case, "hidden", False) is True]
-soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-used = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
-resource.setrlimit(resource.RLIMIT_AS, (used + int(sys.argv[1]) * 2**20, hard))
+""" + CAP_ADDRESS_SPACE.format(mb="int(sys.argv[1])") + r"""
 try:
     hidden.test_func(env)
     outcome = "passed"
